@@ -1,0 +1,154 @@
+/**
+ * The project's one source of randomness: a seeded Alea generator (seedrandom)
+ * with helpers for the distributions the model draws from. Every random draw in
+ * copronet goes through an `Rng`, so the same seed gives the same run, bit for bit.
+ *
+ * The generator state is four numbers (`state()` / `Rng.fromState`), small enough
+ * to store in every checkpoint.
+ */
+import seedrandom from 'seedrandom';
+
+/** Opaque Alea state, as returned by `seedrandom.alea(..., {state: true}).state()`. */
+export interface RngState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
+
+type AleaPrng = (() => number) & { state(): RngState };
+
+export class Rng {
+  private readonly prng: AleaPrng;
+  /** The second Box-Muller deviate, kept for the next `normal()` call. */
+  private spare = Number.NaN;
+
+  constructor(seed: number | string, state?: RngState) {
+    this.prng = seedrandom.alea(String(seed), state ? { state } : { state: true }) as unknown as AleaPrng;
+  }
+
+  /** Restore a generator from a saved `state()`. */
+  static fromState(state: RngState & { spare?: number }): Rng {
+    const rng = new Rng(0, state);
+    rng.spare = state.spare ?? Number.NaN;
+    return rng;
+  }
+
+  /** The full state (Alea plus the cached normal deviate), JSON-serialisable. */
+  state(): RngState & { spare: number | null } {
+    return { ...this.prng.state(), spare: Number.isNaN(this.spare) ? null : this.spare };
+  }
+
+  /** Derive an independent child generator, e.g. one per sub-space or per worker. */
+  child(tag: string | number): Rng {
+    return new Rng(`${this.uint32()}:${tag}`);
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.prng();
+  }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.prng();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.prng() * n);
+  }
+
+  uint32(): number {
+    return (this.prng() * 0x100000000) >>> 0;
+  }
+
+  /** Standard normal deviate (polar Box-Muller, the spare kept). */
+  normal(mean = 0, sd = 1): number {
+    if (!Number.isNaN(this.spare)) {
+      const z = this.spare;
+      this.spare = Number.NaN;
+      return mean + sd * z;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.prng() - 1;
+      v = 2 * this.prng() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
+    return mean + sd * u * f;
+  }
+
+  /** Log-normal deviate: exp(N(mu, sigma)). */
+  logNormal(mu: number, sigma: number): number {
+    return Math.exp(this.normal(mu, sigma));
+  }
+
+  /** Bernoulli trial with success probability p. */
+  bernoulli(p: number): boolean {
+    return this.prng() < p;
+  }
+
+  /**
+   * Poisson deviate. Knuth's product method for small means, Hörmann's PTRS
+   * (transformed rejection with squeeze) for lambda >= 10: exact, O(1) expected.
+   */
+  poisson(lambda: number): number {
+    if (!(lambda > 0)) return 0;
+    if (lambda < 10) {
+      const limit = Math.exp(-lambda);
+      let k = 0;
+      let p = this.prng();
+      while (p > limit) {
+        k++;
+        p *= this.prng();
+      }
+      return k;
+    }
+    const slam = Math.sqrt(lambda);
+    const loglam = Math.log(lambda);
+    const b = 0.931 + 2.53 * slam;
+    const a = -0.059 + 0.02483 * b;
+    const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const u = this.prng() - 0.5;
+      const v = this.prng();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k)) {
+        return k;
+      }
+    }
+  }
+
+  /** In-place Fisher-Yates shuffle of the first n entries. */
+  shuffle<T extends { length: number; [i: number]: number }>(arr: T, n = arr.length): T {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.prng() * (i + 1));
+      const t = arr[i];
+      arr[i] = arr[j];
+      arr[j] = t;
+    }
+    return arr;
+  }
+}
+
+const LOG_FACT_TABLE = (() => {
+  const t = new Float64Array(256);
+  for (let i = 1; i < 256; i++) t[i] = t[i - 1] + Math.log(i);
+  return t;
+})();
+
+/** log(k!) from a table for small k, Stirling's series beyond. */
+export function logFactorial(k: number): number {
+  if (k < 256) return LOG_FACT_TABLE[k];
+  const x = k + 1;
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x * x * x);
+}
