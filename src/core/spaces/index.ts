@@ -1,0 +1,10 @@
+export { Box, type BoxArrays, type BoxDtype, type BoxElement } from './box.ts';
+export { Dict, type DictElement, type ElementOf, type SpaceRecord } from './dict.ts';
+export { Discrete } from './discrete.ts';
+export { flatdim, flatten, flattenSpace, unflatten } from './flatten.ts';
+export { spaceFromJSON } from './from-json.ts';
+export { MultiBinary } from './multi-binary.ts';
+export { MultiDiscrete } from './multi-discrete.ts';
+export { DEFAULT_SPACE_SEED } from './seeding.ts';
+export type { Space, SpaceJSON } from './space.ts';
+export { Tuple, type SpaceList, type TupleElement } from './tuple.ts';
