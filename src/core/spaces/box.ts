@@ -72,7 +72,8 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> 
     if (!(dtype in ARRAY_OF)) {
       throw new TypeError(`Box: unknown dtype ${describe(dtype)}; use 'float32', 'float64' or 'int32'.`);
     }
-    const arrayLen = typeof low !== 'number' ? low.length : typeof high !== 'number' ? high.length : undefined;
+    const arrayLen =
+      typeof low !== 'number' ? low.length : typeof high !== 'number' ? high.length : undefined;
     const s = shape ?? [arrayLen ?? 1];
     if (!s.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new RangeError(`Box: the shape must hold non-negative integers, got [${s}].`);

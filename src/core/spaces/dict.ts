@@ -35,7 +35,8 @@ export class Dict<S extends SpaceRecord = SpaceRecord> implements Space<DictElem
    */
   constructor(spaces: S, seed?: number) {
     const keys = Object.keys(spaces).sort();
-    if (keys.length === 0) throw new RangeError('Dict: give at least one sub-space, e.g. new Dict({ x: new Discrete(2) }).');
+    if (keys.length === 0)
+      throw new RangeError('Dict: give at least one sub-space, e.g. new Dict({ x: new Discrete(2) }).');
     const sorted = {} as S;
     for (const k of keys) {
       const s = spaces[k];

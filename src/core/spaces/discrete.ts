@@ -12,7 +12,9 @@ export function sampleMasked(rng: Rng, mask: ArrayLike<number>, n: number, where
   for (let i = 0; i < n; i++) {
     const m = mask[i];
     if (m !== 0 && m !== 1) {
-      throw new RangeError(`${where}: mask[${i}] = ${describe(m)}; mask entries must be 0 (forbidden) or 1 (allowed).`);
+      throw new RangeError(
+        `${where}: mask[${i}] = ${describe(m)}; mask entries must be 0 (forbidden) or 1 (allowed).`,
+      );
     }
     valid += m;
   }

@@ -44,12 +44,14 @@ function flattenInto(space: AnySpace, x: unknown, out: Float32Array, offset: num
     return offset + n;
   }
   if (space instanceof Discrete) {
-    if (!space.contains(x)) throw new RangeError(`flatten: ${describe(x)} is not in Discrete(${space.n}, ${space.start}).`);
+    if (!space.contains(x))
+      throw new RangeError(`flatten: ${describe(x)} is not in Discrete(${space.n}, ${space.start}).`);
     out[offset + x - space.start] = 1;
     return offset + space.n;
   }
   if (space instanceof MultiDiscrete) {
-    if (!space.contains(x)) throw new RangeError(`flatten: ${describe(x)} is not in MultiDiscrete([${space.nvec}]).`);
+    if (!space.contains(x))
+      throw new RangeError(`flatten: ${describe(x)} is not in MultiDiscrete([${space.nvec}]).`);
     for (let i = 0; i < space.nvec.length; i++) {
       out[offset + x[i]] = 1;
       offset += space.nvec[i];
@@ -57,14 +59,17 @@ function flattenInto(space: AnySpace, x: unknown, out: Float32Array, offset: num
     return offset;
   }
   if (space instanceof Dict) {
-    if (typeof x !== 'object' || x === null) throw new TypeError(`flatten: expected an object for Dict, got ${describe(x)}.`);
+    if (typeof x !== 'object' || x === null)
+      throw new TypeError(`flatten: expected an object for Dict, got ${describe(x)}.`);
     const rec = x as Record<string, unknown>;
     for (const k of space.keys) offset = flattenInto(space.spaces[k], rec[k], out, offset);
     return offset;
   }
   if (space instanceof Tuple) {
     if (!Array.isArray(x) || x.length !== space.spaces.length) {
-      throw new TypeError(`flatten: expected an array of ${space.spaces.length} for Tuple, got ${describe(x)}.`);
+      throw new TypeError(
+        `flatten: expected an array of ${space.spaces.length} for Tuple, got ${describe(x)}.`,
+      );
     }
     space.spaces.forEach((s: AnySpace, i: number) => {
       offset = flattenInto(s, x[i], out, offset);
@@ -78,7 +83,8 @@ function flattenInto(space: AnySpace, x: unknown, out: Float32Array, offset: num
 export function flatten<T>(space: Space<T>, x: T, out?: Float32Array): Float32Array {
   const dim = flatdim(space);
   const buf = out ?? new Float32Array(dim);
-  if (buf.length !== dim) throw new RangeError(`flatten: out has ${buf.length} entries, the space needs ${dim}.`);
+  if (buf.length !== dim)
+    throw new RangeError(`flatten: out has ${buf.length} entries, the space needs ${dim}.`);
   if (out) buf.fill(0);
   flattenInto(space, x, buf, 0);
   return buf;
@@ -91,9 +97,11 @@ function oneHotIndex(flat: ArrayLike<number>, offset: number, n: number): number
 
 function unflattenAt(space: AnySpace, flat: ArrayLike<number>, offset: number): [unknown, number] {
   if (space instanceof Box) {
-    const Arr = space.dtype === 'float64' ? Float64Array : space.dtype === 'int32' ? Int32Array : Float32Array;
+    const Arr =
+      space.dtype === 'float64' ? Float64Array : space.dtype === 'int32' ? Int32Array : Float32Array;
     const out = new Arr(space.size);
-    for (let i = 0; i < space.size; i++) out[i] = space.dtype === 'int32' ? Math.round(flat[offset + i]) : flat[offset + i];
+    for (let i = 0; i < space.size; i++)
+      out[i] = space.dtype === 'int32' ? Math.round(flat[offset + i]) : flat[offset + i];
     return [out, offset + space.size];
   }
   if (space instanceof MultiBinary) {
@@ -130,7 +138,8 @@ function unflattenAt(space: AnySpace, flat: ArrayLike<number>, offset: number): 
 /** Rebuild an element of `space` from its flat vector (the inverse of `flatten`). */
 export function unflatten<T>(space: Space<T>, flat: ArrayLike<number>): T {
   const dim = flatdim(space);
-  if (flat.length !== dim) throw new RangeError(`unflatten: got ${flat.length} numbers, the space needs ${dim}.`);
+  if (flat.length !== dim)
+    throw new RangeError(`unflatten: got ${flat.length} numbers, the space needs ${dim}.`);
   return unflattenAt(space, flat, 0)[0] as T;
 }
 

@@ -40,7 +40,9 @@ export class MultiBinary implements Space<Uint8Array> {
 
   sample(mask?: ArrayLike<number>): Uint8Array {
     if (mask !== undefined && (!isArrayLike(mask) || mask.length !== this.n)) {
-      throw new TypeError(`MultiBinary.sample: the mask must be a Uint8Array of length ${this.n}, got ${describe(mask)}.`);
+      throw new TypeError(
+        `MultiBinary.sample: the mask must be a Uint8Array of length ${this.n}, got ${describe(mask)}.`,
+      );
     }
     const out = new Uint8Array(this.n);
     for (let i = 0; i < this.n; i++) {

@@ -22,7 +22,9 @@ export class MultiDiscrete implements Space<Int32Array> {
   constructor(nvec: ArrayLike<number>, seed?: number) {
     const arr = Array.from(nvec);
     if (arr.length === 0 || !arr.every((v) => Number.isInteger(v) && v > 0 && v <= 0x7fffffff)) {
-      throw new RangeError(`MultiDiscrete: nvec must be a non-empty list of positive integers, got ${describe(nvec)}.`);
+      throw new RangeError(
+        `MultiDiscrete: nvec must be a non-empty list of positive integers, got ${describe(nvec)}.`,
+      );
     }
     this.nvec = Int32Array.from(arr);
     this.shape = Object.freeze([arr.length]);

@@ -26,7 +26,8 @@ export class Tuple<S extends SpaceList = SpaceList> implements Space<TupleElemen
    * @param seed Seed from which every child's seed is derived. @default DEFAULT_SPACE_SEED (0)
    */
   constructor(spaces: S, seed?: number) {
-    if (spaces.length === 0) throw new RangeError('Tuple: give at least one sub-space, e.g. new Tuple([new Discrete(2)]).');
+    if (spaces.length === 0)
+      throw new RangeError('Tuple: give at least one sub-space, e.g. new Tuple([new Discrete(2)]).');
     spaces.forEach((s, i) => {
       if (!s || typeof s.contains !== 'function' || typeof s.sample !== 'function') {
         throw new TypeError(`Tuple: entry ${i} is not a space, got ${describe(s)}.`);
@@ -42,12 +43,16 @@ export class Tuple<S extends SpaceList = SpaceList> implements Space<TupleElemen
   }
 
   contains(x: unknown): x is TupleElement<S> {
-    return Array.isArray(x) && x.length === this.spaces.length && this.spaces.every((s, i) => s.contains(x[i]));
+    return (
+      Array.isArray(x) && x.length === this.spaces.length && this.spaces.every((s, i) => s.contains(x[i]))
+    );
   }
 
   sample(mask?: readonly unknown[]): TupleElement<S> {
     if (mask !== undefined && (!Array.isArray(mask) || mask.length !== this.spaces.length)) {
-      throw new TypeError(`Tuple.sample: pass one mask per entry (${this.spaces.length}), got ${describe(mask)}.`);
+      throw new TypeError(
+        `Tuple.sample: pass one mask per entry (${this.spaces.length}), got ${describe(mask)}.`,
+      );
     }
     return this.spaces.map((s, i) => s.sample(mask?.[i])) as TupleElement<S>;
   }
