@@ -1,0 +1,26 @@
+import { Text } from 'ink';
+import { PANELS, type PanelId } from './layout.ts';
+
+export interface TabBarProps {
+  active: PanelId;
+  width: number;
+}
+
+/** The panel names, the active one highlighted (tabbed layout only). */
+export function TabBar({ active, width }: TabBarProps) {
+  const short = width < 100;
+  return (
+    <Text wrap="truncate">
+      {PANELS.map((p, i) => {
+        const label = short ? p.short : p.title;
+        return p.id === active ? (
+          <Text key={p.id} inverse bold>
+            {` ${i + 1} ${label} `}
+          </Text>
+        ) : (
+          <Text key={p.id} color="gray">{` ${i + 1} ${label} `}</Text>
+        );
+      })}
+    </Text>
+  );
+}

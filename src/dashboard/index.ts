@@ -1,0 +1,15 @@
+export type { TrainerHandle, LineSink } from './types.ts';
+export type { DashboardOptions } from './run-dashboard.ts';
+export { runDashboard } from './run-dashboard.ts';
+export type { PlainLogOptions } from './plain-log.ts';
+export { runPlainLog, formatIterationLine, formatEventLine } from './plain-log.ts';
+export type { ChooseRendererOptions, Renderer } from './choose-renderer.ts';
+export { chooseRenderer } from './choose-renderer.ts';
+export type { WatchHandle, WatchHandleOptions } from './watch-handle.ts';
+export { createWatchHandle, NotARunError, readRunInfo } from './watch-handle.ts';
+export type { DashboardState, LogEntry, RunInfo } from './dashboard-state.ts';
+export { initialDashboardState, reduceDashboard } from './dashboard-state.ts';
+export type { DashboardProps } from './Dashboard.tsx';
+export { Dashboard } from './Dashboard.tsx';
+export type { DashboardStore, DashboardStoreOptions } from './dashboard-store.ts';
+export { createDashboardStore } from './dashboard-store.ts';
