@@ -31,10 +31,10 @@ const LOSSES: readonly [string, string][] = [
 /** The progress line of the state's last iteration. */
 export function formatIterationLine(s: DashboardState): string {
   const total = s.run?.totalTimesteps ?? 0;
-  const pct = total > 0 ? ` ${((100 * s.globalStep) / total).toFixed(1)}%` : '';
+  const budget = total > 0 ? `/${fmtInt(total)} ${((100 * s.globalStep) / total).toFixed(1)}%` : '';
   const parts = [
     `it ${s.iteration}`,
-    `step ${fmtInt(s.globalStep)}/${fmtInt(total)}${pct}`,
+    `step ${fmtInt(s.globalStep)}${budget}`,
     `${fmtInt(spsOf(s))} sps`,
     `ETA ${fmtDuration(etaSec(s))}`,
   ];
