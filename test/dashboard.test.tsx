@@ -229,7 +229,7 @@ describe('runDashboard', () => {
 
   it('read-only mode says p/s are off; it resolves when the stream ends', async () => {
     const { subject, stdout, done } = await renderAt(100, 30, { readOnly: true });
-    expect(stdout.lastFrame()).toContain('watching: read-only');
+    expect(stdout.lastFrame()).toContain('[watching, read-only: p/s off]');
     subject.complete();
     await expect(done).resolves.toBeUndefined();
   });

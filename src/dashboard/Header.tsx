@@ -25,6 +25,13 @@ export function Header({ state, width, readOnly = false }: HeaderProps) {
           copronet{' '}
         </Text>
         <Text bold>{run?.runName ?? 'waiting for the trainer…'}</Text>
+        {status ? (
+          <Text bold color={statusColor}>
+            {' '}
+            [{status}]
+          </Text>
+        ) : null}
+        {readOnly ? <Text color="yellow"> [watching, read-only: p/s off]</Text> : null}
         {run ? (
           <Text>
             {' '}
@@ -32,13 +39,6 @@ export function Header({ state, width, readOnly = false }: HeaderProps) {
             {fmtDuration(state.elapsedSec)} elapsed
           </Text>
         ) : null}
-        {status ? (
-          <Text bold color={statusColor}>
-            {' '}
-            [{status}]
-          </Text>
-        ) : null}
-        {readOnly ? <Text color="gray"> (watching: read-only)</Text> : null}
       </Text>
       <Text wrap="truncate">
         <Text color="green">{progressBar(progressOf(state), barW)}</Text>

@@ -1,0 +1,129 @@
+/**
+ * End to end: the CLI-like fixture `test/fixtures/fake-train.tsx` (a scripted
+ * fake trainer driving the real dashboard) runs under a pseudo-terminal made
+ * by a detached tmux server, and the test reads the screen tmux shows. No
+ * terminal or stdin is needed from the test runner, so this runs in CI.
+ * The same `TmuxScreen` helper can drive `npm start`.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One detached tmux session on a private server, running `command` in a `columns` x `rows` pty. */
+class TmuxScreen {
+  private readonly socket = `copronet-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(command: string, columns: number, rows: number) {
+    // Keep the pane after the command ends, with its exit status on screen.
+    const script = `cd ${JSON.stringify(ROOT)} && env -u CI ${command}; echo "EXIT=$?"; sleep 600`;
+    this.tmux('new-session', '-d', '-s', 'e2e', '-x', String(columns), '-y', String(rows), script);
+  }
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'e2e');
+  }
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'e2e', ...keys);
+  }
+  resize(columns: number, rows: number): void {
+    this.tmux('resize-window', '-t', 'e2e', '-x', String(columns), '-y', String(rows));
+  }
+  async waitFor(check: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.screen();
+      if (check(s)) return s;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen shows:\n${s}`);
+      await sleep(100);
+    }
+  }
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const FAKE = 'node bin/run-ts.mjs test/fixtures/fake-train.tsx';
+const screens: TmuxScreen[] = [];
+afterAll(() => {
+  for (const s of screens) s.kill();
+});
+
+describe.skipIf(!hasTmux)('dashboard under a pseudo-terminal (tmux)', () => {
+  it('draws at 80x24, follows p / tab / resize to 140x40, and q saves and quits', async () => {
+    const term = new TmuxScreen(`${FAKE} --iterations 2000 --iteration-ms 50`, 80, 24);
+    screens.push(term);
+    let s = await term.waitFor(
+      (x) => x.includes('e2e-fake-run') && /operator return \d/.test(x),
+      'the dashboard',
+    );
+    expect(s).toContain(' 1 Curves ');
+    expect(s).toContain('sps');
+    expect(s).toContain('p pause');
+    expect(s).not.toMatch(/Raw mode|Error/);
+    for (const line of s.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+
+    term.keys('p');
+    await term.waitFor((x) => x.includes('[PAUSED]'), 'the paused badge');
+    term.keys('p');
+    await term.waitFor((x) => !x.includes('[PAUSED]'), 'resuming');
+    term.keys('Tab');
+    await term.waitFor((x) => x.includes('delegated') && x.includes('price ratio'), 'the market panel');
+
+    term.resize(140, 40);
+    s = await term.waitFor(
+      (x) => x.includes('Training health') && x.includes('Market now'),
+      'the wide layout',
+    );
+    expect(s).toContain('Learning curves');
+    expect(s).toContain('L*=0.7');
+
+    term.keys('q');
+    s = await term.waitFor((x) => x.includes('EXIT='), 'the process to exit');
+    expect(s).toContain('fake-train: dashboard exited; calls: pause,resume,requestStop');
+    expect(s).toContain('EXIT=0');
+  });
+
+  it('Ctrl-C saves and quits like q', async () => {
+    const term = new TmuxScreen(`${FAKE} --iterations 2000 --iteration-ms 50`, 80, 24);
+    screens.push(term);
+    await term.waitFor((x) => /operator return \d/.test(x), 'the dashboard');
+    term.keys('C-c');
+    const s = await term.waitFor((x) => x.includes('EXIT='), 'the process to exit');
+    expect(s).toContain('calls: requestStop');
+    expect(s).toContain('EXIT=0');
+  });
+});
+
+describe('without a terminal (a pipe, no stdin)', () => {
+  it('prints plain lines and never a raw-mode error', async () => {
+    const child = spawn(
+      'node',
+      ['bin/run-ts.mjs', 'test/fixtures/fake-train.tsx', '--iterations', '12', '--iteration-ms', '10'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(err).not.toMatch(/Raw mode/i);
+    expect(code).toBe(0);
+    expect(out).toContain('run e2e-fake-run: scenario baseline-market');
+    expect(out).toMatch(/^it 12 \| step 24,576\/24,576 100\.0% \|/m);
+    expect(out).toContain('checkpoint (periodic) -> runs/e2e-fake-run/checkpoints/periodic-20480');
+    expect(out).toContain('done (budget)');
+    expect(out).toContain('fake-train: plain exited; calls: none');
+    expect(out.includes('\u001b')).toBe(false);
+  });
+});
