@@ -88,6 +88,42 @@ export class Rng {
     return Math.exp(this.normal(mu, sigma));
   }
 
+  /** Gamma(shape, 1) deviate (Marsaglia & Tsang; shape < 1 by the boost u^(1/shape)). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * this.prng() ** (1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.prng();
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /**
+   * Beta(a, b) deviate. Small integer parameters use the order statistic (the
+   * a-th smallest of a + b - 1 uniforms; Beta(2, 2) is the median of three),
+   * others X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+   */
+  beta(a: number, b: number): number {
+    if (a === 2 && b === 2) {
+      const u = this.prng();
+      const v = this.prng();
+      const w = this.prng();
+      return Math.max(Math.min(u, v), Math.min(Math.max(u, v), w));
+    }
+    if (a === 1 && b === 1) return this.prng();
+    const x = this.gamma(a);
+    return x / (x + this.gamma(b));
+  }
+
   /** Bernoulli trial with success probability p. */
   bernoulli(p: number): boolean {
     return this.prng() < p;

@@ -1,0 +1,135 @@
+/**
+ * Fixed baseline policies (SPEC section 9), per role. They read only their
+ * observation (and the scenario's public constants), so they are valid
+ * policies in the environment, usable in `simulate`, as training opponents and
+ * in evaluation.
+ */
+import type { Scenario } from '../../src/config/scenario.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../../src/sim/network.ts';
+import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
+
+export const BASELINES = ['paper-heuristic', 'random', 'greedy', 'conservative', 'cost-plus'] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+// Observation indices (see NetworkSim.writeOperatorObs / writeCoprocessorObs).
+const OP_UNIT_COST = 5;
+const OP_PRICE = 11;
+const CP_UNIT_COST = 6;
+const CP_FAIL = 8;
+const CP_MALICIOUS = 11;
+
+export interface BaselineContext {
+  scenario: Scenario;
+  /** Seed for the random baseline. @default scenario.seed */
+  seed?: number;
+}
+
+export function isBaseline(name: string): name is BaselineName {
+  return (BASELINES as readonly string[]).includes(name);
+}
+
+/** The baseline policy `name` for `role`. */
+export function makeBaseline(name: string, role: Role, ctx: BaselineContext): Policy {
+  if (!isBaseline(name)) {
+    throw new Error(`unknown baseline policy '${name}': choose one of ${BASELINES.join(', ')}`);
+  }
+  const s = ctx.scenario;
+  const cpDim = s.coprocessors.allowShirking ? 3 : 2;
+  if (name === 'random') return randomPolicy(role === 'operator' ? 2 : cpDim, new Rng(ctx.seed ?? s.seed));
+  return role === 'operator' ? operatorBaseline(name, s) : coprocessorBaseline(name, s, cpDim);
+}
+
+/** The same baseline for both roles. */
+export function makeBaselineSet(name: string, ctx: BaselineContext): PolicySet {
+  return { operator: makeBaseline(name, 'operator', ctx), coprocessor: makeBaseline(name, 'coprocessor', ctx) };
+}
+
+function randomPolicy(dim: number, rng: Rng): Policy {
+  return {
+    name: 'random',
+    act(_obs, _active, n, out) {
+      for (let q = 0; q < n * dim; q++) out[q] = rng.next();
+    },
+  };
+}
+
+const clip = (x: number) => (x > 1 ? 1 : x > 0 ? x : 0);
+
+function operatorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario): Policy {
+  const thetaMax = s.execution.thetaMax;
+  // "Executes when its resources and capability suffice": accept the task's own risk, nothing more.
+  const paperTheta = clip((s.tasks.risk[1] + 0.02) / thetaMax);
+  const D = OPERATOR_OBS_DIM;
+  const meanPremium = 1 + s.tasks.complexityPremium * 0.5;
+  const sigmaS = s.slashing.factor * s.tasks.slashRatio;
+  return {
+    name,
+    act(obs, _active, n, out) {
+      for (let i = 0; i < n; i++) {
+        let theta: number;
+        let eta: number;
+        if (name === 'paper-heuristic') {
+          theta = paperTheta;
+          eta = 0.95;
+        } else if (name === 'greedy') {
+          theta = 0; // delegate everything
+          eta = 1;
+        } else if (name === 'conservative') {
+          theta = paperTheta * 0.5;
+          eta = 0.9;
+        } else {
+          // cost-plus: self-execute while the expected self profit beats delegating at last period's price.
+          const price = obs[i * D + OP_PRICE] > 0 ? obs[i * D + OP_PRICE] : 0.9;
+          const costRatio = obs[i * D + OP_UNIT_COST] / meanPremium;
+          theta = clip((price - costRatio) / (1 + sigmaS) / thetaMax);
+          eta = clip(price + 0.05);
+        }
+        out[2 * i] = theta;
+        out[2 * i + 1] = eta;
+      }
+    },
+  };
+}
+
+function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario, w: number): Policy {
+  const D = COPROCESSOR_OBS_DIM;
+  const Ls = s.loadCurve.optimalLoad;
+  const shirkRate = s.coprocessors.maliciousShirkRate;
+  const sigmaChiS = s.slashing.factor * s.auction.collateralRatio * s.tasks.slashRatio;
+  const pDetect = s.slashing.detectionProbability;
+  const minPremium = 1;
+  return {
+    name,
+    act(obs, _active, n, out) {
+      for (let k = 0; k < n; k++) {
+        const o = k * D;
+        const costRatio = obs[o + CP_UNIT_COST] / minPremium;
+        const malicious = obs[o + CP_MALICIOUS] > 0.5;
+        let psi: number;
+        let kappa: number;
+        let e = malicious ? shirkRate : 0;
+        if (name === 'paper-heuristic') {
+          psi = costRatio * 1.2; // cost-plus reservation
+          kappa = 1; // accept while there is capacity
+        } else if (name === 'greedy') {
+          psi = 0;
+          kappa = 1;
+        } else if (name === 'conservative') {
+          psi = costRatio * 1.5;
+          kappa = Ls; // keep the load under L*
+        } else {
+          // cost-plus: break-even on cost plus the expected slash at last period's failure rate.
+          const fail = obs[o + CP_FAIL];
+          psi = (costRatio + fail * sigmaChiS) * 1.1;
+          kappa = Math.min(1, Ls + 0.1);
+          // A malicious cost-plus agent shirks when it pays in expectation at a typical price of 0.9 R.
+          e = malicious && costRatio > pDetect * (0.9 + sigmaChiS) ? 1 : 0;
+        }
+        out[w * k] = clip(psi);
+        out[w * k + 1] = clip(kappa);
+        if (w === 3) out[w * k + 2] = e;
+      }
+    },
+  };
+}

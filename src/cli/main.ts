@@ -1,0 +1,26 @@
+/**
+ * The `copronet` command line.
+ */
+import { Command, CommanderError } from 'commander';
+import { ScenarioError } from '../config/scenario.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
+
+const program = new Command();
+program
+  .name('copronet')
+  .description('Multi-agent RL environment of an open, decentralized compute network')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerSimulateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ScenarioError) {
+    console.error(`error: ${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  throw err;
+}

@@ -1,0 +1,294 @@
+/**
+ * Scenario configuration: every constant of the model (SPEC sections 2-8) is a
+ * field here, validated with zod. Unknown keys are rejected, so a typo in a
+ * scenario file is an error that names the field, never a silent default.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const prob = z.number().min(0).max(1);
+const nonNeg = z.number().min(0);
+const pos = z.number().positive();
+const count = z.number().int().min(0);
+/** A [lo, hi] uniform range with lo <= hi. */
+const range = (inner: z.ZodNumber) =>
+  z
+    .tuple([inner, inner])
+    .refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high] with low <= high' });
+
+export const OperatorsSchema = z.strictObject({
+  /** Number of operators. @default 100 */
+  count: count.default(100),
+  /** Capacity r_i in compute units per period: log-normal median and log-sd. @default {median: 60, sigma: 0.4} */
+  capacity: z.strictObject({ median: pos, sigma: nonNeg }).default({ median: 60, sigma: 0.4 }),
+  /** Capability a_i (hardware sophistication), uniform range. @default [0.1, 0.5] */
+  capability: range(prob).default([0.1, 0.5]),
+  /** Initial stake s_i. @default 400 */
+  stake: pos.default(400),
+  /** Ejection threshold: an operator whose stake falls below this leaves. @default 200 */
+  minStake: nonNeg.default(200),
+  /** Unit cost u_i of self-execution per compute unit, uniform range. @default [0.5, 0.8] */
+  unitCost: range(nonNeg).default([0.5, 0.8]),
+  /** Share of a period's positive profit restaked (added to the stake); the rest is paid out. Losses always hit the stake. @default 0.1 */
+  restakeShare: prob.default(0.1),
+  /** Weight multiplier on tasks in the operator's preferred complexity band. @default 2 */
+  preferenceBoost: nonNeg.default(2),
+});
+
+export const CoprocessorsSchema = z.strictObject({
+  /** Number of coprocessors. @default 100 */
+  count: count.default(100),
+  /** Capacity q_k in compute units per period: log-normal median and log-sd. @default {median: 90, sigma: 0.4} */
+  capacity: z.strictObject({ median: pos, sigma: nonNeg }).default({ median: 90, sigma: 0.4 }),
+  /** Capability b_k, uniform range. @default [0.5, 1] */
+  capability: range(prob).default([0.5, 1]),
+  /** Initial collateral c_k. @default 400 */
+  collateral: pos.default(400),
+  /** Ejection threshold on collateral. @default 200 */
+  minCollateral: nonNeg.default(200),
+  /** Unit cost u_k per compute unit, uniform range. @default [0.2, 0.45] */
+  unitCost: range(nonNeg).default([0.2, 0.45]),
+  /** Share of a period's positive profit added to the collateral; the rest is paid out. @default 0.1 */
+  restakeShare: prob.default(0.1),
+  /** Fraction of coprocessors that are malicious (shirk) in baseline populations. @default 0.1 */
+  maliciousFraction: prob.default(0.1),
+  /** Shirk probability of a malicious coprocessor under baseline policies. @default 0.5 */
+  maliciousShirkRate: prob.default(0.5),
+  /** May learned coprocessor policies shirk (adds the action e)? @default true */
+  allowShirking: z.boolean().default(true),
+});
+
+export const DemandSchema = z.strictObject({
+  /** Mean tasks per period lambda_0. @default 1000 */
+  meanTasks: nonNeg.default(1000),
+  /** Relative amplitude of the seasonal term. @default 0.2 */
+  seasonalAmplitude: prob.default(0.2),
+  /** Length of one season in periods. @default 100 */
+  seasonalPeriod: pos.default(100),
+  /** Relative sd of the AR(1) demand noise. @default 0.1 */
+  noise: nonNeg.default(0.1),
+  /** AR(1) persistence of the demand noise. @default 0.9 */
+  noisePersistence: z.number().min(0).max(0.999).default(0.9),
+});
+
+export const TasksSchema = z.strictObject({
+  /** Difficulty d_j ~ log-normal(log(median), sigma), in compute units. @default {median: 4, sigma: 0.6} */
+  difficulty: z.strictObject({ median: pos, sigma: nonNeg }).default({ median: 4, sigma: 0.6 }),
+  /** Complexity c_j ~ Beta(a, b) in [0,1]. @default {a: 2, b: 2} */
+  complexity: z.strictObject({ a: pos, b: pos }).default({ a: 2, b: 2 }),
+  /** Reward per compute unit of difficulty. @default 1 */
+  rewardPerUnit: pos.default(1),
+  /** Reward premium for complexity: R_j = rewardPerUnit * d_j * (1 + complexityPremium * c_j). @default 0.5 */
+  complexityPremium: nonNeg.default(0.5),
+  /** Slashing penalty per unit of reward: S_j = slashRatio * R_j * (1 + riskLoading * eps_j / eps_max). @default 1 */
+  slashRatio: nonNeg.default(1),
+  /** Extra penalty for risky tasks. @default 0.5 */
+  riskLoading: nonNeg.default(0.5),
+  /** Intrinsic failure probability eps_j, uniform range. @default [0, 0.06] */
+  risk: range(prob).default([0, 0.06]),
+  /** Complexity bands for the operators' preferences and the assignment tables. @default 4 */
+  bands: z.number().int().min(1).max(32).default(4),
+});
+
+export const AssignmentSchema = z.strictObject({
+  /** Exponent gamma on reputation in the AVS's assignment weight capacity x rho^gamma x preference. @default 2 */
+  reputationExponent: nonNeg.default(2),
+});
+
+export const AuctionSchema = z.strictObject({
+  /** `qualified-dutch` (descending clock with reputation/capacity tiers) or `reverse-dutch` (ascending payment). @default 'qualified-dutch' */
+  mechanism: z.enum(['qualified-dutch', 'reverse-dutch']).default('qualified-dutch'),
+  /** Clock steps M. @default 20 */
+  steps: z.number().int().min(1).default(20),
+  /** Collateral a coprocessor must lock per task, as a share chi of S_j. @default 1 */
+  collateralRatio: nonNeg.default(1),
+  /** Qualification Q_kj / R_j = base + (1 - base) * rho_k^repWeight * freeShare_k. @default 0.3 */
+  qualificationBase: prob.default(0.3),
+  /** Exponent on reputation in the qualification tier. @default 1 */
+  qualificationReputationExponent: nonNeg.default(1),
+  /** reverse-dutch: the payment starts at this share of R_j. @default 0.1 */
+  reverseFloor: prob.default(0.1),
+});
+
+export const ExecutionSchema = z.strictObject({
+  /** Maximum overload failure probability phi_max (reached at load 1). @default 0.5 */
+  overloadRisk: prob.default(0.5),
+  /** Failure weight w_cap per unit of complexity beyond an operator's capability. @default 1.5 */
+  capabilityGapRisk: nonNeg.default(1.5),
+  /** Operators' self-execution threshold theta in [0,1] maps to a risk threshold in [0, thetaMax]. @default 0.5 */
+  thetaMax: prob.default(0.5),
+});
+
+export const SlashingSchema = z.strictObject({
+  /** Slashing factor sigma (the paper's swept parameter). @default 1 */
+  factor: nonNeg.default(1),
+  /** Liveness penalty for a dropped task, as a share lambda_miss of S_j (times sigma). @default 0.5 */
+  livenessPenalty: nonNeg.default(0.5),
+  /** Probability that fishermen detect a shirked task. @default 0.6 */
+  detectionProbability: prob.default(0.6),
+  /** Share of a coprocessor's slashed collateral paid to the delegating operator (the rest is burned). @default 0.5 */
+  operatorShare: prob.default(0.5),
+});
+
+export const ReputationGasSchema = z.strictObject({
+  /** Score weight A. @default 0.15 */
+  A: nonNeg.default(0.15),
+  /** Persistence B (|B| < 1). @default 0.98 */
+  B: z.number().min(0).max(0.9999).default(0.98),
+  /** Prior mean success probability: the latent reverts to logit(priorMean). @default 0.9 */
+  priorMean: z.number().gt(0).lt(1).default(0.9),
+  /** Score scaling S_t = I_t^-d: 'identity' (d=0), 'inverse-sqrt' (d=1/2), 'inverse' (d=1). @default 'inverse-sqrt' */
+  scaling: z.enum(['identity', 'inverse-sqrt', 'inverse']).default('inverse-sqrt'),
+  /** Clip on the scaled score, |s_t| <= scoreClip (guards the inverse scaling near 0 and 1). @default 5 */
+  scoreClip: pos.default(5),
+});
+
+export const LoadGasSchema = z.strictObject({
+  /** Score weight A for the load parameter alpha. @default 0.3 */
+  A: nonNeg.default(0.3),
+  /** Persistence B. @default 0.9 */
+  B: z.number().min(0).max(0.9999).default(0.9),
+  /** Student-t degrees of freedom nu. @default 4 */
+  nu: pos.default(4),
+  /** Student-t scale phi. @default 0.15 */
+  scale: pos.default(0.15),
+});
+
+export const LoadCurveSchema = z.strictObject({
+  /** Optimal load L* (also where overload risk starts). @default 0.7 */
+  optimalLoad: z.number().gt(0).lt(1).default(0.7),
+  /** Bonus height a: Lambda(0) = a. @default 0.2 */
+  a: nonNeg.default(0.2),
+  /** Amplification height b: Lambda(1) = -b. @default 1 */
+  b: nonNeg.default(1),
+  /** Curvature c of the amplified-slashing piece. @default 2 */
+  c: pos.default(2),
+  /** The unloaded-uptime bonus paid per period is bonusScale * capacity * max(0, Lambda(alpha)). @default 0.02 */
+  bonusScale: nonNeg.default(0.02),
+});
+
+export const ScenarioSchema = z.strictObject({
+  /** Scenario name. */
+  name: z.string().min(1),
+  /** Free text shown in listings. @default '' */
+  description: z.string().default(''),
+  /** Horizon T in periods. @default 1000 */
+  periods: z.number().int().min(1).default(1000),
+  /** Default seed. @default 1 */
+  seed: z.number().int().default(1),
+  operators: OperatorsSchema.default(OperatorsSchema.parse({})),
+  coprocessors: CoprocessorsSchema.default(CoprocessorsSchema.parse({})),
+  demand: DemandSchema.default(DemandSchema.parse({})),
+  tasks: TasksSchema.default(TasksSchema.parse({})),
+  assignment: AssignmentSchema.default(AssignmentSchema.parse({})),
+  auction: AuctionSchema.default(AuctionSchema.parse({})),
+  execution: ExecutionSchema.default(ExecutionSchema.parse({})),
+  slashing: SlashingSchema.default(SlashingSchema.parse({})),
+  reputation: ReputationGasSchema.default(ReputationGasSchema.parse({})),
+  loadGas: LoadGasSchema.default(LoadGasSchema.parse({})),
+  loadCurve: LoadCurveSchema.default(LoadCurveSchema.parse({})),
+  /** Reward scale: the RL reward is profit * rewardScale. @default 0.01 */
+  rewardScale: pos.default(0.01),
+});
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+/** A scenario file or override that does not validate; the message names every bad field. */
+export class ScenarioError extends Error {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Validate a parsed scenario object. `source` names it in errors (a file path or 'overrides'). */
+export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  const result = ScenarioSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => {
+    const path = i.path.join('.');
+    const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
+    if (keys.length > 0) {
+      const full = keys.map((k) => (path ? `${path}.${k}` : k));
+      return { path: full.join(', '), message: `unknown field${keys.length > 1 ? 's' : ''}: remove or fix the spelling` };
+    }
+    return { path: path || '(root)', message: i.message };
+  });
+  const lines = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
+  return fail(`invalid ${source}:\n${lines}`, issues);
+}
+
+function fail(message: string, issues: { path: string; message: string }[]): never {
+  throw new ScenarioError(message, issues);
+}
+
+const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'envs', 'scenarios');
+
+/** Names of the scenarios shipped in envs/scenarios. */
+export function builtinScenarios(): string[] {
+  return ['paper', 'quick', 'tiny'].filter((n) => existsSync(join(SCENARIO_DIR, `${n}.json`)));
+}
+
+/**
+ * Load a scenario by built-in name (`paper`, `quick`, ...) or by path to a JSON
+ * file, then apply overrides (a deep-partial object, e.g. `{slashing: {factor: 2}}`).
+ */
+export function loadScenario(nameOrPath: string, overrides?: Record<string, unknown>): Scenario {
+  const builtin = join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const path = existsSync(builtin) ? builtin : resolve(nameOrPath);
+  if (!existsSync(path)) {
+    throw new ScenarioError(
+      `unknown scenario '${nameOrPath}': not a built-in (${builtinScenarios().join(', ')}) and no file at ${path}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const merged = overrides ? deepMerge(raw, overrides) : raw;
+  return parseScenario(merged, `scenario ${path}`);
+}
+
+/** Deep merge of plain objects (arrays and scalars in `b` replace those in `a`). */
+export function deepMerge(a: unknown, b: unknown): unknown {
+  if (!isPlain(a) || !isPlain(b)) return b === undefined ? a : b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = deepMerge(a[k], v);
+  return out;
+}
+
+function isPlain(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Turn `['slashing.factor=2', 'periods=50']` into a nested override object (values parsed as JSON when they can be). */
+export function parseOverrides(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ScenarioError(`override '${pair}' must look like key.path=value, e.g. slashing.factor=2`);
+    const keys = pair.slice(0, eq).split('.');
+    const text = pair.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let node = out;
+    for (let i = 0; i < keys.length - 1; i++) {
+      node[keys[i]] = isPlain(node[keys[i]]) ? node[keys[i]] : {};
+      node = node[keys[i]] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]] = value;
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+/**
+ * Per-period counters of the network (one reused object, no allocation per period).
+ */
+import type { Scenario } from '../config/scenario.ts';
+import type { NetworkSim } from './network.ts';
+
+export class PeriodMetrics {
+  period = 0;
+  tasks = 0;
+  selfExecuted = 0;
+  delegated = 0;
+  /** Auctioned, nobody accepted, the operator ran it. */
+  fallback = 0;
+  dropped = 0;
+  failures = 0;
+  slashes = 0;
+  shirks = 0;
+  undetectedShirks = 0;
+  priceRatioSum = 0;
+  meanPriceRatio = 0;
+  meanCoprocessorLoad = 0;
+  activeOperators = 0;
+  activeCoprocessors = 0;
+  ejectedOperators = 0;
+  ejectedCoprocessors = 0;
+  operatorProfit = 0;
+  coprocessorProfit = 0;
+
+  reset(): void {
+    this.beginPeriod();
+    this.period = 0;
+    this.meanCoprocessorLoad = 0;
+    this.activeOperators = 0;
+    this.activeCoprocessors = 0;
+  }
+
+  beginPeriod(): void {
+    this.tasks = this.selfExecuted = this.delegated = this.fallback = this.dropped = 0;
+    this.failures = this.slashes = this.shirks = this.undetectedShirks = 0;
+    this.priceRatioSum = this.meanPriceRatio = 0;
+    this.ejectedOperators = this.ejectedCoprocessors = 0;
+    this.operatorProfit = this.coprocessorProfit = 0;
+  }
+
+  finish(sim: NetworkSim, _s: Scenario): void {
+    this.period = sim.t - 1;
+    this.meanPriceRatio = this.delegated > 0 ? this.priceRatioSum / this.delegated : 0;
+    let loadSum = 0;
+    let nc = 0;
+    let prof = 0;
+    for (let k = 0; k < sim.nCops; k++) {
+      prof += sim.cpProfit[k];
+      if (sim.cpActive[k] || sim.cpEjectedAt[k] === sim.t - 1) {
+        loadSum += sim.cpLoad[k];
+        nc++;
+      }
+    }
+    this.coprocessorProfit = prof;
+    this.meanCoprocessorLoad = nc > 0 ? loadSum / nc : 0;
+    prof = 0;
+    let na = 0;
+    for (let i = 0; i < sim.nOps; i++) {
+      prof += sim.opProfit[i];
+      na += sim.opActive[i];
+    }
+    this.operatorProfit = prof;
+    this.activeOperators = na;
+    let nk = 0;
+    for (let k = 0; k < sim.nCops; k++) nk += sim.cpActive[k];
+    this.activeCoprocessors = nk;
+  }
+
+  /** A plain-object copy (for CSV rows and JSON). */
+  toRow(): Record<string, number> {
+    return {
+      period: this.period,
+      tasks: this.tasks,
+      self_executed: this.selfExecuted,
+      delegated: this.delegated,
+      fallback: this.fallback,
+      dropped: this.dropped,
+      failures: this.failures,
+      slashes: this.slashes,
+      shirks: this.shirks,
+      undetected_shirks: this.undetectedShirks,
+      mean_price_ratio: this.meanPriceRatio,
+      mean_coprocessor_load: this.meanCoprocessorLoad,
+      active_operators: this.activeOperators,
+      active_coprocessors: this.activeCoprocessors,
+      ejected_operators: this.ejectedOperators,
+      ejected_coprocessors: this.ejectedCoprocessors,
+      operator_profit: this.operatorProfit,
+      coprocessor_profit: this.coprocessorProfit,
+    };
+  }
+}

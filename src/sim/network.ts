@@ -1,0 +1,763 @@
+/**
+ * The network simulator: operators, coprocessors and tasks (SPEC sections 2-6
+ * and 8), one period per `step`. Pure and seeded: all state lives in typed
+ * arrays allocated at reset, and the per-task loops allocate nothing.
+ *
+ * One period:
+ *   tasks arrive (Poisson, seasonal demand) and are assigned to operators
+ *   -> each operator executes a task itself or auctions it -> the auction picks a
+ *   coprocessor (or nobody: fallback or drop) -> at the end of the period every
+ *   executed task succeeds or fails at the executor's final load -> money moves
+ *   (ledger) -> GAS filters update reputation and the load parameter alpha ->
+ *   the load-curve incentive is paid -> agents below their minimum balance are ejected.
+ */
+import type { Scenario } from '../config/scenario.ts';
+import { Rng, type RngState } from '../core/rng.ts';
+import { type AuctionMechanism, makeAuction } from './auction.ts';
+import { logistic, logit, loadStep, reputationOmega, reputationStep } from './gas.ts';
+import { Ledger } from './ledger.ts';
+import { loadCurve, overloadRisk, slashAmplifier } from './load-curve.ts';
+import { PeriodMetrics } from './metrics.ts';
+
+/** How a task was settled. */
+export const Exec = {
+  Dropped: 0,
+  Self: 1,
+  Delegated: 2,
+  /** Auctioned, nobody took it, and the operator ran it itself. */
+  Fallback: 3,
+} as const;
+
+/** Observation widths (see `writeObservations`). */
+export const OPERATOR_OBS_DIM = 19;
+export const COPROCESSOR_OBS_DIM = 20;
+export const OPERATOR_ACTION_DIM = 2;
+
+export const OPERATOR_OBS_NAMES = [
+  'capacity',
+  'capability',
+  'balance',
+  'reputation',
+  'load',
+  'unit_cost',
+  'profit',
+  'failure_rate',
+  'auction_fill_rate',
+  'tasks_seen',
+  'self_share',
+] as const;
+export const COPROCESSOR_OBS_NAMES = [
+  'capacity',
+  'capability',
+  'balance',
+  'reputation',
+  'load',
+  'alpha',
+  'unit_cost',
+  'profit',
+  'failure_rate',
+  'win_rate',
+  'tasks_won',
+  'malicious',
+] as const;
+export const MARKET_OBS_NAMES = [
+  'price_ratio',
+  'delegated_share',
+  'unfilled_share',
+  'dropped_share',
+  'mean_coprocessor_load',
+  'demand',
+  'slashing_factor',
+  'time',
+] as const;
+
+export class NetworkSim {
+  readonly scenario: Scenario;
+  readonly nOps: number;
+  readonly nCops: number;
+  readonly coprocessorActionDim: number;
+  readonly ledger = new Ledger();
+  /** Metrics of the period just simulated (reused object). */
+  readonly metrics = new PeriodMetrics();
+
+  // ---- operators
+  readonly opCap: Float64Array;
+  readonly opCapab: Float64Array;
+  readonly opBal: Float64Array;
+  readonly opCost: Float64Array;
+  readonly opRep: Float64Array; // GAS latent f_i
+  readonly opPref: Int32Array;
+  readonly opActive: Uint8Array;
+  readonly opUsed: Float64Array;
+  readonly opTheta: Float64Array; // risk threshold, already rescaled
+  readonly opEta: Float64Array;
+  readonly opProfit: Float64Array; // this period
+  readonly opTotalProfit: Float64Array; // this episode
+  readonly opTasks: Int32Array; // assigned this period
+  readonly opSelf: Int32Array;
+  readonly opAuctions: Int32Array;
+  readonly opFilled: Int32Array;
+  readonly opN: Int32Array; // settled outcomes this period (GAS n)
+  readonly opY: Int32Array; // detected successes (GAS y)
+  readonly opEjectedAt: Int32Array;
+
+  // ---- coprocessors
+  readonly cpCap: Float64Array;
+  readonly cpInvCap: Float64Array;
+  readonly cpCapab: Float64Array;
+  readonly cpBal: Float64Array;
+  readonly cpLocked: Float64Array;
+  /** Collateral not locked by this period's tasks: balance - locked. */
+  readonly cpFreeCollateral: Float64Array;
+  /** min(1, kappa): the highest load the coprocessor accepts this period. */
+  readonly cpLoadCap: Float64Array;
+  readonly cpCost: Float64Array;
+  readonly cpRep: Float64Array; // GAS latent g_k
+  readonly cpRho: Float64Array; // logistic(g_k), refreshed per period
+  readonly cpAlpha: Float64Array;
+  readonly cpMalicious: Uint8Array;
+  readonly cpActive: Uint8Array;
+  readonly cpUsed: Float64Array;
+  readonly cpPsi: Float64Array;
+  readonly cpKappa: Float64Array;
+  readonly cpShirk: Float64Array;
+  readonly cpProfit: Float64Array;
+  readonly cpTotalProfit: Float64Array;
+  readonly cpEligible: Int32Array;
+  readonly cpWins: Int32Array;
+  readonly cpN: Int32Array;
+  readonly cpY: Int32Array;
+  readonly cpLoad: Float64Array; // last period's load
+  readonly cpEjectedAt: Int32Array;
+  /** Tasks delegated from operator i to coprocessor k this episode, at [i * nCops + k]. */
+  readonly flows: Uint32Array;
+
+  // ---- tasks of the current period (grown on demand, never per task)
+  private cap = 0;
+  tD = new Float64Array(0);
+  tC = new Float64Array(0);
+  tR = new Float64Array(0);
+  tS = new Float64Array(0);
+  tEps = new Float64Array(0);
+  tOp = new Int32Array(0);
+  tExec = new Uint8Array(0);
+  tCop = new Int32Array(0);
+  tPrice = new Float64Array(0);
+  nTasks = 0;
+
+  // ---- assignment tables: cumulative weights per complexity band
+  private readonly bandCum: Float64Array;
+  private readonly bandTotal: Float64Array;
+  private readonly cpOrder: Int32Array;
+
+  private readonly auction: AuctionMechanism;
+  private readonly repOmega: number;
+  private readonly alphaMean: number;
+  private readonly meanOpCap: number;
+  private readonly meanCpCap: number;
+  private readonly meanTaskReward: number;
+  private demandNoise = 0;
+  private lambdaT = 0;
+
+  rng: Rng;
+  /** Periods simulated since reset. */
+  t = 0;
+  /** Market summaries of the last period (observations). */
+  readonly market = new Float32Array(MARKET_OBS_NAMES.length);
+
+  constructor(scenario: Scenario) {
+    this.scenario = scenario;
+    const N = (this.nOps = scenario.operators.count);
+    const K = (this.nCops = scenario.coprocessors.count);
+    this.coprocessorActionDim = scenario.coprocessors.allowShirking ? 3 : 2;
+    const f64 = (n: number) => new Float64Array(n);
+    const i32 = (n: number) => new Int32Array(n);
+    this.opCap = f64(N);
+    this.opCapab = f64(N);
+    this.opBal = f64(N);
+    this.opCost = f64(N);
+    this.opRep = f64(N);
+    this.opPref = i32(N);
+    this.opActive = new Uint8Array(N);
+    this.opUsed = f64(N);
+    this.opTheta = f64(N);
+    this.opEta = f64(N);
+    this.opProfit = f64(N);
+    this.opTotalProfit = f64(N);
+    this.opTasks = i32(N);
+    this.opSelf = i32(N);
+    this.opAuctions = i32(N);
+    this.opFilled = i32(N);
+    this.opN = i32(N);
+    this.opY = i32(N);
+    this.opEjectedAt = i32(N);
+    this.cpCap = f64(K);
+    this.cpInvCap = f64(K);
+    this.cpCapab = f64(K);
+    this.cpBal = f64(K);
+    this.cpLocked = f64(K);
+    this.cpFreeCollateral = f64(K);
+    this.cpLoadCap = f64(K);
+    this.cpCost = f64(K);
+    this.cpRep = f64(K);
+    this.cpRho = f64(K);
+    this.cpAlpha = f64(K);
+    this.cpMalicious = new Uint8Array(K);
+    this.cpActive = new Uint8Array(K);
+    this.cpUsed = f64(K);
+    this.cpPsi = f64(K);
+    this.cpKappa = f64(K);
+    this.cpShirk = f64(K);
+    this.cpProfit = f64(K);
+    this.cpTotalProfit = f64(K);
+    this.cpEligible = i32(K);
+    this.cpWins = i32(K);
+    this.cpN = i32(K);
+    this.cpY = i32(K);
+    this.cpLoad = f64(K);
+    this.cpEjectedAt = i32(K);
+    this.flows = new Uint32Array(N * K);
+    this.bandCum = f64(scenario.tasks.bands * N);
+    this.bandTotal = f64(scenario.tasks.bands);
+    this.cpOrder = i32(K);
+    this.auction = makeAuction(scenario.auction.mechanism);
+    this.repOmega = reputationOmega(scenario.reputation);
+    this.alphaMean = scenario.loadCurve.optimalLoad;
+    const capMean = (m: { median: number; sigma: number }) => m.median * Math.exp((m.sigma * m.sigma) / 2);
+    this.meanOpCap = capMean(scenario.operators.capacity);
+    this.meanCpCap = capMean(scenario.coprocessors.capacity);
+    const tk = scenario.tasks;
+    const meanC = tk.complexity.a / (tk.complexity.a + tk.complexity.b);
+    this.meanTaskReward = tk.rewardPerUnit * capMean(tk.difficulty) * (1 + tk.complexityPremium * meanC);
+    this.rng = new Rng(scenario.seed);
+    this.growTasks(Math.ceil(scenario.demand.meanTasks * 2 + 64));
+  }
+
+  /** Start a new episode: draw every agent's attributes from the seeded generator. */
+  reset(seed: number): void {
+    const s = this.scenario;
+    const rng = (this.rng = new Rng(seed));
+    this.ledger.reset();
+    this.t = 0;
+    this.demandNoise = 0;
+    this.flows.fill(0);
+    const o = s.operators;
+    const f0 = logit(s.reputation.priorMean);
+    for (let i = 0; i < this.nOps; i++) {
+      this.opCap[i] = rng.logNormal(Math.log(o.capacity.median), o.capacity.sigma);
+      this.opCapab[i] = rng.uniform(o.capability[0], o.capability[1]);
+      this.opBal[i] = o.stake;
+      this.opCost[i] = rng.uniform(o.unitCost[0], o.unitCost[1]);
+      this.opRep[i] = f0 + rng.normal(0, 0.3);
+      this.opPref[i] = rng.int(s.tasks.bands);
+      this.opActive[i] = 1;
+      this.opTotalProfit[i] = 0;
+      this.opEjectedAt[i] = -1;
+    }
+    const c = s.coprocessors;
+    const nMalicious = Math.round(c.maliciousFraction * this.nCops);
+    for (let k = 0; k < this.nCops; k++) {
+      this.cpCap[k] = c.capacity.median > 0 ? rng.logNormal(Math.log(c.capacity.median), c.capacity.sigma) : 0;
+      this.cpInvCap[k] = 1 / this.cpCap[k];
+      this.cpCapab[k] = rng.uniform(c.capability[0], c.capability[1]);
+      this.cpBal[k] = c.collateral;
+      this.cpCost[k] = rng.uniform(c.unitCost[0], c.unitCost[1]);
+      this.cpRep[k] = f0 + rng.normal(0, 0.3);
+      this.cpAlpha[k] = this.alphaMean;
+      this.cpLoad[k] = 0;
+      this.cpActive[k] = 1;
+      this.cpTotalProfit[k] = 0;
+      this.cpEjectedAt[k] = -1;
+    }
+    // The malicious coprocessors are a seeded random subset of the given size.
+    this.cpMalicious.fill(0);
+    const idx = new Int32Array(this.nCops);
+    for (let k = 0; k < this.nCops; k++) idx[k] = k;
+    rng.shuffle(idx);
+    for (let m = 0; m < nMalicious; m++) this.cpMalicious[idx[m]] = 1;
+    this.clearPeriodStats();
+    this.metrics.reset();
+    this.updateMarketObs();
+  }
+
+  /**
+   * Apply this period's actions (rows in [0,1], `actionDim` wide, clipped here)
+   * and simulate one period. Inactive agents' rows are ignored.
+   */
+  step(opActions: Float32Array, cpActions: Float32Array): void {
+    const s = this.scenario;
+    this.applyActions(opActions, cpActions);
+    this.clearPeriodStats();
+    this.ledger.beginPeriod(this.totalBalance());
+    this.generateTasks();
+    this.processTasks();
+    this.settle();
+    this.updateGas();
+    this.payIncentives();
+    this.eject();
+    this.ledger.endPeriod(this.totalBalance());
+    this.t++;
+    this.metrics.finish(this, s);
+    this.updateMarketObs();
+  }
+
+  /** True when every agent of some role has been ejected or the horizon is reached. */
+  get done(): boolean {
+    return this.t >= this.scenario.periods;
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  private applyActions(opA: Float32Array, cpA: Float32Array): void {
+    const thetaMax = this.scenario.execution.thetaMax;
+    for (let i = 0; i < this.nOps; i++) {
+      this.opTheta[i] = clip01(opA[2 * i]) * thetaMax;
+      this.opEta[i] = clip01(opA[2 * i + 1]);
+    }
+    const w = this.coprocessorActionDim;
+    for (let k = 0; k < this.nCops; k++) {
+      this.cpPsi[k] = clip01(cpA[w * k]);
+      this.cpKappa[k] = clip01(cpA[w * k + 1]);
+      this.cpLoadCap[k] = this.cpKappa[k];
+      this.cpShirk[k] = w === 3 ? clip01(cpA[w * k + 2]) : 0;
+    }
+  }
+
+  // ---------------------------------------------------------------- demand
+
+  /** Mean demand for period t: seasonal term times an AR(1) log-noise. */
+  private demandMean(): number {
+    const d = this.scenario.demand;
+    const season = 1 + d.seasonalAmplitude * Math.sin((2 * Math.PI * this.t) / d.seasonalPeriod);
+    const rho = d.noisePersistence;
+    this.demandNoise = rho * this.demandNoise + Math.sqrt(1 - rho * rho) * this.rng.normal(0, d.noise);
+    return Math.max(0, d.meanTasks * season * Math.exp(this.demandNoise - (d.noise * d.noise) / 2));
+  }
+
+  private growTasks(n: number): void {
+    if (n <= this.cap) return;
+    const cap = Math.max(n, this.cap * 2);
+    this.tD = new Float64Array(cap);
+    this.tC = new Float64Array(cap);
+    this.tR = new Float64Array(cap);
+    this.tS = new Float64Array(cap);
+    this.tEps = new Float64Array(cap);
+    this.tOp = new Int32Array(cap);
+    this.tExec = new Uint8Array(cap);
+    this.tCop = new Int32Array(cap);
+    this.tPrice = new Float64Array(cap);
+    this.cap = cap;
+  }
+
+  /** Draw this period's tasks and assign each to an operator. */
+  private generateTasks(): void {
+    const s = this.scenario;
+    const rng = this.rng;
+    this.lambdaT = this.demandMean();
+    const n = rng.poisson(this.lambdaT);
+    this.growTasks(n);
+    this.nTasks = n;
+    this.metrics.tasks = n;
+    this.buildAssignmentTables();
+    const tk = s.tasks;
+    const muD = Math.log(tk.difficulty.median);
+    const [eLo, eHi] = tk.risk;
+    const epsMax = eHi > 0 ? eHi : 1;
+    const B = tk.bands;
+    const N = this.nOps;
+    for (let j = 0; j < n; j++) {
+      const d = rng.logNormal(muD, tk.difficulty.sigma);
+      const c = rng.beta(tk.complexity.a, tk.complexity.b);
+      const eps = rng.uniform(eLo, eHi);
+      const R = tk.rewardPerUnit * d * (1 + tk.complexityPremium * c);
+      this.tD[j] = d;
+      this.tC[j] = c;
+      this.tEps[j] = eps;
+      this.tR[j] = R;
+      this.tS[j] = tk.slashRatio * R * (1 + (tk.riskLoading * eps) / epsMax);
+      // Assignment: capacity x reputation^gamma x preference, by binary search in the band's table.
+      const b = Math.min(B - 1, Math.floor(c * B));
+      const total = this.bandTotal[b];
+      if (total <= 0) {
+        this.tOp[j] = -1;
+        continue;
+      }
+      const u = rng.next() * total;
+      let lo = 0;
+      let hi = N - 1;
+      const base = b * N;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.bandCum[base + mid] > u) hi = mid;
+        else lo = mid + 1;
+      }
+      this.tOp[j] = lo;
+    }
+  }
+
+  private buildAssignmentTables(): void {
+    const s = this.scenario;
+    const N = this.nOps;
+    const gamma = s.assignment.reputationExponent;
+    const boost = s.operators.preferenceBoost;
+    for (let b = 0; b < s.tasks.bands; b++) {
+      let acc = 0;
+      for (let i = 0; i < N; i++) {
+        if (this.opActive[i]) {
+          const w = this.opCap[i] * logistic(this.opRep[i]) ** gamma;
+          acc += this.opPref[i] === b ? w * (1 + boost) : w;
+        }
+        this.bandCum[b * N + i] = acc;
+      }
+      this.bandTotal[b] = acc;
+    }
+  }
+
+  // ---------------------------------------------------------------- decisions and auctions
+
+  /** Walk the tasks in arrival order (a seeded random order over the network) and place each. */
+  private processTasks(): void {
+    const s = this.scenario;
+    const ex = s.execution;
+    const Ls = s.loadCurve.optimalLoad;
+    const chi = s.auction.collateralRatio;
+    const m = this.metrics;
+    // Coprocessors in descending reputation order: the auction scan can stop early.
+    for (let k = 0; k < this.nCops; k++) {
+      this.cpRho[k] = logistic(this.cpRep[k]);
+      this.cpFreeCollateral[k] = this.cpBal[k];
+      this.cpOrder[k] = k;
+    }
+    const rho = this.cpRho;
+    this.cpOrder.sort((a, b) => rho[b] - rho[a] || a - b);
+    const auction = this.auction;
+    auction.beginPeriod(this, this.cpOrder);
+    for (let j = 0; j < this.nTasks; j++) {
+      const i = this.tOp[j];
+      if (i < 0) {
+        this.tExec[j] = Exec.Dropped;
+        continue;
+      }
+      const d = this.tD[j];
+      const c = this.tC[j];
+      this.opTasks[i]++;
+      const free = this.opCap[i] - this.opUsed[i];
+      // Operator's estimated risk of doing the task itself at its load after taking it.
+      let selfRisk = 2;
+      if (free >= d) {
+        const Lafter = (this.opUsed[i] + d) / this.opCap[i];
+        const gap = c - this.opCapab[i];
+        const capRisk = gap > 0 ? Math.min(1, ex.capabilityGapRisk * gap) : 0;
+        selfRisk = 1 - (1 - this.tEps[j]) * (1 - overloadRisk(Lafter, Ls, ex.overloadRisk)) * (1 - capRisk);
+      }
+      if (selfRisk <= this.opTheta[i]) {
+        this.tExec[j] = Exec.Self;
+        this.opUsed[i] += d;
+        this.opSelf[i]++;
+        continue;
+      }
+      this.opAuctions[i]++;
+      const k = auction.run(this, j, this.opEta[i], this.cpOrder);
+      if (k >= 0) {
+        this.tExec[j] = Exec.Delegated;
+        this.tCop[j] = k;
+        this.cpUsed[k] += d;
+        this.cpLocked[k] += chi * this.tS[j];
+        this.cpFreeCollateral[k] -= chi * this.tS[j];
+        auction.accepted(this, k);
+        this.cpWins[k]++;
+        this.opFilled[i]++;
+        this.flows[i * this.nCops + k]++;
+        m.priceRatioSum += this.tPrice[j] / this.tR[j];
+      } else if (free >= d) {
+        this.tExec[j] = Exec.Fallback;
+        this.opUsed[i] += d;
+      } else {
+        this.tExec[j] = Exec.Dropped;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- settlement
+
+  /** Resolve every task at its executor's final load for the period and move the money. */
+  private settle(): void {
+    const s = this.scenario;
+    const rng = this.rng;
+    const ex = s.execution;
+    const lc = s.loadCurve;
+    const Ls = lc.optimalLoad;
+    const sigma = s.slashing.factor;
+    const chi = s.auction.collateralRatio;
+    const pDetect = s.slashing.detectionProbability;
+    const share = s.slashing.operatorShare;
+    const lambdaMiss = s.slashing.livenessPenalty;
+    const L = this.ledger;
+    const m = this.metrics;
+    for (let j = 0; j < this.nTasks; j++) {
+      const i = this.tOp[j];
+      const kind = this.tExec[j];
+      const R = this.tR[j];
+      const S = this.tS[j];
+      if (kind === Exec.Dropped) {
+        m.dropped++;
+        if (i < 0) continue;
+        const pen = take(this.opBal[i], sigma * lambdaMiss * S);
+        this.opBal[i] -= pen;
+        this.opProfit[i] -= pen;
+        L.burned += pen;
+        this.opN[i]++;
+        continue;
+      }
+      if (kind === Exec.Self || kind === Exec.Fallback) {
+        if (kind === Exec.Self) m.selfExecuted++;
+        else m.fallback++;
+        const Li = this.opUsed[i] / this.opCap[i];
+        const gap = this.tC[j] - this.opCapab[i];
+        const capRisk = gap > 0 ? Math.min(1, ex.capabilityGapRisk * gap) : 0;
+        const pOk = (1 - this.tEps[j]) * (1 - overloadRisk(Li, Ls, ex.overloadRisk)) * (1 - capRisk);
+        const cost = this.opCost[i] * this.tD[j];
+        this.opBal[i] -= cost;
+        this.opProfit[i] -= cost;
+        L.costs += cost;
+        this.opN[i]++;
+        if (rng.next() < pOk) {
+          this.opBal[i] += R;
+          this.opProfit[i] += R;
+          L.rewards += R;
+          this.opY[i]++;
+        } else {
+          m.failures++;
+          m.slashes++;
+          const slash = take(this.opBal[i], sigma * S * slashAmplifier(Li, lc));
+          this.opBal[i] -= slash;
+          this.opProfit[i] -= slash;
+          L.burned += slash;
+        }
+        continue;
+      }
+      // Delegated to coprocessor k at price p.
+      m.delegated++;
+      const k = this.tCop[j];
+      const p = this.tPrice[j];
+      const Lk = this.cpUsed[k] * this.cpInvCap[k];
+      const shirked = this.cpShirk[k] > 0 && rng.next() < this.cpShirk[k];
+      let ok: boolean;
+      if (shirked) {
+        m.shirks++;
+        ok = rng.next() >= pDetect;
+        if (ok) m.undetectedShirks++;
+      } else {
+        const cost = this.cpCost[k] * this.tD[j];
+        this.cpBal[k] -= cost;
+        this.cpProfit[k] -= cost;
+        L.costs += cost;
+        ok = rng.next() < (1 - this.tEps[j]) * (1 - overloadRisk(Lk, Ls, ex.overloadRisk));
+      }
+      this.opN[i]++;
+      this.cpN[k]++;
+      if (ok) {
+        // The AVS pays R to the operator, who pays p to the coprocessor.
+        this.opBal[i] += R - p;
+        this.opProfit[i] += R - p;
+        this.cpBal[k] += p;
+        this.cpProfit[k] += p;
+        L.rewards += R;
+        L.transfers += p;
+        this.opY[i]++;
+        this.cpY[k]++;
+      } else {
+        m.failures++;
+        m.slashes++;
+        const cpSlash = take(this.cpBal[k], sigma * chi * S * slashAmplifier(Lk, lc));
+        this.cpBal[k] -= cpSlash;
+        this.cpProfit[k] -= cpSlash;
+        const opSlash = take(this.opBal[i], sigma * S);
+        const refund = share * cpSlash;
+        this.opBal[i] += refund - opSlash;
+        this.opProfit[i] += refund - opSlash;
+        L.burned += opSlash + cpSlash - refund;
+        L.transfers += refund;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- GAS, incentives, ejection
+
+  private updateGas(): void {
+    const s = this.scenario;
+    const rp = s.reputation;
+    for (let i = 0; i < this.nOps; i++) {
+      if (!this.opActive[i]) continue;
+      this.opRep[i] = reputationStep(this.opRep[i], this.opY[i], this.opN[i], rp, this.repOmega);
+    }
+    for (let k = 0; k < this.nCops; k++) {
+      if (!this.cpActive[k]) continue;
+      this.cpRep[k] = reputationStep(this.cpRep[k], this.cpY[k], this.cpN[k], rp, this.repOmega);
+      const load = this.cpUsed[k] * this.cpInvCap[k];
+      this.cpLoad[k] = load;
+      this.cpAlpha[k] = loadStep(this.cpAlpha[k], load, s.loadGas, this.alphaMean);
+    }
+  }
+
+  /** The unloaded-uptime bonus, paid on the GAS-filtered alpha (never on the raw load). */
+  private payIncentives(): void {
+    const lc = this.scenario.loadCurve;
+    if (lc.bonusScale <= 0) return;
+    for (let k = 0; k < this.nCops; k++) {
+      if (!this.cpActive[k]) continue;
+      const v = loadCurve(this.cpAlpha[k], lc);
+      if (v <= 0) continue;
+      const bonus = lc.bonusScale * this.cpCap[k] * v;
+      this.cpBal[k] += bonus;
+      this.cpProfit[k] += bonus;
+      this.ledger.incentives += bonus;
+    }
+  }
+
+  /** Pay out the share of positive profits that is not restaked, then eject agents below their minimum. */
+  private eject(): void {
+    const s = this.scenario;
+    const L = this.ledger;
+    const opKeep = s.operators.restakeShare;
+    const cpKeep = s.coprocessors.restakeShare;
+    for (let i = 0; i < this.nOps; i++) {
+      this.opTotalProfit[i] += this.opProfit[i];
+      if (this.opProfit[i] > 0 && this.opActive[i]) {
+        const out = (1 - opKeep) * this.opProfit[i];
+        this.opBal[i] -= out;
+        L.paidOut += out;
+      }
+      if (this.opActive[i] && this.opBal[i] < s.operators.minStake) {
+        this.opActive[i] = 0;
+        this.opEjectedAt[i] = this.t;
+        L.withdrawn += this.opBal[i];
+        this.opBal[i] = 0;
+        this.metrics.ejectedOperators++;
+      }
+    }
+    for (let k = 0; k < this.nCops; k++) {
+      this.cpTotalProfit[k] += this.cpProfit[k];
+      if (this.cpProfit[k] > 0 && this.cpActive[k]) {
+        const out = (1 - cpKeep) * this.cpProfit[k];
+        this.cpBal[k] -= out;
+        L.paidOut += out;
+      }
+      if (this.cpActive[k] && this.cpBal[k] < s.coprocessors.minCollateral) {
+        this.cpActive[k] = 0;
+        this.cpEjectedAt[k] = this.t;
+        L.withdrawn += this.cpBal[k];
+        this.cpBal[k] = 0;
+        this.metrics.ejectedCoprocessors++;
+      }
+    }
+  }
+
+  /** Sum of every agent's balance (ejected agents hold 0 after withdrawal). */
+  totalBalance(): number {
+    let sum = 0;
+    for (let i = 0; i < this.nOps; i++) sum += this.opBal[i];
+    for (let k = 0; k < this.nCops; k++) sum += this.cpBal[k];
+    return sum;
+  }
+
+  private clearPeriodStats(): void {
+    this.opUsed.fill(0);
+    this.opProfit.fill(0);
+    this.opTasks.fill(0);
+    this.opSelf.fill(0);
+    this.opAuctions.fill(0);
+    this.opFilled.fill(0);
+    this.opN.fill(0);
+    this.opY.fill(0);
+    this.cpUsed.fill(0);
+    this.cpLocked.fill(0);
+    this.cpProfit.fill(0);
+    this.cpEligible.fill(0);
+    this.cpWins.fill(0);
+    this.cpN.fill(0);
+    this.cpY.fill(0);
+    this.metrics.beginPeriod();
+  }
+
+  // ---------------------------------------------------------------- observations
+
+  private updateMarketObs(): void {
+    const m = this.metrics;
+    const mk = this.market;
+    const n = Math.max(1, m.tasks);
+    mk[0] = m.delegated > 0 ? m.priceRatioSum / m.delegated : 0;
+    mk[1] = m.delegated / n;
+    mk[2] = m.fallback / n;
+    mk[3] = m.dropped / n;
+    mk[4] = m.meanCoprocessorLoad;
+    mk[5] = this.scenario.demand.meanTasks > 0 ? m.tasks / this.scenario.demand.meanTasks : 0;
+    mk[6] = this.scenario.slashing.factor;
+    mk[7] = this.t / this.scenario.periods;
+  }
+
+  /** Write operator observations (`nOps * OPERATOR_OBS_DIM`). */
+  writeOperatorObs(out: Float32Array): void {
+    const s = this.scenario;
+    const D = OPERATOR_OBS_DIM;
+    const expectTasks = Math.max(1, s.demand.meanTasks / Math.max(1, this.nOps));
+    const profitScale = 1 / (expectTasks * this.meanTaskReward);
+    const mk = this.market;
+    for (let i = 0; i < this.nOps; i++) {
+      const o = i * D;
+      const n = this.opN[i];
+      out[o] = this.opCap[i] / this.meanOpCap;
+      out[o + 1] = this.opCapab[i];
+      out[o + 2] = this.opBal[i] / s.operators.stake;
+      out[o + 3] = logistic(this.opRep[i]);
+      out[o + 4] = this.opUsed[i] / this.opCap[i];
+      out[o + 5] = this.opCost[i] / s.tasks.rewardPerUnit;
+      out[o + 6] = this.opProfit[i] * profitScale;
+      out[o + 7] = n > 0 ? 1 - this.opY[i] / n : 0;
+      out[o + 8] = this.opAuctions[i] > 0 ? this.opFilled[i] / this.opAuctions[i] : 1;
+      out[o + 9] = this.opTasks[i] / expectTasks;
+      out[o + 10] = this.opTasks[i] > 0 ? this.opSelf[i] / this.opTasks[i] : 0;
+      for (let q = 0; q < mk.length; q++) out[o + 11 + q] = mk[q];
+    }
+  }
+
+  /** Write coprocessor observations (`nCops * COPROCESSOR_OBS_DIM`). */
+  writeCoprocessorObs(out: Float32Array): void {
+    const s = this.scenario;
+    const D = COPROCESSOR_OBS_DIM;
+    const expectTasks = Math.max(1, s.demand.meanTasks / Math.max(1, this.nCops));
+    const profitScale = 1 / (expectTasks * this.meanTaskReward);
+    const mk = this.market;
+    for (let k = 0; k < this.nCops; k++) {
+      const o = k * D;
+      const n = this.cpN[k];
+      out[o] = this.cpCap[k] / this.meanCpCap;
+      out[o + 1] = this.cpCapab[k];
+      out[o + 2] = this.cpBal[k] / s.coprocessors.collateral;
+      out[o + 3] = logistic(this.cpRep[k]);
+      out[o + 4] = this.cpLoad[k];
+      out[o + 5] = this.cpAlpha[k];
+      out[o + 6] = this.cpCost[k] / s.tasks.rewardPerUnit;
+      out[o + 7] = this.cpProfit[k] * profitScale;
+      out[o + 8] = n > 0 ? 1 - this.cpY[k] / n : 0;
+      out[o + 9] = this.cpEligible[k] > 0 ? this.cpWins[k] / this.cpEligible[k] : 0;
+      out[o + 10] = this.cpWins[k] / expectTasks;
+      out[o + 11] = this.cpMalicious[k];
+      for (let q = 0; q < mk.length; q++) out[o + 12 + q] = mk[q];
+    }
+  }
+
+  /** The generator state, for checkpoints. */
+  rngState(): RngState {
+    return this.rng.state();
+  }
+}
+
+function clip01(x: number): number {
+  return x > 1 ? 1 : x > 0 ? x : 0;
+}
+
+/** What can actually be taken from a balance: never more than is there. */
+function take(balance: number, amount: number): number {
+  return balance <= 0 ? 0 : amount < balance ? amount : balance;
+}
