@@ -1,0 +1,150 @@
+/**
+ * The PPO update of one role (CleanRL's ppo.py / ppo_continuous_action.py),
+ * straight-line: minibatches x epochs over a prepared rollout with the clipped
+ * surrogate, the (clipped) value loss, the entropy bonus, advantage
+ * normalisation and global gradient-norm clipping.
+ *
+ * The rollout must have gone through `prepareRollout` first (log-probs, values,
+ * GAE). Padding rows and inactive slots carry mask 0 and do not count.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../src/core/rng.ts';
+import type { RolePolicy } from '../tf/policy.ts';
+import { explainedVariance, type RoleRollout } from './buffer.ts';
+import type { PpoConfig } from './config.ts';
+import { gatherMinibatch, type Minibatch, maskedMean, minibatchOrder, normalizeAdvantages } from './prepare.ts';
+
+/** Loss terms of one minibatch (scalars, kept out of the gradient tape's tidy). */
+export interface PpoLossTerms {
+  loss: tf.Scalar;
+  pgLoss: tf.Scalar;
+  vLoss: tf.Scalar;
+  entropy: tf.Scalar;
+  oldApproxKl: tf.Scalar;
+  approxKl: tf.Scalar;
+  clipfrac: tf.Scalar;
+}
+
+type LossConfig = Pick<PpoConfig, 'clipCoef' | 'clipVloss' | 'entCoef' | 'vfCoef' | 'normAdv'>;
+
+/**
+ * The PPO loss of one minibatch given the new log-probabilities, entropies and
+ * values (as tensors). Separate from the networks so a test can check it on
+ * toy numbers. Call inside tf.tidy.
+ */
+export function ppoLoss(
+  newLogp: tf.Tensor1D,
+  entropy: tf.Tensor1D,
+  newValue: tf.Tensor1D,
+  mb: Pick<Minibatch, 'logp' | 'advantages' | 'returns' | 'values' | 'mask'>,
+  cfg: LossConfig,
+): PpoLossTerms {
+  const mask = tf.tensor1d(mb.mask);
+  const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
+  const oldLogp = tf.tensor1d(mb.logp);
+  let adv = tf.tensor1d(mb.advantages);
+  const ret = tf.tensor1d(mb.returns);
+  const oldV = tf.tensor1d(mb.values);
+
+  // ALGO LOGIC: probability ratio and KL diagnostics
+  const logratio = tf.sub(newLogp, oldLogp);
+  const ratio = tf.exp(logratio);
+  const oldApproxKl = maskedMean(tf.neg(logratio), mask, count);
+  const approxKl = maskedMean(tf.sub(tf.sub(ratio, 1), logratio), mask, count);
+  const clipped = tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), 'float32');
+  const clipfrac = maskedMean(clipped, mask, count);
+
+  // ALGO LOGIC: clipped surrogate objective
+  if (cfg.normAdv) adv = normalizeAdvantages(adv, mask, count);
+  const pg1 = tf.mul(tf.neg(adv), ratio);
+  const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef));
+  const pgLoss = maskedMean(tf.maximum(pg1, pg2), mask, count);
+
+  // ALGO LOGIC: value loss
+  let vLoss: tf.Scalar;
+  const vUnclipped = tf.square(tf.sub(newValue, ret));
+  if (cfg.clipVloss) {
+    const vClippedPred = tf.add(oldV, tf.clipByValue(tf.sub(newValue, oldV), -cfg.clipCoef, cfg.clipCoef));
+    const vClipped = tf.square(tf.sub(vClippedPred, ret));
+    vLoss = tf.mul(0.5, maskedMean(tf.maximum(vUnclipped, vClipped), mask, count));
+  } else {
+    vLoss = tf.mul(0.5, maskedMean(vUnclipped, mask, count));
+  }
+
+  const ent = maskedMean(entropy, mask, count);
+  const loss = tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar;
+  return { loss, pgLoss, vLoss, entropy: ent, oldApproxKl, approxKl, clipfrac };
+}
+
+/** Metrics of one role's update (no role suffix). */
+export type UpdateMetrics = Record<string, number>;
+
+/**
+ * Run the PPO epochs on a prepared rollout and return the metrics CleanRL logs
+ * (`losses/*`, averaged over the minibatches of the last epoch run, except
+ * clipfrac averaged over all). `maybeYield` is awaited between minibatches.
+ */
+export async function ppoUpdate(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  cfg: PpoConfig,
+  lr: number,
+  rng: Rng,
+  maybeYield: () => Promise<void> = async () => {},
+): Promise<UpdateMetrics> {
+  const { obsDim, rawDim, stateDim } = ro.shape;
+  const cDim = obsDim + stateDim;
+  const vars = policy.variables();
+  const clipfracs: number[] = [];
+  let last = new Float64Array(6);
+  let epochsRun = 0;
+
+  for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+    // ALGO LOGIC: shuffle, then walk fixed-shape minibatches
+    const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
+    const sums = new Float64Array(6);
+    let nMb = 0;
+    for (let m = 0; m < cfg.numMinibatches; m++) {
+      const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
+      if (!mb.mask.some((x) => x > 0)) continue;
+      let aux: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const obs = tf.tensor2d(mb.obs, [mbRows, obsDim]);
+        const raw = tf.tensor2d(mb.raw, [mbRows, rawDim]);
+        const { logp, entropy } = policy.evaluate(obs, raw);
+        const newValue = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
+        const t = ppoLoss(logp, entropy, newValue, mb, cfg);
+        aux = tf.keep(tf.stack([t.pgLoss, t.vLoss, t.entropy, t.oldApproxKl, t.approxKl, t.clipfrac]));
+        return t.loss;
+      }, vars);
+      // ALGO LOGIC: global gradient-norm clipping and the Adam step
+      policy.optimizer.apply(
+        vars.map((v) => grads[v.name]),
+        lr,
+        cfg.maxGradNorm,
+      );
+      value.dispose();
+      tf.dispose(grads);
+      const a = aux!.dataSync();
+      aux!.dispose();
+      for (let k = 0; k < 6; k++) sums[k] += a[k];
+      clipfracs.push(a[5]);
+      nMb++;
+      await maybeYield();
+    }
+    epochsRun++;
+    if (nMb > 0) last = sums.map((s) => s / nMb);
+    if (cfg.targetKl !== null && last[4] > cfg.targetKl) break;
+  }
+
+  return {
+    'losses/policy_loss': last[0],
+    'losses/value_loss': last[1],
+    'losses/entropy': last[2],
+    'losses/old_approx_kl': last[3],
+    'losses/approx_kl': last[4],
+    'losses/clipfrac': clipfracs.length ? clipfracs.reduce((s, x) => s + x, 0) / clipfracs.length : 0,
+    'losses/explained_variance': explainedVariance(ro.values, ro.returns, ro.active),
+    'losses/epochs': epochsRun,
+  };
+}

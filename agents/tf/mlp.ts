@@ -1,0 +1,103 @@
+/**
+ * A plain multi-layer perceptron on tfjs variables, initialised like CleanRL's
+ * `layer_init`: orthogonal weights with a gain, zero biases. Initial weights
+ * come from the project's seeded `Rng` (tfjs has no global seed), so the same
+ * seed gives the same network on every backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/core/rng.ts';
+
+export type Activation = 'tanh' | 'relu';
+
+export interface MlpOptions {
+  /** Input width. */
+  inputDim: number;
+  /** Hidden layer widths, e.g. `[64, 64]`. */
+  hidden: readonly number[];
+  /** Output width. */
+  outputDim: number;
+  /** Gain of the orthogonal initialisation of the last layer (CleanRL: 0.01 policy, 1 value). */
+  outputGain: number;
+  activation: Activation;
+  /** Seed of the initialisation (any string or number). */
+  seed: string | number;
+  /** Name prefix of the variables (unique in the process), e.g. `t1/operator/actor`. */
+  name: string;
+  /** Key of the initialisation stream (default: `name`), e.g. `operator/actor`. */
+  key?: string;
+}
+
+/**
+ * Orthogonal matrix of shape [rows, cols] (row-major), times `gain`: a Gaussian
+ * matrix orthonormalised by modified Gram-Schmidt (what `torch.nn.init.orthogonal_`
+ * computes through QR, up to signs).
+ */
+export function orthogonal(rows: number, cols: number, gain: number, rng: Rng): Float32Array {
+  const n = Math.max(rows, cols);
+  const m = Math.min(rows, cols);
+  // q holds m column vectors of length n.
+  const q: Float64Array[] = [];
+  for (let j = 0; j < m; j++) {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = rng.normal();
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += v[i] * q[k][i];
+      for (let i = 0; i < n; i++) v[i] -= dot * q[k][i];
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < n; i++) v[i] /= norm;
+    q.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      // rows >= cols: W = Q (n x m); otherwise W = Q^T.
+      out[r * cols + c] = gain * (rows >= cols ? q[c][r] : q[r][c]);
+    }
+  }
+  return out;
+}
+
+export class Mlp {
+  readonly weights: tf.Variable[] = [];
+  readonly biases: tf.Variable[] = [];
+  readonly activation: Activation;
+
+  constructor(readonly opts: MlpOptions) {
+    this.activation = opts.activation;
+    const rng = new Rng(`mlp:${opts.seed}:${opts.key ?? opts.name}`);
+    const dims = [opts.inputDim, ...opts.hidden, opts.outputDim];
+    for (let l = 0; l < dims.length - 1; l++) {
+      const last = l === dims.length - 2;
+      const gain = last ? opts.outputGain : Math.SQRT2;
+      const w = orthogonal(dims[l], dims[l + 1], gain, rng);
+      this.weights.push(tf.variable(tf.tensor2d(w, [dims[l], dims[l + 1]]), true, `${opts.name}/w${l}`));
+      this.biases.push(tf.variable(tf.zeros([dims[l + 1]]), true, `${opts.name}/b${l}`));
+    }
+  }
+
+  /** Forward pass of a [batch, inputDim] tensor; call inside `tf.tidy`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    const n = this.weights.length;
+    for (let l = 0; l < n; l++) {
+      h = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]);
+      if (l < n - 1) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+    }
+    return h;
+  }
+
+  /** All trainable variables, weights and biases interleaved, in layer order. */
+  variables(): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (let l = 0; l < this.weights.length; l++) out.push(this.weights[l], this.biases[l]);
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
