@@ -80,6 +80,7 @@ describe('checkEnv', () => {
 describe('checkParallelEnv', () => {
   it('passes a correct env', () => {
     const report = checkParallelEnv((o) => new TagParallelEnv({ renderMode: o?.renderMode }));
+    expect(report.warnings).toEqual([]);
     expect(report.passed).toEqual(
       expect.arrayContaining([
         'record-keys',
@@ -106,9 +107,27 @@ describe('checkParallelEnv', () => {
     ['no-reset-guard', /step-before-reset/, /did not throw/],
   ];
   it.each(cases)('catches %s', (defect, check, message) => {
-    const err = failure(() => checkParallelEnv(() => new TagParallelEnv({ defect })));
+    const err = failure(() =>
+      checkParallelEnv((o) => new TagParallelEnv({ defect, renderMode: o?.renderMode })),
+    );
     expect(err.check).toMatch(check);
     expect(err.message).toMatch(message);
+  });
+
+  it('warns when no episode ends within numCycles', () => {
+    const report = checkParallelEnv(
+      (o) => new TagParallelEnv({ horizon: 1000, dropout: 0, renderMode: o?.renderMode }),
+      {
+        numCycles: 10,
+      },
+    );
+    expect(report.warnings.join('\n')).toMatch(/did not end within numCycles = 10/);
+  });
+
+  it('catches a factory that ignores renderMode', () => {
+    expect(failure(() => checkParallelEnv(() => new TagParallelEnv())).message).toMatch(
+      /ignored renderMode "ansi"/,
+    );
   });
 
   it('catches a global random state with an env instance too', () => {

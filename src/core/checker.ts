@@ -707,6 +707,7 @@ export function checkParallelEnv(
 
     let obs: Record<string, unknown> = res.observations;
     const finished = new Map<string, number>();
+    let ended = false;
     for (let step = 0; step < numCycles; step++) {
       const before = [...env.agents];
       const actions = Object.fromEntries(before.map((a) => [a, sampleAction(env, obs[a], a)]));
@@ -792,8 +793,15 @@ export function checkParallelEnv(
         const never = possible.filter((a) => !finished.has(a));
         if (never.length > 0)
           rec.warn(`No agents left, but these possible agents never ended: ${never.join(', ')}.`);
+        ended = true;
         break;
       }
+    }
+    if (!ended) {
+      rec.warn(
+        `An episode did not end within numCycles = ${numCycles} steps: truncate at a horizon, or raise numCycles ` +
+          'so that the checker sees the end of an episode.',
+      );
     }
     rec.pass('record-keys');
     rec.pass('agents-update');
@@ -876,6 +884,12 @@ export function checkParallelEnv(
     if (factory) {
       for (const m of modes) {
         const e = factory({ renderMode: m });
+        const got = (e as { renderMode?: string }).renderMode;
+        rec.ensure(
+          got === m,
+          'render',
+          () => `the factory ignored renderMode ${JSON.stringify(m)} (env.renderMode is ${describe(got)}).`,
+        );
         e.reset();
         checkRenderOutput(rec, m, e.render());
         e.close();
