@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../config/scenario.ts';
+import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 
 const program = new Command();
@@ -13,6 +14,7 @@ program
   .showHelpAfterError();
 
 registerSimulateCommand(program);
+registerCheckEnvCommand(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -22,5 +24,8 @@ try {
     process.exit(2);
   }
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  throw err;
+  // Anything else: the message, not a stack trace (COPRONET_DEBUG=1 shows the stack).
+  if (process.env.COPRONET_DEBUG) throw err;
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
 }

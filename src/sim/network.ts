@@ -60,6 +60,48 @@ export const COPROCESSOR_OBS_NAMES = [
   'tasks_won',
   'malicious',
 ] as const;
+const INF = Number.POSITIVE_INFINITY;
+/** Bounds [low, high] of each operator observation entry (own features, then market). */
+export const OPERATOR_OBS_BOUNDS: readonly (readonly [number, number])[] = [
+  [0, INF], // capacity / mean capacity
+  [0, 1], // capability
+  [-INF, INF], // balance / initial stake
+  [0, 1], // reputation
+  [0, 1], // load
+  [0, INF], // unit cost / reward per unit
+  [-INF, INF], // profit, scaled
+  [0, 1], // failure rate
+  [0, 1], // auction fill rate
+  [0, INF], // tasks seen / expected
+  [0, 1], // self-executed share
+];
+/** Bounds of each coprocessor observation entry (own features, then market). */
+export const COPROCESSOR_OBS_BOUNDS: readonly (readonly [number, number])[] = [
+  [0, INF], // capacity / mean capacity
+  [0, 1], // capability
+  [-INF, INF], // balance / initial collateral
+  [0, 1], // reputation
+  [0, 1], // load
+  [-INF, INF], // alpha (a GAS filter: may overshoot [0, 1])
+  [0, INF], // unit cost / reward per unit
+  [-INF, INF], // profit, scaled
+  [0, 1], // failure rate
+  [0, 1], // win rate
+  [0, INF], // tasks won / expected
+  [0, 1], // malicious
+];
+/** Bounds of the market summary entries shared by both roles. */
+export const MARKET_OBS_BOUNDS: readonly (readonly [number, number])[] = [
+  [0, 1], // mean clearing price / R
+  [0, 1], // delegated share
+  [0, 1], // unfilled share
+  [0, 1], // dropped share
+  [0, 1], // mean coprocessor load
+  [0, INF], // demand / mean demand
+  [0, INF], // slashing factor
+  [0, 1], // t / T
+];
+
 export const MARKET_OBS_NAMES = [
   'price_ratio',
   'delegated_share',
@@ -71,7 +113,25 @@ export const MARKET_OBS_NAMES = [
   'time',
 ] as const;
 
+/** Why money was slashed. */
+export type SlashReason = 'failure' | 'shirk' | 'liveness';
+
+/**
+ * Optional observer of individual market events. The simulator calls it only
+ * when one is set (`sim.listener`), so an unobserved run pays one null check.
+ */
+export interface SimListener {
+  /** Task j of operator `op` auctioned; `cop` is the winner or -1, `price` 0 when unsold. */
+  auction(j: number, op: number, cop: number, price: number, reward: number): void;
+  /** `amount` slashed from agent `index` of `role`. */
+  slash(role: 'operator' | 'coprocessor', index: number, amount: number, reason: SlashReason): void;
+  /** Agent `index` of `role` ejected at the end of this period. */
+  ejection(role: 'operator' | 'coprocessor', index: number, balance: number): void;
+}
+
 export class NetworkSim {
+  /** Observer of individual events, or null (the default: nothing is reported). */
+  listener: SimListener | null = null;
   readonly scenario: Scenario;
   readonly nOps: number;
   readonly nCops: number;
@@ -458,6 +518,7 @@ export class NetworkSim {
       }
       this.opAuctions[i]++;
       const k = auction.run(this, j, this.opEta[i], this.cpOrder);
+      if (this.listener !== null) this.listener.auction(j, i, k, k >= 0 ? this.tPrice[j] : 0, this.tR[j]);
       if (k >= 0) {
         this.tExec[j] = Exec.Delegated;
         this.tCop[j] = k;
@@ -506,6 +567,7 @@ export class NetworkSim {
         this.opBal[i] -= pen;
         this.opProfit[i] -= pen;
         L.burned += pen;
+        if (this.listener !== null && pen > 0) this.listener.slash('operator', i, pen, 'liveness');
         this.opN[i]++;
         continue;
       }
@@ -533,6 +595,7 @@ export class NetworkSim {
           this.opBal[i] -= slash;
           this.opProfit[i] -= slash;
           L.burned += slash;
+          if (this.listener !== null && slash > 0) this.listener.slash('operator', i, slash, 'failure');
         }
         continue;
       }
@@ -578,6 +641,10 @@ export class NetworkSim {
         this.opProfit[i] += refund - opSlash;
         L.burned += opSlash + cpSlash - refund;
         L.transfers += refund;
+        if (this.listener !== null) {
+          if (cpSlash > 0) this.listener.slash('coprocessor', k, cpSlash, shirked ? 'shirk' : 'failure');
+          if (opSlash > 0) this.listener.slash('operator', i, opSlash, 'failure');
+        }
       }
     }
   }
@@ -631,6 +698,7 @@ export class NetworkSim {
       if (this.opActive[i] && this.opBal[i] < s.operators.minStake) {
         this.opActive[i] = 0;
         this.opEjectedAt[i] = this.t;
+        if (this.listener !== null) this.listener.ejection('operator', i, this.opBal[i]);
         L.withdrawn += this.opBal[i];
         this.opBal[i] = 0;
         this.metrics.ejectedOperators++;
@@ -646,6 +714,7 @@ export class NetworkSim {
       if (this.cpActive[k] && this.cpBal[k] < s.coprocessors.minCollateral) {
         this.cpActive[k] = 0;
         this.cpEjectedAt[k] = this.t;
+        if (this.listener !== null) this.listener.ejection('coprocessor', k, this.cpBal[k]);
         L.withdrawn += this.cpBal[k];
         this.cpBal[k] = 0;
         this.metrics.ejectedCoprocessors++;

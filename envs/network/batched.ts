@@ -1,0 +1,285 @@
+/**
+ * The coprocessor network as a batched, role-grouped environment (the view the
+ * trainer uses; the PettingZoo-style record API is a thin layer on top of it).
+ *
+ * One step is one period. Roles: `operator` (actions theta, eta) and
+ * `coprocessor` (psi, kappa, and e when the scenario allows shirking), all in
+ * [0, 1]. A role can instead be played by a fixed policy (`opponents`), which
+ * removes it from `roles`: e.g. train coprocessors against paper-heuristic operators.
+ *
+ * Rewards are the agent's profit in the period times `scenario.rewardScale`.
+ * An ejected agent's slot is terminated on the step it is ejected and stays
+ * inactive until the episode ends. The episode is truncated at the horizon T,
+ * and terminated for everyone left when a whole role has been ejected (no
+ * operator left means no task is ever assigned again, no coprocessor means
+ * nothing can be delegated).
+ */
+import { type Observable, Subject } from 'rxjs';
+import type { Scenario } from '../../src/config/scenario.ts';
+import type { BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from '../../src/core/batched.ts';
+import { Rng } from '../../src/core/rng.ts';
+import {
+  COPROCESSOR_OBS_DIM,
+  NetworkSim,
+  OPERATOR_ACTION_DIM,
+  OPERATOR_OBS_DIM,
+  type SimListener,
+  type SlashReason,
+} from '../../src/sim/network.ts';
+import type { Policy, Role } from '../../src/sim/policy.ts';
+import { STATE_DIM, writeState } from './state.ts';
+
+/** Events of the network environment (`events$`). Built only while someone subscribes. */
+export type NetworkEvent =
+  | { type: 'step'; episode: number; period: number; metrics: Record<string, number> }
+  | {
+      type: 'episode-end';
+      episode: number;
+      periods: number;
+      /** Sum of per-agent profits over the episode, per role. */
+      totalProfit: Record<Role, number>;
+      active: Record<Role, number>;
+    }
+  | {
+      type: 'auction';
+      episode: number;
+      period: number;
+      task: number;
+      operator: number;
+      /** The winner, or -1 when nobody accepted. */
+      coprocessor: number;
+      price: number;
+      reward: number;
+    }
+  | { type: 'slash'; episode: number; period: number; role: Role; index: number; amount: number; reason: SlashReason }
+  | { type: 'ejection'; episode: number; period: number; role: Role; index: number; balance: number };
+
+export interface NetworkEnvOptions {
+  /** Fixed policies for roles the learner does not control. @default {} */
+  opponents?: Partial<Record<Role, Policy>>;
+  /** Reset automatically when an episode ends (same-step, as the batched view documents). @default true */
+  autoreset?: boolean;
+}
+
+interface RoleBuffers {
+  spec: RoleSpec;
+  obs: Float32Array;
+  finalObs: Float32Array;
+  active: Uint8Array;
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  actions: Float32Array;
+  /** Live at the start of the current step. */
+  acted: Uint8Array;
+}
+
+export class NetworkBatchedEnv implements BatchedEnv {
+  readonly sim: NetworkSim;
+  readonly scenario: Scenario;
+  readonly roles: readonly RoleSpec[];
+  readonly stateDim = STATE_DIM;
+  private readonly buf: Record<Role, RoleBuffers>;
+  private readonly opponents: Partial<Record<Role, Policy>>;
+  private readonly autoreset: boolean;
+  private readonly events = new Subject<NetworkEvent>();
+  /** Subscribe to market events; nothing is built for events while nobody subscribes. */
+  readonly events$: Observable<NetworkEvent> = this.events.asObservable();
+  private rng: Rng;
+  private needsReset = true;
+  private closed = false;
+  /** Episodes started since construction. */
+  episode = 0;
+  private readonly listener: SimListener;
+
+  constructor(scenario: Scenario, options: NetworkEnvOptions = {}) {
+    this.scenario = scenario;
+    this.sim = new NetworkSim(scenario);
+    this.opponents = options.opponents ?? {};
+    this.autoreset = options.autoreset ?? true;
+    this.rng = new Rng(scenario.seed);
+    const unit = (n: number) => ({
+      kind: 'box' as const,
+      dim: n,
+      low: new Float32Array(n),
+      high: new Float32Array(n).fill(1),
+    });
+    const make = (name: Role, count: number, obsDim: number, actDim: number): RoleBuffers => ({
+      spec: { name, count, obsDim, action: unit(actDim) },
+      obs: new Float32Array(count * obsDim),
+      finalObs: new Float32Array(count * obsDim),
+      active: new Uint8Array(count),
+      rewards: new Float32Array(count),
+      terminated: new Uint8Array(count),
+      truncated: new Uint8Array(count),
+      actions: new Float32Array(count * actDim),
+      acted: new Uint8Array(count),
+    });
+    this.buf = {
+      operator: make('operator', this.sim.nOps, OPERATOR_OBS_DIM, OPERATOR_ACTION_DIM),
+      coprocessor: make('coprocessor', this.sim.nCops, COPROCESSOR_OBS_DIM, this.sim.coprocessorActionDim),
+    };
+    this.roles = (['operator', 'coprocessor'] as const).filter((r) => !this.opponents[r]).map((r) => this.buf[r].spec);
+    const ev = this.events;
+    const sim = this.sim;
+    this.listener = {
+      auction: (task, operator, coprocessor, price, reward) =>
+        ev.next({ type: 'auction', episode: this.episode, period: sim.t, task, operator, coprocessor, price, reward }),
+      slash: (role, index, amount, reason) =>
+        ev.next({ type: 'slash', episode: this.episode, period: sim.t, role, index, amount, reason }),
+      ejection: (role, index, balance) =>
+        ev.next({ type: 'ejection', episode: this.episode, period: sim.t, role, index, balance }),
+    };
+  }
+
+  /** Role names the learner controls. */
+  get learnerRoles(): Role[] {
+    return this.roles.map((r) => r.name as Role);
+  }
+
+  reset(seed?: number): Record<string, RoleObservation> {
+    this.assertOpen('reset');
+    if (seed !== undefined) this.rng = new Rng(seed);
+    this.startEpisode();
+    return this.observationRecord();
+  }
+
+  private startEpisode(): void {
+    this.sim.reset(this.rng.uint32());
+    this.episode++;
+    this.needsReset = false;
+    for (const role of ['operator', 'coprocessor'] as const) this.buf[role].active.fill(1);
+    this.writeObs();
+  }
+
+  step(actions: Record<string, Float32Array>): Record<string, RoleTransition> {
+    this.assertOpen('step');
+    if (this.needsReset) {
+      throw new Error('NetworkBatchedEnv.step() called before reset(): call env.reset({seed}) first.');
+    }
+    const sim = this.sim;
+    for (const role of ['operator', 'coprocessor'] as const) {
+      const b = this.buf[role];
+      b.acted.set(b.active);
+      const opponent = this.opponents[role];
+      if (opponent) {
+        opponent.act(b.obs, b.active, b.spec.count, b.actions);
+      } else {
+        const a = actions[role];
+        const want = b.actions.length;
+        if (!a || a.length !== want) {
+          throw new RangeError(
+            `NetworkBatchedEnv.step(): actions.${role} must be a Float32Array of ${want} entries ` +
+              `(${b.spec.count} slots x ${want / Math.max(1, b.spec.count)}), got ${a ? a.length : 'none'}.`,
+          );
+        }
+        b.actions.set(a);
+      }
+    }
+    const observed = this.events.observed;
+    sim.listener = observed ? this.listener : null;
+    sim.step(this.buf.operator.actions, this.buf.coprocessor.actions);
+    sim.listener = null;
+    const collapsed = sim.metrics.activeOperators === 0 || sim.metrics.activeCoprocessors === 0;
+    const horizon = sim.done;
+    const scale = this.scenario.rewardScale;
+    this.writeObs();
+    for (const role of ['operator', 'coprocessor'] as const) {
+      const b = this.buf[role];
+      const live = role === 'operator' ? sim.opActive : sim.cpActive;
+      const profit = role === 'operator' ? sim.opProfit : sim.cpProfit;
+      for (let i = 0; i < b.spec.count; i++) {
+        const acted = b.acted[i] === 1;
+        b.rewards[i] = acted ? profit[i] * scale : 0;
+        const ejected = acted && live[i] === 0;
+        b.terminated[i] = acted && (ejected || collapsed) ? 1 : 0;
+        b.truncated[i] = acted && !b.terminated[i] && horizon ? 1 : 0;
+        b.active[i] = acted && !b.terminated[i] && !b.truncated[i] ? 1 : 0;
+      }
+    }
+    if (observed) {
+      this.events.next({ type: 'step', episode: this.episode, period: sim.t - 1, metrics: sim.metrics.toRow() });
+    }
+    const over = horizon || collapsed;
+    if (over) {
+      if (observed) {
+        let op = 0;
+        let cp = 0;
+        for (let i = 0; i < sim.nOps; i++) op += sim.opTotalProfit[i];
+        for (let k = 0; k < sim.nCops; k++) cp += sim.cpTotalProfit[k];
+        this.events.next({
+          type: 'episode-end',
+          episode: this.episode,
+          periods: sim.t,
+          totalProfit: { operator: op, coprocessor: cp },
+          active: { operator: sim.metrics.activeOperators, coprocessor: sim.metrics.activeCoprocessors },
+        });
+      }
+    }
+    // Final observations of slots whose episode ended on this step.
+    for (const role of ['operator', 'coprocessor'] as const) {
+      const b = this.buf[role];
+      const D = b.spec.obsDim;
+      for (let i = 0; i < b.spec.count; i++) {
+        if (b.terminated[i] || b.truncated[i]) b.finalObs.set(b.obs.subarray(i * D, (i + 1) * D), i * D);
+      }
+    }
+    if (over) {
+      if (this.autoreset) this.startEpisode();
+      else this.needsReset = true;
+    }
+    const out: Record<string, RoleTransition> = {};
+    for (const spec of this.roles) {
+      const b = this.buf[spec.name as Role];
+      out[spec.name] = {
+        obs: b.obs,
+        active: b.active,
+        rewards: b.rewards,
+        terminated: b.terminated,
+        truncated: b.truncated,
+        finalObs: b.finalObs,
+      };
+    }
+    return out;
+  }
+
+  /** True once the current episode is over (only without autoreset). */
+  get episodeOver(): boolean {
+    return this.needsReset;
+  }
+
+  state(out?: Float32Array): Float32Array {
+    const o = out ?? new Float32Array(STATE_DIM);
+    writeState(this.sim, o);
+    return o;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.complete();
+  }
+
+  /** Per-slot buffers of a role (observations, active mask, last rewards), whether or not the learner controls it. */
+  roleBuffers(role: Role): Readonly<RoleBuffers> {
+    return this.buf[role];
+  }
+
+  private writeObs(): void {
+    this.sim.writeOperatorObs(this.buf.operator.obs);
+    this.sim.writeCoprocessorObs(this.buf.coprocessor.obs);
+  }
+
+  private observationRecord(): Record<string, RoleObservation> {
+    const out: Record<string, RoleObservation> = {};
+    for (const spec of this.roles) {
+      const b = this.buf[spec.name as Role];
+      out[spec.name] = { obs: b.obs, active: b.active };
+    }
+    return out;
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closed) throw new Error(`NetworkBatchedEnv.${what}() called after close(): make a new environment.`);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The coprocessor network environments, registered on import as
+ * `CoprocessorNetwork-v0` (parallel, multi-agent).
+ */
+import { register, registry } from '../../src/core/registry.ts';
+import { CoprocessorNetworkEnv, networkOptionsFromKwargs } from './parallel.ts';
+
+export { type NetworkEnvOptions, NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
+export { CoprocessorNetworkEnv, type CoprocessorNetworkOptions, networkOptionsFromKwargs } from './parallel.ts';
+export { STATE_DIM, STATE_NAMES } from './state.ts';
+
+if (!registry.has('CoprocessorNetwork-v0')) {
+  register('CoprocessorNetwork-v0', (kw) => new CoprocessorNetworkEnv(networkOptionsFromKwargs(kw)), {
+    kind: 'parallel',
+  });
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { makeBaseline } from '../agents/baselines/index.ts';
+import { CoprocessorNetworkEnv, NetworkBatchedEnv, type NetworkEvent } from '../envs/network/index.ts';
+import { loadScenario } from '../src/config/scenario.ts';
+import { checkParallelEnv } from '../src/core/checker.ts';
+import { makeParallel } from '../src/core/registry.ts';
+import { Rng } from '../src/core/rng.ts';
+
+const harsh = { slashing: { factor: 6 }, periods: 60 };
+
+function randomActions(env: CoprocessorNetworkEnv, rng: Rng): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const id of env.agents) {
+    const dim = env.actionSpace(id).shape[0];
+    out[id] = Float32Array.from({ length: dim }, () => rng.next());
+  }
+  return out;
+}
+
+describe('CoprocessorNetwork-v0 (parallel API)', () => {
+  it('passes the parallel API checker, with and without ejections', () => {
+    const report = checkParallelEnv((o) => makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', ...o }) as CoprocessorNetworkEnv, {
+      numCycles: 100,
+    });
+    expect(report.passed).toContain('determinism');
+    expect(report.passed).toContain('seed-sensitivity');
+    const harshReport = checkParallelEnv(
+      (o) => makeParallel('CoprocessorNetwork-v0', { scenario: 'quick', ...harsh, ...o }) as CoprocessorNetworkEnv,
+      { numCycles: 100 },
+    );
+    expect(harshReport.passed).toContain('agents-update');
+  });
+
+  it('an ejected agent appears once with terminated and never again; the episode ends when agents is empty', () => {
+    const env = new CoprocessorNetworkEnv({ scenario: 'quick', overrides: harsh });
+    const rng = new Rng(1);
+    env.reset({ seed: 3 });
+    const done = new Set<string>();
+    let terminatedSeen = 0;
+    let steps = 0;
+    while (env.agents.length > 0) {
+      const before = [...env.agents];
+      const r = env.step(randomActions(env, rng));
+      steps++;
+      expect(Object.keys(r.rewards).sort()).toEqual(before.sort());
+      for (const id of Object.keys(r.rewards)) {
+        expect(done.has(id)).toBe(false);
+        expect(Number.isFinite(r.rewards[id])).toBe(true);
+        if (r.terminations[id] || r.truncations[id]) done.add(id);
+        if (r.terminations[id]) terminatedSeen++;
+      }
+      for (const id of env.agents) expect(done.has(id)).toBe(false);
+    }
+    expect(terminatedSeen).toBeGreaterThan(0);
+    expect(steps).toBeLessThanOrEqual(60);
+    expect(() => env.step({})).toThrow(/episode is over.*reset/);
+  });
+
+  it('observation and action spaces are the same object on every call', () => {
+    const env = new CoprocessorNetworkEnv({ scenario: 'tiny' });
+    expect(env.observationSpace('operator_0')).toBe(env.observationSpace('operator_0'));
+    expect(env.actionSpace('coprocessor_2')).toBe(env.actionSpace('coprocessor_2'));
+    expect(env.actionSpace('coprocessor_0').shape).toEqual([3]);
+    expect(env.actionSpace('operator_0').shape).toEqual([2]);
+  });
+
+  it('rejects bad use with errors that say what to do', () => {
+    const env = new CoprocessorNetworkEnv({ scenario: 'tiny' });
+    expect(() => env.step({})).toThrow(/before reset/);
+    expect(() => env.reset({ seed: 1.5 })).toThrow(/seed must be a non-negative integer/);
+    env.reset({ seed: 1 });
+    const rng = new Rng(2);
+    const good = randomActions(env, rng);
+    expect(() => env.step({ ...good, operator_99: new Float32Array(2) })).toThrow(/unknown agent "operator_99"/);
+    expect(() => env.step({ ...good, operator_0: new Float32Array(3) })).toThrow(/operator_0.*3 entries/);
+    expect(() => env.step({ ...good, coprocessor_1: Float32Array.of(0.5, Number.NaN, 0) })).toThrow(/finite/);
+    const { operator_1: _, ...missing } = good;
+    expect(() => env.step(missing)).toThrow(/no action for 1 live agent.*operator_1/);
+    env.close();
+    env.close();
+  });
+
+  it('make() takes scenario overrides as keyword arguments, and bad ones name the field', () => {
+    const env = makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', slashing: { factor: 3 } }) as CoprocessorNetworkEnv;
+    expect(env.scenario.slashing.factor).toBe(3);
+    expect(() => makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', slashing: { factr: 3 } })).toThrow(
+      /slashing\.factr/,
+    );
+  });
+});
+
+describe('NetworkBatchedEnv (batched view)', () => {
+  it('the record API and the batched view give the same rewards for the same actions', () => {
+    const scenario = loadScenario('tiny');
+    const batched = new NetworkBatchedEnv(scenario, { autoreset: false });
+    const env = new CoprocessorNetworkEnv({ scenario });
+    batched.reset(9);
+    env.reset({ seed: 9 });
+    const rng = new Rng(4);
+    for (let t = 0; t < 10; t++) {
+      const rec = randomActions(env, rng);
+      const op = new Float32Array(8);
+      const cp = new Float32Array(12);
+      for (let i = 0; i < 4; i++) {
+        op.set(rec[`operator_${i}`] ?? [0, 0], 2 * i);
+        cp.set(rec[`coprocessor_${i}`] ?? [0, 0, 0], 3 * i);
+      }
+      const a = env.step(rec);
+      const b = batched.step({ operator: op, coprocessor: cp });
+      for (let i = 0; i < 4; i++) {
+        if (`operator_${i}` in a.rewards) expect(a.rewards[`operator_${i}`]).toBe(b.operator.rewards[i]);
+      }
+    }
+  });
+
+  it('rewards are the period profit times the reward scale; same-step autoreset at the horizon with finalObs', () => {
+    const scenario = loadScenario('tiny', { periods: 5, slashing: { factor: 0 } });
+    const env = new NetworkBatchedEnv(scenario);
+    env.reset(1);
+    const op = new Float32Array(8).fill(0.5);
+    const cp = new Float32Array(12).fill(0.3);
+    for (let t = 0; t < 4; t++) {
+      const tr = env.step({ operator: op, coprocessor: cp });
+      for (let i = 0; i < 4; i++) expect(tr.operator.rewards[i]).toBeCloseTo(env.sim.opProfit[i] * scenario.rewardScale, 5);
+      expect(Array.from(tr.operator.truncated)).toEqual([0, 0, 0, 0]);
+    }
+    const lastT = env.sim.t;
+    expect(lastT).toBe(4);
+    const tr = env.step({ operator: op, coprocessor: cp });
+    expect(Array.from(tr.operator.truncated)).toEqual([1, 1, 1, 1]);
+    // Autoreset: the simulator is at period 0 of a new episode, every slot active, time feature 0.
+    expect(env.sim.t).toBe(0);
+    expect(Array.from(tr.operator.active)).toEqual([1, 1, 1, 1]);
+    expect(tr.operator.obs[18]).toBe(0);
+    // finalObs holds the last observation of the finished episode: time feature 5/5.
+    expect(tr.operator.finalObs[18]).toBeCloseTo(1, 6);
+  });
+
+  it('a role played by a fixed opponent is not a learner role', () => {
+    const scenario = loadScenario('tiny');
+    const env = new NetworkBatchedEnv(scenario, { opponents: { operator: makeBaseline('paper-heuristic', 'operator', { scenario }) } });
+    expect(env.roles.map((r) => r.name)).toEqual(['coprocessor']);
+    env.reset(1);
+    const tr = env.step({ coprocessor: new Float32Array(12).fill(0.2) });
+    expect(Object.keys(tr)).toEqual(['coprocessor']);
+    expect(() => env.step({ coprocessor: new Float32Array(5) })).toThrow(/actions\.coprocessor must be a Float32Array of 12/);
+  });
+
+  it('events$ reports every auction, slash and ejection while subscribed, and detaches from the simulator after', () => {
+    const scenario = loadScenario('quick', harsh);
+    const env = new NetworkBatchedEnv(scenario, { autoreset: false });
+    env.reset(2);
+    const seen: Record<string, number> = {};
+    const sub = env.events$.subscribe((e: NetworkEvent) => {
+      seen[e.type] = (seen[e.type] ?? 0) + 1;
+    });
+    const op = new Float32Array(20).fill(0.3);
+    const cp = new Float32Array(30).fill(0.2);
+    let auctions = 0;
+    let ejections = 0;
+    let steps = 0;
+    for (let t = 0; t < 20 && !env.episodeOver; t++, steps++) {
+      env.step({ operator: op, coprocessor: cp });
+      const m = env.sim.metrics;
+      auctions += m.delegated + m.fallback + (m.tasks - m.delegated - m.fallback - m.selfExecuted);
+      ejections += m.ejectedOperators + m.ejectedCoprocessors;
+    }
+    sub.unsubscribe();
+    expect(steps).toBeGreaterThan(2);
+    expect(seen.step).toBe(steps);
+    expect(ejections).toBeGreaterThan(0);
+    expect(seen.auction).toBe(auctions);
+    expect(seen.ejection ?? 0).toBe(ejections);
+    expect(seen.slash).toBeGreaterThan(0);
+    // Unsubscribed: no more events, and the simulator keeps no listener.
+    const total = Object.values(seen).reduce((a, b) => a + b, 0);
+    env.reset(3);
+    env.step({ operator: op, coprocessor: cp });
+    expect(Object.values(seen).reduce((a, b) => a + b, 0)).toBe(total);
+    expect(env.sim.listener).toBeNull();
+  });
+});
