@@ -1,0 +1,28 @@
+/**
+ * `npm run bench [-- sim env ppo dashboard]`: the performance targets, measured.
+ * Prints a table per part; with no arguments runs them all.
+ */
+import { benchEnv, benchSimulator } from './sim.ts';
+
+const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const want = (p: string) => parts.length === 0 || parts.includes(p);
+const fmt = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDigits: d });
+
+console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+
+if (want('sim')) {
+  const r = benchSimulator();
+  console.log('\n## simulator: paper scenario, paper-heuristic policies, one episode (target < 1 s, < 300 MB)');
+  console.log(`tasks per episode   ${fmt(r.tasks, 0)}`);
+  console.log(`episode time        best ${fmt(r.bestSec, 3)} s, median ${fmt(r.medianSec, 3)} s wall; ${fmt(r.cpuSec, 3)} s CPU`);
+  console.log(`tasks per second    ${fmt(r.tasksPerSec, 0)}`);
+  console.log(`resident memory     ${fmt(r.rssMB, 0)} MB`);
+}
+
+if (want('env')) {
+  const r = benchEnv();
+  console.log('\n## environment: paper scale, 200 agents x 1000 periods (targets: batched < 1.5x bare, record < 2x batched)');
+  console.log(`bare simulator      ${fmt(r.bareSec, 3)} s`);
+  console.log(`batched view        ${fmt(r.batchedSec, 3)} s  ${fmt(r.batchedAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.batchedOverBare)}x bare)`);
+  console.log(`record API          ${fmt(r.recordSec, 3)} s  ${fmt(r.recordAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.recordOverBatched)}x batched)`);
+}

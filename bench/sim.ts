@@ -1,0 +1,120 @@
+/**
+ * Simulator and environment throughput at paper scale (100 operators, 100
+ * coprocessors, 1000 periods, about a million tasks).
+ */
+import { makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+import { CoprocessorNetworkEnv, NetworkBatchedEnv } from '../envs/network/index.ts';
+import { loadScenario } from '../src/config/scenario.ts';
+import { runEpisode } from '../src/sim/episode.ts';
+import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../src/sim/network.ts';
+
+export interface SimBenchResult {
+  tasks: number;
+  /** Wall-clock seconds per episode, best and median of `repeats`. */
+  bestSec: number;
+  medianSec: number;
+  /** CPU seconds (user + system) of the best episode: less sensitive to other load on the machine. */
+  cpuSec: number;
+  tasksPerSec: number;
+  rssMB: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The whole paper-scale episode with paper-heuristic policies, `repeats` times (after one warm-up). */
+export function benchSimulator(repeats = 5): SimBenchResult {
+  const scenario = loadScenario('paper');
+  const policies = makeBaselineSet('paper-heuristic', { scenario });
+  runEpisode(scenario, policies, 0, { periods: 50 }); // warm-up: let the JIT compile the hot loops
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let tasks = 0;
+  for (let r = 0; r < repeats; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    tasks = runEpisode(scenario, policies, 1).summary.tasks;
+    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  const best = Math.min(...times);
+  return {
+    tasks,
+    bestSec: best,
+    medianSec: median(times),
+    cpuSec: Math.min(...cpu),
+    tasksPerSec: tasks / best,
+    rssMB: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+export interface EnvBenchResult {
+  agentSteps: number;
+  bareSec: number;
+  batchedSec: number;
+  recordSec: number;
+  batchedAgentStepsPerSec: number;
+  recordAgentStepsPerSec: number;
+  /** batched / bare simulator (target < 1.5). */
+  batchedOverBare: number;
+  /** record API / batched view (target < 2). */
+  recordOverBatched: number;
+}
+
+/** One paper-scale episode (200 agents x 1000 periods) through the bare simulator, the batched view and the record API. */
+export function benchEnv(): EnvBenchResult {
+  const scenario = loadScenario('paper');
+  const op = makeBaseline('paper-heuristic', 'operator', { scenario });
+  const cp = makeBaseline('paper-heuristic', 'coprocessor', { scenario });
+  const T = scenario.periods;
+  const agentSteps = (scenario.operators.count + scenario.coprocessors.count) * T;
+
+  const t0 = performance.now();
+  runEpisode(scenario, { operator: op, coprocessor: cp }, 1);
+  const bareSec = (performance.now() - t0) / 1000;
+
+  const batched = new NetworkBatchedEnv(scenario, { autoreset: false });
+  const opAct = new Float32Array(scenario.operators.count * 2);
+  const cpAct = new Float32Array(scenario.coprocessors.count * batched.sim.coprocessorActionDim);
+  const t1 = performance.now();
+  let obs = batched.reset(1);
+  for (let t = 0; t < T && !batched.episodeOver; t++) {
+    op.act(obs.operator.obs, obs.operator.active, scenario.operators.count, opAct);
+    cp.act(obs.coprocessor.obs, obs.coprocessor.active, scenario.coprocessors.count, cpAct);
+    obs = batched.step({ operator: opAct, coprocessor: cpAct });
+  }
+  const batchedSec = (performance.now() - t1) / 1000;
+
+  // The record API: the same policies, called per agent through records.
+  const env = new CoprocessorNetworkEnv({ scenario });
+  const one = new Float32Array(3);
+  const t2 = performance.now();
+  let rec = env.reset({ seed: 1 }).observations;
+  while (env.agents.length > 0) {
+    const actions: Record<string, Float32Array> = {};
+    for (const id of env.agents) {
+      const isOp = id.startsWith('o');
+      const policy = isOp ? op : cp;
+      const dim = isOp ? 2 : 3;
+      policy.act(rec[id], ONE_ACTIVE, 1, one);
+      actions[id] = one.slice(0, dim);
+    }
+    rec = env.step(actions).observations;
+  }
+  const recordSec = (performance.now() - t2) / 1000;
+  return {
+    agentSteps,
+    bareSec,
+    batchedSec,
+    recordSec,
+    batchedAgentStepsPerSec: agentSteps / batchedSec,
+    recordAgentStepsPerSec: agentSteps / recordSec,
+    batchedOverBare: batchedSec / bareSec,
+    recordOverBatched: recordSec / batchedSec,
+  };
+}
+
+const ONE_ACTIVE = Uint8Array.of(1);
+// Widths the record loop relies on.
+void OPERATOR_OBS_DIM;
+void COPROCESSOR_OBS_DIM;
