@@ -126,8 +126,8 @@ export const SlashingSchema = z.strictObject({
   factor: nonNeg.default(1),
   /** Liveness penalty for a dropped task, as a share lambda_miss of S_j (times sigma). @default 0.5 */
   livenessPenalty: nonNeg.default(0.5),
-  /** Probability that fishermen detect a shirked task. @default 0.6 */
-  detectionProbability: prob.default(0.6),
+  /** Probability that fishermen detect a shirked task. @default 0.3 */
+  detectionProbability: prob.default(0.3),
   /** Share of a coprocessor's slashed collateral paid to the delegating operator (the rest is burned). @default 0.5 */
   operatorShare: prob.default(0.5),
 });
