@@ -32,7 +32,7 @@ export function lgamma(x: number): number {
     x += 1;
   }
   const z2 = 1 / (x * x);
-  const series = (1 / x) * (1 / 12 - z2 * (1 / 360 - z2 * (1 / 1260 - z2 / 1680)));
+  const series = (1 / x) * (1 / 12 - z2 * (1 / 360 - z2 * (1 / 1260 - z2 * (1 / 1680 - z2 / 1188))));
   return (x - 0.5) * Math.log(x) - x + HALF_LOG_2PI + series - shift;
 }
 
@@ -44,7 +44,7 @@ export function digamma(x: number): number {
     x += 1;
   }
   const z2 = 1 / (x * x);
-  return Math.log(x) - 0.5 / x - z2 * (1 / 12 - z2 * (1 / 120 - z2 / 252)) - shift;
+  return Math.log(x) - 0.5 / x - z2 * (1 / 12 - z2 * (1 / 120 - z2 * (1 / 252 - z2 * (1 / 240 - z2 / 132)))) - shift;
 }
 
 /** trigamma(x) = digamma'(x) for x > 0. */
