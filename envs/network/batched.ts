@@ -17,10 +17,11 @@
 import { type Observable, Subject } from 'rxjs';
 import type { Scenario } from '../../src/config/scenario.ts';
 import type { BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from '../../src/core/batched.ts';
-import { Rng } from '../../src/core/rng.ts';
+import { Rng, type RngState } from '../../src/core/rng.ts';
 import {
   COPROCESSOR_OBS_DIM,
   NetworkSim,
+  type NetworkSnapshot,
   OPERATOR_ACTION_DIM,
   OPERATOR_OBS_DIM,
   type SimListener,
@@ -258,6 +259,33 @@ export class NetworkBatchedEnv implements BatchedEnv {
     if (this.closed) return;
     this.closed = true;
     this.events.complete();
+  }
+
+  /** The full state (simulator, generator, slots), so a training run resumes exactly. */
+  snapshot(): unknown {
+    const roles: Record<string, { obs: number[]; active: number[] }> = {};
+    for (const role of ['operator', 'coprocessor'] as const) {
+      roles[role] = { obs: Array.from(this.buf[role].obs), active: Array.from(this.buf[role].active) };
+    }
+    return { sim: this.sim.snapshot(), rng: this.rng.state(), episode: this.episode, needsReset: this.needsReset, roles };
+  }
+
+  restore(state: unknown): void {
+    const s = state as {
+      sim: NetworkSnapshot;
+      rng: RngState & { spare?: number };
+      episode: number;
+      needsReset: boolean;
+      roles: Record<Role, { obs: number[]; active: number[] }>;
+    };
+    this.sim.restore(s.sim);
+    this.rng = Rng.fromState(s.rng);
+    this.episode = s.episode;
+    this.needsReset = s.needsReset;
+    for (const role of ['operator', 'coprocessor'] as const) {
+      this.buf[role].obs.set(s.roles[role].obs);
+      this.buf[role].active.set(s.roles[role].active);
+    }
   }
 
   /** Per-slot buffers of a role (observations, active mask, last rewards), whether or not the learner controls it. */

@@ -820,6 +820,60 @@ export class NetworkSim {
   rngState(): RngState {
     return this.rng.state();
   }
+
+  /**
+   * The complete state between two periods, JSON-serialisable: every per-agent
+   * array, the generator, the demand process, the ledger and the last metrics.
+   * `restore` on a simulator of the same scenario continues bit for bit.
+   */
+  snapshot(): NetworkSnapshot {
+    const arrays: Record<string, number[]> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key)) arrays[key] = Array.from(value as Float64Array);
+    }
+    return {
+      t: this.t,
+      demandNoise: this.demandNoise,
+      lambdaT: this.lambdaT,
+      rng: this.rng.state(),
+      arrays,
+      ledger: { ...this.ledger },
+      metrics: { ...this.metrics },
+    };
+  }
+
+  restore(snap: NetworkSnapshot): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [key, values] of Object.entries(snap.arrays)) {
+      const target = self[key];
+      if (!ArrayBuffer.isView(target) || (target as Float64Array).length !== values.length) {
+        throw new Error(`NetworkSim.restore: the snapshot's '${key}' does not fit this scenario (a different agent count?).`);
+      }
+      (target as Float64Array).set(values);
+    }
+    this.t = snap.t;
+    this.demandNoise = snap.demandNoise;
+    this.lambdaT = snap.lambdaT;
+    this.rng = Rng.fromState(snap.rng as RngState & { spare?: number });
+    const { totals, ...flows } = snap.ledger as Ledger;
+    Object.assign(this.ledger, flows);
+    Object.assign(this.ledger.totals, totals);
+    Object.assign(this.metrics, snap.metrics);
+    this.updateMarketObs();
+  }
+}
+
+/** Per-period task buffers: rebuilt every period, not part of a snapshot. */
+const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice']);
+
+export interface NetworkSnapshot {
+  t: number;
+  demandNoise: number;
+  lambdaT: number;
+  rng: unknown;
+  arrays: Record<string, number[]>;
+  ledger: object;
+  metrics: object;
 }
 
 function clip01(x: number): number {
