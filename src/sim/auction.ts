@@ -72,6 +72,11 @@ export class QualifiedDutch implements AuctionMechanism {
   private key = new Float64Array(0);
   /** sufKey[r]: the largest key among ranks >= r; keys only fall within a period. */
   private sufKey = new Float64Array(0);
+  /**
+   * sufW[r]: the smallest (1 - base) rho^e / capacity among ranks >= r. A task of
+   * difficulty d lowers every qualification by at least d * sufW[r], which tightens the bound.
+   */
+  private sufW = new Float64Array(0);
   /** Rank of each coprocessor in the reputation order. */
   private rank = new Int32Array(0);
   private order: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -84,6 +89,7 @@ export class QualifiedDutch implements AuctionMechanism {
       this.key = new Float64Array(K);
       this.rank = new Int32Array(K);
       this.sufKey = new Float64Array(K + 1);
+      this.sufW = new Float64Array(K + 1);
     }
     this.order = order;
     const { table, key, sufKey } = this;
@@ -106,6 +112,13 @@ export class QualifiedDutch implements AuctionMechanism {
     }
     sufKey[K] = Number.NEGATIVE_INFINITY;
     for (let r = K - 1; r >= 0; r--) sufKey[r] = Math.max(key[r], sufKey[r + 1]);
+    const sufW = this.sufW;
+    sufW[K] = Number.POSITIVE_INFINITY;
+    for (let r = K - 1; r >= 0; r--) {
+      const o = r * STRIDE;
+      const w = key[r] === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : table[o + F_QUALREP] * table[o + F_INVCAP];
+      sufW[r] = Math.min(w, sufW[r + 1]);
+    }
   }
 
   accepted(sim: NetworkSim, k: number): void {
@@ -132,7 +145,7 @@ export class QualifiedDutch implements AuctionMechanism {
     const c = sim.tC[j];
     const need = a.collateralRatio * sim.tS[j];
     const invEta = 1 / eta;
-    const { table, sufKey } = this;
+    const { table, sufKey, sufW } = this;
     const K = this.rank.length;
     let bestR = -1;
     let bestM = M;
@@ -146,7 +159,7 @@ export class QualifiedDutch implements AuctionMechanism {
       const rho = table[o + F_RHO];
       // Reputation falls along the ranks: past the best one, only an earlier step
       // can win, and sufKey bounds the qualification of everyone from here on.
-      if (rho < bestRho && sufKey[r] < qBetter) break;
+      if (rho < bestRho && sufKey[r] - d * sufW[r] < qBetter) break;
       if (table[o + F_CAPAB] < c) continue;
       const load = (table[o + F_USED] + d) * table[o + F_INVCAP];
       if (load > table[o + F_LOADCAP] || table[o + F_FREECOLL] < need) continue;
