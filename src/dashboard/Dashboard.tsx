@@ -1,5 +1,5 @@
 import { Box, useApp, useInput, useStdin } from 'ink';
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { DashboardState } from './dashboard-state.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import { Footer } from './Footer.tsx';
@@ -93,6 +93,7 @@ export function Dashboard({
   handleSigint = false,
   onForceQuit,
 }: DashboardProps) {
+  store.frameBegin();
   const state = useDashboardState(store);
   const closed = useStoreClosed(store);
   const { exit } = useApp();
@@ -105,6 +106,9 @@ export function Dashboard({
   const [flash, setFlash] = useState('');
   const wantPaused = useRef(false);
   const stopping = useRef(false);
+
+  // After every commit: the frame is drawn; lets the store space out frames by their cost.
+  useLayoutEffect(() => store.frameDone());
 
   useEffect(() => {
     wantPaused.current = state.paused;
@@ -208,7 +212,7 @@ export function Dashboard({
   return (
     <>
       <StaticLog log={state.log} width={width} />
-      <Box flexDirection="column" width={width} height={frameH} overflow="hidden">
+      <Box flexDirection="column" width={width} height={frameH} overflowY="hidden">
         <Header state={state} width={width} readOnly={readOnly} />
         {body}
         <Box flexGrow={1} />

@@ -23,7 +23,7 @@ export function HelpOverlay({ width, height, readOnly }: HelpOverlayProps) {
       height={height}
       borderStyle="round"
       borderColor="yellow"
-      overflow="hidden"
+      overflowY="hidden"
     >
       <Text bold>Keys</Text>
       {lines.map(([k, v]) => (

@@ -28,7 +28,7 @@ export function LearningCurves({ state, width, height }: LearningCurvesProps) {
         const baseline = state.run?.baselineReturns?.[role];
         const color = roleColor(roles, role);
         return (
-          <Box key={role} flexDirection="column" height={per} overflow="hidden">
+          <Box key={role} flexDirection="column" height={per} overflowY="hidden">
             <Text wrap="truncate">
               <Text bold color={color}>
                 {role}

@@ -16,7 +16,7 @@ export interface PanelProps {
 export function Panel({ title, width, height, bordered = true, children }: PanelProps) {
   if (!bordered) {
     return (
-      <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Box flexDirection="column" width={width} height={height} overflowY="hidden">
         {children}
       </Box>
     );
@@ -26,7 +26,7 @@ export function Panel({ title, width, height, bordered = true, children }: Panel
       flexDirection="column"
       width={width}
       height={height}
-      overflow="hidden"
+      overflowY="hidden"
       borderStyle="round"
       borderColor="gray"
     >

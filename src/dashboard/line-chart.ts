@@ -56,10 +56,14 @@ function range(values: readonly number[], reference?: number): [number, number] 
   return [lo, hi];
 }
 
+/** Append to the row, joining runs of one kind; blanks join whatever run they follow (fewer ink nodes). */
 function pushSegment(row: Segment[], text: string, kind: CellKind): void {
   const last = row[row.length - 1];
-  if (last && last.kind === kind) last.text += text;
-  else row.push({ text, kind });
+  if (last && (last.kind === kind || kind === 'empty')) last.text += text;
+  else if (last && last.kind === 'empty') {
+    last.text += text;
+    last.kind = kind;
+  } else row.push({ text, kind });
 }
 
 /** Draw `values` (oldest first) as `height` rows of exactly `width` characters each. */

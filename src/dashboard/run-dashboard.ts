@@ -12,6 +12,8 @@ export interface DashboardOptions {
   stdin?: NodeJS.ReadStream;
   /** Shortest time between two redraws, in milliseconds. @default 150 */
   throttleMs?: number;
+  /** Largest share of wall time drawing may take; redraws space out to keep to it. @default 0.05 */
+  maxRenderShare?: number;
   /** Watching another process's run: p and s are off, q leaves at once. @default false */
   readOnly?: boolean;
   /** Leave when the trainer emits `done` (after drawing the last state). @default true */
@@ -20,6 +22,8 @@ export interface DashboardOptions {
   handleSigint?: boolean;
   /** Called on a second q / Ctrl-C while a stop is pending. @default unmounts the dashboard and resolves */
   onForceQuit?: () => void;
+  /** Called with the cost of every frame (React render, commit, ink output), in ms; for benchmarks. @default undefined */
+  onFrameCost?: (ms: number) => void;
   /** Write every frame in full instead of redrawing in place (tests). @default false */
   debug?: boolean;
 }
@@ -30,7 +34,11 @@ export interface DashboardOptions {
  * frame is drawn; rejects with the stream's error if the trainer fails.
  */
 export async function runDashboard(handle: TrainerHandle, opts: DashboardOptions = {}): Promise<void> {
-  const store = createDashboardStore(handle.events$, { throttleMs: opts.throttleMs ?? 150 });
+  const store = createDashboardStore(handle.events$, {
+    throttleMs: opts.throttleMs ?? 150,
+    maxRenderShare: opts.maxRenderShare ?? 0.05,
+    onFrameCost: opts.onFrameCost,
+  });
   const app = render(
     createElement(Dashboard, {
       store,
