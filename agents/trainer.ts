@@ -491,13 +491,17 @@ export class Trainer {
     while (this.iteration < this.numIterations) {
       const boundary = this.captureBoundary();
       if (this.stopReason) return this.finishStopped(boundary, elapsed());
+      const tRollout = performance.now();
       if (!(await this.collect())) return this.finishStopped(boundary, elapsed());
 
       const iteration = this.iteration + 1;
       const lr = this.learningRate(iteration);
       const metrics: Record<string, number> = {};
       this.episodeMetrics(metrics);
+      const tUpdate = performance.now();
       Object.assign(metrics, await this.update(lr));
+      metrics['perf/rollout_sec'] = (tUpdate - tRollout) / 1000;
+      metrics['perf/update_sec'] = (performance.now() - tUpdate) / 1000;
       this.globalStep += this.batchSamples;
       this.iteration = iteration;
       const el = elapsed();

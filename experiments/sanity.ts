@@ -3,11 +3,15 @@
  *
  * 1. PPO on a continuous bandit (two roles, Beta policies) converges to the
  *    known optimal actions: prints the distance of the deterministic action.
- * 2. PPO on CartPole-v1 (CleanRL's settings: 4 envs x 128 steps, lr 2.5e-4,
- *    4 epochs, 4 minibatches, entCoef 0.01, observation normalisation) reaches
- *    a mean episodic return >= 475 within 200k steps.
+ * 2. PPO on CartPole-v1 reaches a mean episodic return >= 475 (over the last
+ *    20 episodes) within 200k steps. Preset `tuned` (default; rl-zoo's CartPole
+ *    PPO): 8 envs x 32 steps, one minibatch, 20 epochs, lr 1e-3 annealed,
+ *    gamma 0.98, lambda 0.8, no entropy bonus. Preset `cleanrl`: CleanRL's
+ *    ppo.py defaults (4 envs x 128 steps, lr 2.5e-4, 4 epochs, 4 minibatches,
+ *    entCoef 0.01), which learn more slowly and reach ~450 by 200k here.
  *
- * Usage: node bin/run-ts.mjs experiments/sanity.ts [--backend auto|wasm|cpu] [--seed N] [--only bandit|cartpole]
+ * Usage: node bin/run-ts.mjs experiments/sanity.ts [--backend auto|wasm|cpu] [--seed N]
+ *          [--only bandit|cartpole] [--preset tuned|cleanrl] [--steps N]
  * Exits with status 1 when a check fails.
  */
 import { parseArgs } from 'node:util';
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
     steps: { type: 'string', default: '200000' },
+    preset: { type: 'string', default: 'tuned' },
   },
 });
 const seed = Number(values.seed);
@@ -67,7 +72,28 @@ async function bandit(): Promise<void> {
 }
 
 async function cartpole(): Promise<void> {
-  const numEnvs = 4;
+  const presets: Record<string, { numEnvs: number; config: Record<string, unknown> }> = {
+    tuned: {
+      numEnvs: 8,
+      config: {
+        numSteps: 32,
+        numMinibatches: 1,
+        updateEpochs: 20,
+        learningRate: 1e-3,
+        gamma: 0.98,
+        gaeLambda: 0.8,
+        entCoef: 0,
+      },
+    },
+    cleanrl: {
+      numEnvs: 4,
+      config: { numSteps: 128, learningRate: 2.5e-4, updateEpochs: 4, numMinibatches: 4, entCoef: 0.01 },
+    },
+  };
+  const preset = presets[values.preset ?? 'tuned'];
+  if (!preset) throw new Error(`Unknown --preset '${values.preset}': use 'tuned' or 'cleanrl'.`);
+  const numEnvs = preset.numEnvs;
+  console.log(`cartpole preset ${values.preset}: ${numEnvs} envs, ${JSON.stringify(preset.config)}`);
   const env = new BatchedFromVector(
     Array.from({ length: numEnvs }, () => () => makeEnv('CartPole-v1')),
     { seed },
@@ -76,16 +102,7 @@ async function cartpole(): Promise<void> {
     env,
     algo: 'ppo',
     scenario: 'CartPole-v1',
-    config: {
-      seed,
-      totalTimesteps: Number(values.steps),
-      numSteps: 128,
-      learningRate: 2.5e-4,
-      updateEpochs: 4,
-      numMinibatches: 4,
-      entCoef: 0.01,
-      normObs: true,
-    },
+    config: { seed, totalTimesteps: Number(values.steps), ...preset.config },
   });
   // Mean over the last 20 finished episodes, as a moving window.
   const window: number[] = [];
@@ -100,7 +117,7 @@ async function cartpole(): Promise<void> {
     const mean = window.reduce((s, x) => s + x, 0) / Math.max(window.length, 1);
     lastSps = ev.metrics['charts/SPS'];
     if (firstHit === undefined && window.length >= 10 && mean >= 475) firstHit = ev.globalStep;
-    if (ev.iteration % 25 === 0) {
+    if (ev.iteration % 50 === 0) {
       console.log(`  cartpole step ${ev.globalStep}: mean return (last 20) ${mean.toFixed(1)}, SPS ${lastSps}`);
     }
   });

@@ -37,7 +37,7 @@ const ITER_SAMPLES = 16 * 5;
 
 /** Metrics without the wall-clock ones. */
 function stable(m: Record<string, unknown>): Record<string, unknown> {
-  const { 'charts/SPS': _sps, elapsed_sec: _el, ...rest } = m;
+  const { 'charts/SPS': _sps, elapsed_sec: _el, 'perf/rollout_sec': _r, 'perf/update_sec': _u, ...rest } = m;
   return rest;
 }
 

@@ -4,7 +4,12 @@
  * before the first period.
  */
 import type { Scenario } from '../../src/config/scenario.ts';
-import { COPROCESSOR_OBS_DIM, NetworkSim, OPERATOR_OBS_DIM, type SimListener } from '../../src/sim/network.ts';
+import {
+  COPROCESSOR_OBS_DIM,
+  NetworkSim,
+  OPERATOR_OBS_DIM,
+  type SimListener,
+} from '../../src/sim/network.ts';
 import type { PolicySet, Role } from '../../src/sim/policy.ts';
 
 /** What evaluation keeps of one episode. */
@@ -64,7 +69,10 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
     undetectedShirks: undetected,
     slashes,
     activeAtEnd: { operator: sim.metrics.activeOperators, coprocessor: sim.metrics.activeCoprocessors },
-    profit: { operator: Float64Array.from(sim.opTotalProfit), coprocessor: Float64Array.from(sim.cpTotalProfit) },
+    profit: {
+      operator: Float64Array.from(sim.opTotalProfit),
+      coprocessor: Float64Array.from(sim.cpTotalProfit),
+    },
   };
 }
 

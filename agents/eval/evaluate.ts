@@ -49,7 +49,13 @@ export type MetricKey =
   | 'welfare';
 
 export const METRICS: readonly MetricDef[] = [
-  { key: 'profitPerAgent', label: 'profit/agent', better: 'higher', kind: 'amount', doc: 'mean episode profit per agent of the role' },
+  {
+    key: 'profitPerAgent',
+    label: 'profit/agent',
+    better: 'higher',
+    kind: 'amount',
+    doc: 'mean episode profit per agent of the role',
+  },
   {
     key: 'completionRate',
     label: 'completed',
@@ -57,7 +63,13 @@ export const METRICS: readonly MetricDef[] = [
     kind: 'rate',
     doc: 'tasks settled successfully / tasks, where successes = tasks - failures - dropped (undetected shirks count as settled: the network paid for them)',
   },
-  { key: 'failureRate', label: 'failed', better: 'lower', kind: 'rate', doc: 'failed tasks / tasks (every failure is slashed)' },
+  {
+    key: 'failureRate',
+    label: 'failed',
+    better: 'lower',
+    kind: 'rate',
+    doc: 'failed tasks / tasks (every failure is slashed)',
+  },
   {
     key: 'slashRate',
     label: 'slashed (role)',
@@ -65,9 +77,27 @@ export const METRICS: readonly MetricDef[] = [
     kind: 'rate',
     doc: 'slash events that took money from agents of the role (failures, shirks, liveness) / tasks',
   },
-  { key: 'undetectedShirks', label: 'undetected shirks', better: 'lower', kind: 'amount', doc: 'shirked tasks the fishermen missed, per episode' },
-  { key: 'activeAtEnd', label: 'active at end', better: 'higher', kind: 'amount', doc: 'agents of the role not ejected at the end of the episode' },
-  { key: 'welfare', label: 'welfare', better: 'higher', kind: 'amount', doc: 'total episode profit of all operators and coprocessors' },
+  {
+    key: 'undetectedShirks',
+    label: 'undetected shirks',
+    better: 'lower',
+    kind: 'amount',
+    doc: 'shirked tasks the fishermen missed, per episode',
+  },
+  {
+    key: 'activeAtEnd',
+    label: 'active at end',
+    better: 'higher',
+    kind: 'amount',
+    doc: 'agents of the role not ejected at the end of the episode',
+  },
+  {
+    key: 'welfare',
+    label: 'welfare',
+    better: 'higher',
+    kind: 'amount',
+    doc: 'total episode profit of all operators and coprocessors',
+  },
 ];
 
 /** One population playing a role. */
@@ -157,7 +187,8 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
   const seeds = [...opts.seeds];
   if (scenarios.length === 0) throw new Error('no scenario to evaluate on: pass at least one');
   if (seeds.length === 0) throw new Error('no evaluation seeds: pass at least one (e.g. --seeds 10)');
-  if (new Set(seeds).size !== seeds.length) throw new Error(`evaluation seeds repeat: ${seeds.join(', ')}; pass distinct seeds`);
+  if (new Set(seeds).size !== seeds.length)
+    throw new Error(`evaluation seeds repeat: ${seeds.join(', ')}; pass distinct seeds`);
   assertHeldOut(seeds, opts.trainSeeds ?? []);
   const learned = opts.learned ?? {};
   const reference = opts.reference ?? 'paper-heuristic';
@@ -181,7 +212,9 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
   const totalEpisodes =
     scenarios.length *
     seeds.length *
-    (perRole('operator') + perRole('coprocessor') + (doMixed ? 2 * baselines.length * learnedRoles.length : 0));
+    (perRole('operator') +
+      perRole('coprocessor') +
+      (doMixed ? 2 * baselines.length * learnedRoles.length : 0));
   let done = 0;
   const tick = (label: string) => {
     done++;
@@ -189,7 +222,9 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
   };
 
   const otherPolicy = (role: Role, scenario: Scenario, seed: number): Policy =>
-    other === 'learned' ? learned[role]! : makeBaseline(reference, role, { scenario, seed: policySeed(seed, 0) });
+    other === 'learned'
+      ? learned[role]!
+      : makeBaseline(reference, role, { scenario, seed: policySeed(seed, 0) });
 
   const tables: RoleTable[] = [];
   for (const role of ROLES) {
@@ -197,24 +232,33 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
     const populations: { name: string; learned: boolean; make: (s: Scenario, seed: number) => Policy }[] = [];
     if (learned[role]) populations.push({ name: 'learned', learned: true, make: () => learned[role]! });
     for (const b of baselines) {
-      populations.push({ name: b, learned: false, make: (s, seed) => makeBaseline(b, role, { scenario: s, seed: policySeed(seed, 1) }) });
+      populations.push({
+        name: b,
+        learned: false,
+        make: (s, seed) => makeBaseline(b, role, { scenario: s, seed: policySeed(seed, 1) }),
+      });
     }
     const rows: PopulationRow[] = [];
     for (const pop of populations) {
-      const runs = Object.fromEntries(METRICS.map((m) => [m.key, [] as number[][]])) as Record<MetricKey, number[][]>;
+      const runs = Object.fromEntries(METRICS.map((m) => [m.key, [] as number[][]])) as Record<
+        MetricKey,
+        number[][]
+      >;
       for (const seed of seeds) {
         const perScenario = scenarios.map((scenario) => {
-          const policies = { [role]: pop.make(scenario, seed), [oRole]: otherPolicy(oRole, scenario, seed) } as unknown as PolicySet;
+          const policies = {
+            [role]: pop.make(scenario, seed),
+            [oRole]: otherPolicy(oRole, scenario, seed),
+          } as unknown as PolicySet;
           const ep = runEvalEpisode(scenario, policies, seed);
           tick(`${role} ${pop.name} ${scenario.name} seed ${seed}`);
           return episodeMetrics(ep, role);
         });
         for (const m of METRICS) runs[m.key].push(perScenario.map((v) => v[m.key]));
       }
-      const metrics = Object.fromEntries(METRICS.map((m) => [m.key, summarize(runs[m.key], bootstrap)])) as Record<
-        MetricKey,
-        MetricSummary
-      >;
+      const metrics = Object.fromEntries(
+        METRICS.map((m) => [m.key, summarize(runs[m.key], bootstrap)]),
+      ) as Record<MetricKey, MetricSummary>;
       rows.push({ population: pop.name, learned: pop.learned, metrics, runs });
     }
     tables.push({ role, other: other === 'learned' ? 'learned' : reference, rows });
@@ -239,7 +283,10 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
               const mask = halfMask(n, firstHalf);
               const base = makeBaseline(b, role, { scenario, seed: policySeed(seed, firstHalf ? 2 : 3) });
               const mix = mixPolicies(learned[role]!, base, mask, { name: `learned+${b}` });
-              const policies = { [role]: mix, [oRole]: otherPolicy(oRole, scenario, seed) } as unknown as PolicySet;
+              const policies = {
+                [role]: mix,
+                [oRole]: otherPolicy(oRole, scenario, seed),
+              } as unknown as PolicySet;
               const ep = runEvalEpisode(scenario, policies, seed);
               tick(`mixed ${role} learned vs ${b} ${scenario.name} seed ${seed}`);
               const inv = mask.map((x) => 1 - x);

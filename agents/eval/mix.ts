@@ -24,11 +24,15 @@ export function mixPolicies(a: Policy, b: Policy, maskA: ArrayLike<number>, opts
     act(obs, active, n, out) {
       if (n === 0) return;
       if (maskA.length < n) {
-        throw new Error(`mixPolicies: the mask covers ${maskA.length} agents but the batch has ${n}; pass one entry per agent`);
+        throw new Error(
+          `mixPolicies: the mask covers ${maskA.length} agents but the batch has ${n}; pass one entry per agent`,
+        );
       }
       const dim = opts.actionDim ?? out.length / n;
       if (!Number.isInteger(dim) || dim <= 0) {
-        throw new Error(`mixPolicies: cannot infer the action size from ${out.length} outputs for ${n} agents; pass actionDim`);
+        throw new Error(
+          `mixPolicies: cannot infer the action size from ${out.length} outputs for ${n} agents; pass actionDim`,
+        );
       }
       const len = n * dim;
       if (bufA.length < len) {

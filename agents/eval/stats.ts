@@ -68,7 +68,9 @@ function checkMatrix(scores: ScoreMatrix): { runs: number; tasks: number } {
   if (tasks === 0) throw new Error('no tasks: the score matrix needs at least one column (one scenario)');
   for (const row of scores) {
     if (row.length !== tasks) {
-      throw new Error(`ragged score matrix: rows have ${tasks} and ${row.length} tasks; give every task the same runs`);
+      throw new Error(
+        `ragged score matrix: rows have ${tasks} and ${row.length} tasks; give every task the same runs`,
+      );
     }
   }
   return { runs, tasks };
@@ -117,7 +119,8 @@ export function stratifiedBootstrapCis(
   opts: BootstrapOptions = {},
 ): Interval[] {
   const { reps, confidence, seed } = { ...DEFAULT_BOOTSTRAP, ...opts };
-  if (!Number.isInteger(reps) || reps < 1) throw new Error(`bootstrap reps must be a positive integer, got ${reps}`);
+  if (!Number.isInteger(reps) || reps < 1)
+    throw new Error(`bootstrap reps must be a positive integer, got ${reps}`);
   if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be in (0, 1), got ${confidence}`);
   const { runs, tasks } = checkMatrix(scores);
   const rng = new Rng(seed);
