@@ -6,6 +6,9 @@
  * The same `TmuxScreen` helper can drive `npm start`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -99,6 +102,44 @@ describe.skipIf(!hasTmux)('dashboard under a pseudo-terminal (tmux)', () => {
     const s = await term.waitFor((x) => x.includes('EXIT='), 'the process to exit');
     expect(s).toContain('calls: requestStop');
     expect(s).toContain('EXIT=0');
+  });
+});
+
+describe.skipIf(!hasTmux)('copronet watch under a pseudo-terminal (tmux)', () => {
+  it('follows a run directory another process writes, read-only, and q quits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copronet-e2e-watch-'));
+    try {
+      writeFileSync(
+        join(dir, 'run.json'),
+        JSON.stringify({
+          runName: 'watched-run',
+          scenario: 's1',
+          backend: 'cpu',
+          seed: 1,
+          totalTimesteps: 10_000,
+          roles: ['operator'],
+        }),
+      );
+      const line = (i: number) =>
+        `${JSON.stringify({ global_step: i * 1000, iteration: i, elapsed_sec: i, 'charts/SPS': 1000, 'charts/episodic_return/operator': 100 + i })}\n`;
+      writeFileSync(join(dir, 'metrics.jsonl'), line(1));
+      const term = new TmuxScreen(`${FAKE} watch ${JSON.stringify(dir)} --poll 50`, 80, 24);
+      screens.push(term);
+      let s = await term.waitFor((x) => x.includes('operator return 101'), 'the watched run');
+      expect(s).toContain('watched-run');
+      expect(s).toContain('[watching, read-only: p/s off]');
+      appendFileSync(join(dir, 'metrics.jsonl'), line(2).slice(0, 30));
+      appendFileSync(join(dir, 'metrics.jsonl'), line(2).slice(30));
+      s = await term.waitFor((x) => x.includes('operator return 102'), 'the appended line');
+      expect(s).toContain('20.0%');
+      term.keys('s');
+      await term.waitFor((x) => x.includes('s is off'), 'the read-only note');
+      term.keys('q');
+      s = await term.waitFor((x) => x.includes('EXIT='), 'the process to exit');
+      expect(s).toContain('EXIT=0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
