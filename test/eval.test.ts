@@ -1,0 +1,197 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BASELINES, makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+import { runEvalEpisode } from '../agents/eval/episode.ts';
+import { evaluate, METRICS } from '../agents/eval/evaluate.ts';
+import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
+import { formatMarkdown, writeReport } from '../agents/eval/report.ts';
+import { assertHeldOut, heldOutSeeds } from '../agents/eval/seeds.ts';
+import { loadScenario } from '../src/config/scenario.ts';
+import { runEpisode } from '../src/sim/episode.ts';
+import type { Policy } from '../src/sim/policy.ts';
+
+const quick = loadScenario('quick');
+const tiny = loadScenario('tiny');
+
+const constant = (name: string, value: number): Policy & { calls: number[] } => {
+  const calls: number[] = [];
+  return {
+    name,
+    calls,
+    act(_obs, _active, n, out) {
+      calls.push(n);
+      for (let q = 0; q < out.length; q++) out[q] = value;
+    },
+  };
+};
+
+describe('mixPolicies', () => {
+  it('routes rows by the mask; both policies see the whole batch', () => {
+    const a = constant('a', 1);
+    const b = constant('b', 2);
+    const mix = mixPolicies(a, b, [1, 0, 0, 1]);
+    const out = new Float32Array(4 * 3);
+    mix.act(new Float32Array(8), new Uint8Array([1, 1, 1, 1]), 4, out);
+    expect(Array.from(out)).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1]);
+    expect(a.calls).toEqual([4]);
+    expect(b.calls).toEqual([4]);
+    expect(mix.name).toBe('a+b');
+    expect(() => mix.act(new Float32Array(10), new Uint8Array(5), 5, new Float32Array(10))).toThrow(
+      /mask covers 4/,
+    );
+  });
+
+  it('halfMask splits slots 0..n/2-1 from the rest', () => {
+    expect(Array.from(halfMask(5, true))).toEqual([1, 1, 0, 0, 0]);
+    expect(Array.from(halfMask(5, false))).toEqual([0, 0, 1, 1, 1]);
+  });
+});
+
+describe('evaluation episode', () => {
+  it('matches runEpisode on the numbers both report', () => {
+    const policies = () => makeBaselineSet('paper-heuristic', { scenario: quick });
+    const s = runEpisode(quick, policies(), 10_000).summary;
+    const e = runEvalEpisode(quick, policies(), 10_000);
+    expect(e.tasks).toBe(s.tasks);
+    expect(e.failures).toBe(s.failures);
+    expect(e.undetectedShirks).toBe(s.undetectedShirks);
+    expect(e.dropped / e.tasks).toBeCloseTo(s.shares.dropped, 12);
+    expect(e.slashes.operator + e.slashes.coprocessor).toBeGreaterThan(0);
+    const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(e.profit.operator)).toBeCloseTo(s.meanRewardPerAgent.operator, 9);
+    expect(mean(e.profit.coprocessor)).toBeCloseTo(s.meanRewardPerAgent.coprocessor, 9);
+  });
+});
+
+describe('seeds', () => {
+  it('held-out seeds start at 10000 and skip training seeds', () => {
+    expect(heldOutSeeds(3).seeds).toEqual([10_000, 10_001, 10_002]);
+    const h = heldOutSeeds(3, [1, 10_001]);
+    expect(h.seeds).toEqual([10_000, 10_002, 10_003]);
+    expect(h.skipped).toEqual([10_001]);
+    expect(() => assertHeldOut([5, 6], [6])).toThrow(/6 were also used in training/);
+    expect(() => heldOutSeeds(0)).toThrow(/positive integer/);
+  });
+});
+
+describe('evaluate', () => {
+  it('baselines only on quick with 3 seeds: a row per baseline and role, finite numbers, CIs around the estimates', () => {
+    const res = evaluate({ scenario: quick, seeds: [10_000, 10_001, 10_002], bootstrap: { reps: 500 } });
+    expect(res.tables.map((t) => t.role)).toEqual(['operator', 'coprocessor']);
+    expect(res.mixed).toEqual([]);
+    for (const t of res.tables) {
+      expect(t.other).toBe('paper-heuristic');
+      expect(t.rows.map((r) => r.population)).toEqual([...BASELINES]);
+      for (const r of t.rows) {
+        for (const m of METRICS) {
+          const s = r.metrics[m.key];
+          expect(r.runs[m.key]).toHaveLength(3);
+          for (const v of [s.mean, s.iqm, ...s.meanCi, ...s.iqmCi]) expect(Number.isFinite(v)).toBe(true);
+          expect(s.meanCi[0]).toBeLessThanOrEqual(s.mean + 1e-9);
+          expect(s.meanCi[1]).toBeGreaterThanOrEqual(s.mean - 1e-9);
+          expect(s.iqmCi[0]).toBeLessThanOrEqual(s.iqm + 1e-9);
+          expect(s.iqmCi[1]).toBeGreaterThanOrEqual(s.iqm - 1e-9);
+        }
+        const c = r.metrics.completionRate.mean;
+        const f = r.metrics.failureRate.mean;
+        expect(c).toBeGreaterThanOrEqual(0);
+        expect(c + f).toBeLessThanOrEqual(1 + 1e-12);
+      }
+    }
+    // Populations differ: random operators lose money, the paper heuristic earns.
+    const ops = res.tables[0].rows;
+    const byName = (n: string) => ops.find((r) => r.population === n)!;
+    expect(byName('paper-heuristic').metrics.profitPerAgent.mean).toBeGreaterThan(
+      byName('random').metrics.profitPerAgent.mean,
+    );
+  });
+
+  it('mixed market: a strictly better "learned" half out-earns the baseline half, and against itself it ties', () => {
+    const learnedOp = makeBaseline('greedy', 'operator', { scenario: quick });
+    const res = evaluate({
+      scenario: quick,
+      seeds: [10_000, 10_001, 10_002],
+      learned: { operator: learnedOp },
+      baselines: ['random', 'greedy'],
+      bootstrap: { reps: 500 },
+    });
+    expect(res.learned).toEqual({ operator: 'greedy' });
+    expect(res.tables[0].rows.map((r) => r.population)).toEqual(['learned', 'random', 'greedy']);
+    expect(res.tables[1].rows.map((r) => r.population)).toEqual(['random', 'greedy']);
+    const vsRandom = res.mixed.find((m) => m.baseline === 'random')!;
+    expect(vsRandom.role).toBe('operator');
+    expect(vsRandom.learned.mean).toBeGreaterThan(vsRandom.baselineHalf.mean);
+    expect(vsRandom.difference.meanCi[0]).toBeGreaterThan(0);
+    expect(vsRandom.overlap).toBe(false);
+    // The swapped assignment makes a policy against itself an exact tie.
+    const vsSelf = res.mixed.find((m) => m.baseline === 'greedy')!;
+    expect(vsSelf.learned.mean).toBe(vsSelf.baselineHalf.mean);
+    expect(vsSelf.difference.meanCi).toEqual([0, 0]);
+    expect(vsSelf.overlap).toBe(true);
+  });
+
+  it('refuses training seeds, repeated seeds and --other learned without both roles', () => {
+    expect(() => evaluate({ scenario: tiny, seeds: [3], trainSeeds: [3] })).toThrow(/held-out/);
+    expect(() => evaluate({ scenario: tiny, seeds: [3, 3] })).toThrow(/repeat/);
+    const learned = { operator: makeBaseline('greedy', 'operator', { scenario: tiny }) };
+    expect(() => evaluate({ scenario: tiny, seeds: [3], learned, other: 'learned' })).toThrow(
+      /learned coprocessor/,
+    );
+  });
+
+  it('stratifies over several scenarios', () => {
+    const res = evaluate({
+      scenario: [tiny, quick],
+      seeds: [10_000, 10_001],
+      baselines: ['greedy'],
+      bootstrap: { reps: 200 },
+    });
+    expect(res.scenarios).toEqual(['tiny', 'quick']);
+    const runs = res.tables[0].rows[0].runs.profitPerAgent;
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toHaveLength(2);
+  });
+});
+
+describe('report', () => {
+  const run = () =>
+    evaluate({
+      scenario: tiny,
+      seeds: [10_000, 10_001],
+      learned: { coprocessor: makeBaseline('cost-plus', 'coprocessor', { scenario: tiny }) },
+      baselines: ['paper-heuristic', 'greedy'],
+      bootstrap: { reps: 200 },
+      notes: ['learned policies: deterministic'],
+    });
+
+  it('is byte-identical for identical inputs, and names the seeds, scenario and reference', () => {
+    const d1 = mkdtempSync(join(tmpdir(), 'eval-a-'));
+    const d2 = mkdtempSync(join(tmpdir(), 'eval-b-'));
+    const p1 = writeReport(run(), d1);
+    const p2 = writeReport(run(), d2);
+    expect(readFileSync(p1.markdown)).toEqual(readFileSync(p2.markdown));
+    expect(readFileSync(p1.json)).toEqual(readFileSync(p2.json));
+    const md = readFileSync(p1.markdown, 'utf8');
+    expect(md).toContain('held-out seeds (2): 10000, 10001');
+    expect(md).toContain('scenario: tiny');
+    expect(md).toContain('reference policy: paper-heuristic');
+    expect(md).toContain('## Mixed market, coprocessors');
+    expect(md).toContain('**');
+    expect(md).not.toMatch(/20\d\d-\d\d-\d\d/);
+    const json = JSON.parse(readFileSync(p1.json, 'utf8'));
+    expect(json.seeds).toEqual([10_000, 10_001]);
+    expect(json.tables).toHaveLength(2);
+  });
+
+  it('marks the best row of each metric', () => {
+    const md = formatMarkdown(run());
+    const opRows = md
+      .split('## Operators')[1]
+      .split('\n')
+      .filter((l) => l.startsWith('| paper') || l.startsWith('| greedy'));
+    // Some cell of the operator table is marked best.
+    expect(opRows.join('\n')).toMatch(/\*\*[-\d]/);
+  });
+});
