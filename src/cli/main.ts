@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../config/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
+import { registerExperimentCommand } from './commands/experiment.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 
 const program = new Command();
@@ -15,6 +16,7 @@ program
 
 registerSimulateCommand(program);
 registerCheckEnvCommand(program);
+registerExperimentCommand(program);
 
 try {
   await program.parseAsync(process.argv);

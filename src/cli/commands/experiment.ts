@@ -1,0 +1,74 @@
+/**
+ * `copronet experiment <name>`: the paper's figures reproduced (and extended),
+ * with data, figures and a report under results/<name>/.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import {
+  EXPERIMENT_NAMES,
+  EXPERIMENTS,
+  ExperimentError,
+  type LoadPolicies,
+  runExperiment,
+} from '../../../experiments/index.ts';
+import { parsePositiveIntOption } from '../options.ts';
+
+export interface ExperimentCommandDeps {
+  /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
+  loadPolicies?: LoadPolicies;
+}
+
+function parseName(value: string): string {
+  if (!EXPERIMENT_NAMES.includes(value)) {
+    throw new InvalidArgumentError(
+      `unknown experiment '${value}': choose one of ${EXPERIMENT_NAMES.join(', ')}.`,
+    );
+  }
+  return value;
+}
+
+export function registerExperimentCommand(program: Command, deps: ExperimentCommandDeps = {}): void {
+  const list = EXPERIMENTS.map((e) => `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`).join('\n');
+  program
+    .command('experiment')
+    .description("reproduce the paper's figures: CSV data, SVG/PNG figures and REPORT.md per experiment")
+    .argument('<name>', `paper (all) or one of: ${EXPERIMENT_NAMES.slice(1).join(', ')}`, parseName)
+    .addOption(
+      new Option('--scale <scale>', 'paper: 1000 periods, 5 seeds; quick: 300 periods, 2 seeds (~1 min)')
+        .choices(['paper', 'quick'])
+        .default('paper'),
+    )
+    .option(
+      '--seeds <n>',
+      "seeds per configuration, 1..n (default: the scale's)",
+      parsePositiveIntOption('--seeds'),
+    )
+    .option('--out <dir>', 'output folder (default: results/<name>)')
+    .option('--policies <runDir>', 'also run the learned policies of a training run, side by side')
+    .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveIntOption('--workers'))
+    .option('--quiet', 'no progress output')
+    .addHelpText('after', `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n`)
+    .action(async (name: string, opts) => {
+      try {
+        const run = await runExperiment(name, {
+          scale: opts.scale,
+          seeds: opts.seeds,
+          out: opts.out,
+          policies: opts.policies,
+          loadPolicies: deps.loadPolicies,
+          workers: opts.workers,
+          quiet: opts.quiet,
+        });
+        process.stdout.write(
+          `${run.name}: ${run.computed} cells computed, ${run.reused} reused, ${run.seconds.toFixed(1)} s\nreport: ${run.report}\n`,
+        );
+      } catch (err) {
+        if (err instanceof ExperimentError) {
+          process.stderr.write(`error: ${err.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+    });
+}
