@@ -100,6 +100,11 @@ describe('evaluate', () => {
         expect(c + f).toBeLessThanOrEqual(1 + 1e-12);
       }
     }
+    // The reference row is the same market in both tables (both roles play paper-heuristic).
+    const refOp = res.tables[0].rows.find((r) => r.population === 'paper-heuristic')!;
+    const refCp = res.tables[1].rows.find((r) => r.population === 'paper-heuristic')!;
+    expect(refOp.runs.welfare).toEqual(refCp.runs.welfare);
+    expect(refOp.runs.completionRate).toEqual(refCp.runs.completionRate);
     // Populations differ: random operators lose money, the paper heuristic earns.
     const ops = res.tables[0].rows;
     const byName = (n: string) => ops.find((r) => r.population === n)!;
