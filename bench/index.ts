@@ -12,17 +12,27 @@ console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 
 if (want('sim')) {
   const r = benchSimulator();
-  console.log('\n## simulator: paper scenario, paper-heuristic policies, one episode (target < 1 s, < 300 MB)');
+  console.log(
+    '\n## simulator: paper scenario, paper-heuristic policies, one episode (target < 1 s, < 300 MB)',
+  );
   console.log(`tasks per episode   ${fmt(r.tasks, 0)}`);
-  console.log(`episode time        best ${fmt(r.bestSec, 3)} s, median ${fmt(r.medianSec, 3)} s wall; ${fmt(r.cpuSec, 3)} s CPU`);
+  console.log(
+    `episode time        best ${fmt(r.bestSec, 3)} s, median ${fmt(r.medianSec, 3)} s wall; ${fmt(r.cpuSec, 3)} s CPU`,
+  );
   console.log(`tasks per second    ${fmt(r.tasksPerSec, 0)}`);
   console.log(`resident memory     ${fmt(r.rssMB, 0)} MB`);
 }
 
 if (want('env')) {
   const r = benchEnv();
-  console.log('\n## environment: paper scale, 200 agents x 1000 periods (targets: batched < 1.5x bare, record < 2x batched)');
+  console.log(
+    '\n## environment: paper scale, 200 agents x 1000 periods (targets: batched < 1.5x bare, record < 2x batched)',
+  );
   console.log(`bare simulator      ${fmt(r.bareSec, 3)} s`);
-  console.log(`batched view        ${fmt(r.batchedSec, 3)} s  ${fmt(r.batchedAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.batchedOverBare)}x bare)`);
-  console.log(`record API          ${fmt(r.recordSec, 3)} s  ${fmt(r.recordAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.recordOverBatched)}x batched)`);
+  console.log(
+    `batched view        ${fmt(r.batchedSec, 3)} s  ${fmt(r.batchedAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.batchedOverBare)}x bare)`,
+  );
+  console.log(
+    `record API          ${fmt(r.recordSec, 3)} s  ${fmt(r.recordAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.recordOverBatched)}x batched)`,
+  );
 }

@@ -12,7 +12,15 @@ import '../envs/classic/index.ts';
 export type { ActionSpec, BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from './core/batched.ts';
 export { actionDim } from './core/batched.ts';
 export { checkEnv, checkParallelEnv, EnvCheckError, type CheckReport } from './core/checker.ts';
-export type { Env, EnvMetadata, Info, ParallelEnv, ParallelStepResult, ResetOptions, StepResult } from './core/env.ts';
+export type {
+  Env,
+  EnvMetadata,
+  Info,
+  ParallelEnv,
+  ParallelStepResult,
+  ResetOptions,
+  StepResult,
+} from './core/env.ts';
 export { make, makeEnv, makeParallel, register, registry, spec, type EnvSpec } from './core/registry.ts';
 export { Rng, type RngState } from './core/rng.ts';
 export { RunningMeanStd } from './core/running-stats.ts';

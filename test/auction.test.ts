@@ -6,7 +6,10 @@ import { NetworkSim } from '../src/sim/network.ts';
 
 /** A small network whose coprocessor state the tests set by hand. */
 function setup(K = 6) {
-  const scenario = loadScenario('tiny', { coprocessors: { count: K }, auction: { steps: 20, qualificationBase: 0.3 } });
+  const scenario = loadScenario('tiny', {
+    coprocessors: { count: K },
+    auction: { steps: 20, qualificationBase: 0.3 },
+  });
   const sim = new NetworkSim(scenario);
   sim.reset(1);
   for (let k = 0; k < K; k++) {

@@ -19,13 +19,17 @@ function randomActions(env: CoprocessorNetworkEnv, rng: Rng): Record<string, Flo
 
 describe('CoprocessorNetwork-v0 (parallel API)', () => {
   it('passes the parallel API checker, with and without ejections', () => {
-    const report = checkParallelEnv((o) => makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', ...o }) as CoprocessorNetworkEnv, {
-      numCycles: 100,
-    });
+    const report = checkParallelEnv(
+      (o) => makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', ...o }) as CoprocessorNetworkEnv,
+      {
+        numCycles: 100,
+      },
+    );
     expect(report.passed).toContain('determinism');
     expect(report.passed).toContain('seed-sensitivity');
     const harshReport = checkParallelEnv(
-      (o) => makeParallel('CoprocessorNetwork-v0', { scenario: 'quick', ...harsh, ...o }) as CoprocessorNetworkEnv,
+      (o) =>
+        makeParallel('CoprocessorNetwork-v0', { scenario: 'quick', ...harsh, ...o }) as CoprocessorNetworkEnv,
       { numCycles: 100 },
     );
     expect(harshReport.passed).toContain('agents-update');
@@ -71,7 +75,9 @@ describe('CoprocessorNetwork-v0 (parallel API)', () => {
     env.reset({ seed: 1 });
     const rng = new Rng(2);
     const good = randomActions(env, rng);
-    expect(() => env.step({ ...good, operator_99: new Float32Array(2) })).toThrow(/unknown agent "operator_99"/);
+    expect(() => env.step({ ...good, operator_99: new Float32Array(2) })).toThrow(
+      /unknown agent "operator_99"/,
+    );
     expect(() => env.step({ ...good, operator_0: new Float32Array(3) })).toThrow(/operator_0.*3 entries/);
     expect(() => env.step({ ...good, coprocessor_1: Float32Array.of(0.5, Number.NaN, 0) })).toThrow(/finite/);
     const { operator_1: _, ...missing } = good;
@@ -81,7 +87,10 @@ describe('CoprocessorNetwork-v0 (parallel API)', () => {
   });
 
   it('make() takes scenario overrides as keyword arguments, and bad ones name the field', () => {
-    const env = makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', slashing: { factor: 3 } }) as CoprocessorNetworkEnv;
+    const env = makeParallel('CoprocessorNetwork-v0', {
+      scenario: 'tiny',
+      slashing: { factor: 3 },
+    }) as CoprocessorNetworkEnv;
     expect(env.scenario.slashing.factor).toBe(3);
     expect(() => makeParallel('CoprocessorNetwork-v0', { scenario: 'tiny', slashing: { factr: 3 } })).toThrow(
       /slashing\.factr/,
@@ -121,7 +130,8 @@ describe('NetworkBatchedEnv (batched view)', () => {
     const cp = new Float32Array(12).fill(0.3);
     for (let t = 0; t < 4; t++) {
       const tr = env.step({ operator: op, coprocessor: cp });
-      for (let i = 0; i < 4; i++) expect(tr.operator.rewards[i]).toBeCloseTo(env.sim.opProfit[i] * scenario.rewardScale, 5);
+      for (let i = 0; i < 4; i++)
+        expect(tr.operator.rewards[i]).toBeCloseTo(env.sim.opProfit[i] * scenario.rewardScale, 5);
       expect(Array.from(tr.operator.truncated)).toEqual([0, 0, 0, 0]);
     }
     const lastT = env.sim.t;
@@ -138,12 +148,16 @@ describe('NetworkBatchedEnv (batched view)', () => {
 
   it('a role played by a fixed opponent is not a learner role', () => {
     const scenario = loadScenario('tiny');
-    const env = new NetworkBatchedEnv(scenario, { opponents: { operator: makeBaseline('paper-heuristic', 'operator', { scenario }) } });
+    const env = new NetworkBatchedEnv(scenario, {
+      opponents: { operator: makeBaseline('paper-heuristic', 'operator', { scenario }) },
+    });
     expect(env.roles.map((r) => r.name)).toEqual(['coprocessor']);
     env.reset(1);
     const tr = env.step({ coprocessor: new Float32Array(12).fill(0.2) });
     expect(Object.keys(tr)).toEqual(['coprocessor']);
-    expect(() => env.step({ coprocessor: new Float32Array(5) })).toThrow(/actions\.coprocessor must be a Float32Array of 12/);
+    expect(() => env.step({ coprocessor: new Float32Array(5) })).toThrow(
+      /actions\.coprocessor must be a Float32Array of 12/,
+    );
   });
 
   it('events$ reports every auction, slash and ejection while subscribed, and detaches from the simulator after', () => {

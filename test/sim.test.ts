@@ -24,7 +24,9 @@ describe('ledger', () => {
             let sum = 0;
             for (let i = 0; i < sim.nOps; i++) sum += sim.opBal[i];
             for (let k = 0; k < sim.nCops; k++) sum += sim.cpBal[k];
-            expect(Math.abs(sum - l.balanceStart - l.netFlow())).toBeLessThan(1e-6 * Math.max(1, l.balanceStart));
+            expect(Math.abs(sum - l.balanceStart - l.netFlow())).toBeLessThan(
+              1e-6 * Math.max(1, l.balanceStart),
+            );
           },
         });
         expect(periods).toBe(scenario.periods);
@@ -36,7 +38,10 @@ describe('ledger', () => {
 
 describe('episodes', () => {
   it('the same seed gives a byte-identical summary; different seeds differ', () => {
-    const run = (seed: number) => JSON.stringify(runEpisode(quick, makeBaselineSet('paper-heuristic', { scenario: quick }), seed).summary);
+    const run = (seed: number) =>
+      JSON.stringify(
+        runEpisode(quick, makeBaselineSet('paper-heuristic', { scenario: quick }), seed).summary,
+      );
     expect(run(1)).toBe(run(1));
     expect(run(1)).not.toBe(run(2));
   });
@@ -55,7 +60,8 @@ describe('episodes', () => {
       const scenario = loadScenario('paper', { periods: 300, slashing: { factor } });
       let sum = 0;
       for (const seed of [1, 2]) {
-        sum += runEpisode(scenario, makeBaselineSet('paper-heuristic', { scenario }), seed).summary.activeAtEnd.operators;
+        sum += runEpisode(scenario, makeBaselineSet('paper-heuristic', { scenario }), seed).summary
+          .activeAtEnd.operators;
       }
       return sum;
     };
@@ -168,8 +174,12 @@ describe('scenario validation', () => {
     expect(bad({ name: 'x', operators: { count: -3 } })).toMatch(/operators\.count/);
   });
   it('rejects probabilities outside [0,1]', () => {
-    expect(bad({ name: 'x', slashing: { detectionProbability: 1.5 } })).toMatch(/slashing\.detectionProbability/);
-    expect(bad({ name: 'x', coprocessors: { maliciousFraction: -0.1 } })).toMatch(/coprocessors\.maliciousFraction/);
+    expect(bad({ name: 'x', slashing: { detectionProbability: 1.5 } })).toMatch(
+      /slashing\.detectionProbability/,
+    );
+    expect(bad({ name: 'x', coprocessors: { maliciousFraction: -0.1 } })).toMatch(
+      /coprocessors\.maliciousFraction/,
+    );
   });
   it('rejects unknown keys, naming them', () => {
     expect(bad({ name: 'x', auction: { stepz: 3 } })).toMatch(/auction\.stepz.*unknown field/);

@@ -42,7 +42,10 @@ export function makeBaseline(name: string, role: Role, ctx: BaselineContext): Po
 
 /** The same baseline for both roles. */
 export function makeBaselineSet(name: string, ctx: BaselineContext): PolicySet {
-  return { operator: makeBaseline(name, 'operator', ctx), coprocessor: makeBaseline(name, 'coprocessor', ctx) };
+  return {
+    operator: makeBaseline(name, 'operator', ctx),
+    coprocessor: makeBaseline(name, 'coprocessor', ctx),
+  };
 }
 
 function randomPolicy(dim: number, rng: Rng): Policy {

@@ -52,7 +52,15 @@ export type NetworkEvent =
       price: number;
       reward: number;
     }
-  | { type: 'slash'; episode: number; period: number; role: Role; index: number; amount: number; reason: SlashReason }
+  | {
+      type: 'slash';
+      episode: number;
+      period: number;
+      role: Role;
+      index: number;
+      amount: number;
+      reason: SlashReason;
+    }
   | { type: 'ejection'; episode: number; period: number; role: Role; index: number; balance: number };
 
 export interface NetworkEnvOptions {
@@ -120,12 +128,23 @@ export class NetworkBatchedEnv implements BatchedEnv {
       operator: make('operator', this.sim.nOps, OPERATOR_OBS_DIM, OPERATOR_ACTION_DIM),
       coprocessor: make('coprocessor', this.sim.nCops, COPROCESSOR_OBS_DIM, this.sim.coprocessorActionDim),
     };
-    this.roles = (['operator', 'coprocessor'] as const).filter((r) => !this.opponents[r]).map((r) => this.buf[r].spec);
+    this.roles = (['operator', 'coprocessor'] as const)
+      .filter((r) => !this.opponents[r])
+      .map((r) => this.buf[r].spec);
     const ev = this.events;
     const sim = this.sim;
     this.listener = {
       auction: (task, operator, coprocessor, price, reward) =>
-        ev.next({ type: 'auction', episode: this.episode, period: sim.t, task, operator, coprocessor, price, reward }),
+        ev.next({
+          type: 'auction',
+          episode: this.episode,
+          period: sim.t,
+          task,
+          operator,
+          coprocessor,
+          price,
+          reward,
+        }),
       slash: (role, index, amount, reason) =>
         ev.next({ type: 'slash', episode: this.episode, period: sim.t, role, index, amount, reason }),
       ejection: (role, index, balance) =>
@@ -199,7 +218,12 @@ export class NetworkBatchedEnv implements BatchedEnv {
       }
     }
     if (observed) {
-      this.events.next({ type: 'step', episode: this.episode, period: sim.t - 1, metrics: sim.metrics.toRow() });
+      this.events.next({
+        type: 'step',
+        episode: this.episode,
+        period: sim.t - 1,
+        metrics: sim.metrics.toRow(),
+      });
     }
     const over = horizon || collapsed;
     if (over) {
@@ -267,7 +291,13 @@ export class NetworkBatchedEnv implements BatchedEnv {
     for (const role of ['operator', 'coprocessor'] as const) {
       roles[role] = { obs: Array.from(this.buf[role].obs), active: Array.from(this.buf[role].active) };
     }
-    return { sim: this.sim.snapshot(), rng: this.rng.state(), episode: this.episode, needsReset: this.needsReset, roles };
+    return {
+      sim: this.sim.snapshot(),
+      rng: this.rng.state(),
+      episode: this.episode,
+      needsReset: this.needsReset,
+      roles,
+    };
   }
 
   restore(state: unknown): void {
@@ -308,6 +338,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
   }
 
   private assertOpen(what: string): void {
-    if (this.closed) throw new Error(`NetworkBatchedEnv.${what}() called after close(): make a new environment.`);
+    if (this.closed)
+      throw new Error(`NetworkBatchedEnv.${what}() called after close(): make a new environment.`);
   }
 }

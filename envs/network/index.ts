@@ -6,7 +6,11 @@ import { register, registry } from '../../src/core/registry.ts';
 import { CoprocessorNetworkEnv, networkOptionsFromKwargs } from './parallel.ts';
 
 export { type NetworkEnvOptions, NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
-export { CoprocessorNetworkEnv, type CoprocessorNetworkOptions, networkOptionsFromKwargs } from './parallel.ts';
+export {
+  CoprocessorNetworkEnv,
+  type CoprocessorNetworkOptions,
+  networkOptionsFromKwargs,
+} from './parallel.ts';
 export { STATE_DIM, STATE_NAMES } from './state.ts';
 
 if (!registry.has('CoprocessorNetwork-v0')) {

@@ -11,11 +11,7 @@ import { loadScenario, type Scenario } from '../../src/config/scenario.ts';
 import type { EnvMetadata, Info, ParallelEnv, ParallelStepResult, ResetOptions } from '../../src/core/env.ts';
 import { Box } from '../../src/core/spaces/box.ts';
 import { assertAction, assertSeed, describe } from '../../src/core/validate.ts';
-import {
-  COPROCESSOR_OBS_BOUNDS,
-  MARKET_OBS_BOUNDS,
-  OPERATOR_OBS_BOUNDS,
-} from '../../src/sim/network.ts';
+import { COPROCESSOR_OBS_BOUNDS, MARKET_OBS_BOUNDS, OPERATOR_OBS_BOUNDS } from '../../src/sim/network.ts';
 import type { Policy, Role } from '../../src/sim/policy.ts';
 import { NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
 
@@ -48,7 +44,10 @@ function resolveScenario(opts: CoprocessorNetworkOptions): Scenario {
   const s = opts.scenario ?? 'quick';
   const hasOverrides = opts.overrides && Object.keys(opts.overrides).length > 0;
   if (typeof s === 'string') return loadScenario(s, hasOverrides ? opts.overrides : undefined);
-  if (hasOverrides) throw new TypeError('CoprocessorNetwork: pass overrides with a scenario name, not with a parsed scenario.');
+  if (hasOverrides)
+    throw new TypeError(
+      'CoprocessorNetwork: pass overrides with a scenario name, not with a parsed scenario.',
+    );
   return s;
 }
 
@@ -64,7 +63,11 @@ function boxFor(own: readonly (readonly [number, number])[], seed: number): Box 
 }
 
 export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, Float32Array> {
-  readonly metadata: EnvMetadata = { renderModes: ['ansi'], name: 'CoprocessorNetwork-v0', isParallelizable: true };
+  readonly metadata: EnvMetadata = {
+    renderModes: ['ansi'],
+    name: 'CoprocessorNetwork-v0',
+    isParallelizable: true,
+  };
   readonly renderMode: 'ansi' | undefined;
   readonly scenario: Scenario;
   /** The batched, role-grouped view this environment is built on. */
@@ -120,7 +123,10 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     return s;
   }
 
-  reset(opts: ResetOptions = {}): { observations: Record<string, Float32Array>; infos: Record<string, Info> } {
+  reset(opts: ResetOptions = {}): {
+    observations: Record<string, Float32Array>;
+    infos: Record<string, Info>;
+  } {
     assertSeed(opts.seed, 'CoprocessorNetworkEnv.reset()', true);
     this.batched.reset(opts.seed);
     this.started = true;
@@ -135,12 +141,17 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
   }
 
   step(actions: Partial<Record<string, Float32Array>>): ParallelStepResult<string, Float32Array> {
-    if (!this.started) throw new Error('CoprocessorNetworkEnv.step() called before reset(): call env.reset({seed}) first.');
+    if (!this.started)
+      throw new Error('CoprocessorNetworkEnv.step() called before reset(): call env.reset({seed}) first.');
     if (this.live.length === 0) {
-      throw new Error('CoprocessorNetworkEnv.step(): the episode is over (agents is empty); call env.reset() to start a new one.');
+      throw new Error(
+        'CoprocessorNetworkEnv.step(): the episode is over (agents is empty); call env.reset() to start a new one.',
+      );
     }
     if (actions === null || typeof actions !== 'object') {
-      throw new TypeError(`CoprocessorNetworkEnv.step(): actions must be a record keyed by agent id, got ${describe(actions)}.`);
+      throw new TypeError(
+        `CoprocessorNetworkEnv.step(): actions must be a record keyed by agent id, got ${describe(actions)}.`,
+      );
     }
     const liveSet = new Set(this.live);
     for (const id of Object.keys(actions)) {
@@ -161,7 +172,9 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     }
     const batchActions: Record<string, Float32Array> = {};
     for (const spec of this.batched.roles) {
-      batchActions[spec.name] = new Float32Array(spec.count * (spec.action.kind === 'box' ? spec.action.dim : 1));
+      batchActions[spec.name] = new Float32Array(
+        spec.count * (spec.action.kind === 'box' ? spec.action.dim : 1),
+      );
     }
     for (const id of this.live) {
       const a = actions[id];

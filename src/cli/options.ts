@@ -16,7 +16,8 @@ export function parseIntOption(name: string) {
 export function parsePositiveIntOption(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'.`);
     return n;
   };
 }

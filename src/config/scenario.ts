@@ -216,7 +216,10 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
     if (keys.length > 0) {
       const full = keys.map((k) => (path ? `${path}.${k}` : k));
-      return { path: full.join(', '), message: `unknown field${keys.length > 1 ? 's' : ''}: remove or fix the spelling` };
+      return {
+        path: full.join(', '),
+        message: `unknown field${keys.length > 1 ? 's' : ''}: remove or fix the spelling`,
+      };
     }
     return { path: path || '(root)', message: i.message };
   });
@@ -274,7 +277,8 @@ export function parseOverrides(pairs: readonly string[]): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ScenarioError(`override '${pair}' must look like key.path=value, e.g. slashing.factor=2`);
+    if (eq <= 0)
+      throw new ScenarioError(`override '${pair}' must look like key.path=value, e.g. slashing.factor=2`);
     const keys = pair.slice(0, eq).split('.');
     const text = pair.slice(eq + 1);
     let value: unknown;

@@ -108,7 +108,9 @@ export class QualifiedDutch implements AuctionMechanism {
       table[o + F_QUALREP] = qualRep;
       table[o + F_PSI] = sim.cpPsi[k];
       table[o + F_RHO] = sim.cpRho[k];
-      key[r] = active ? a.qualificationBase + qualRep * (1 - sim.cpUsed[k] * sim.cpInvCap[k]) : Number.NEGATIVE_INFINITY;
+      key[r] = active
+        ? a.qualificationBase + qualRep * (1 - sim.cpUsed[k] * sim.cpInvCap[k])
+        : Number.NEGATIVE_INFINITY;
     }
     sufKey[K] = Number.NEGATIVE_INFINITY;
     for (let r = K - 1; r >= 0; r--) sufKey[r] = Math.max(key[r], sufKey[r + 1]);
@@ -116,7 +118,10 @@ export class QualifiedDutch implements AuctionMechanism {
     sufW[K] = Number.POSITIVE_INFINITY;
     for (let r = K - 1; r >= 0; r--) {
       const o = r * STRIDE;
-      const w = key[r] === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : table[o + F_QUALREP] * table[o + F_INVCAP];
+      const w =
+        key[r] === Number.NEGATIVE_INFINITY
+          ? Number.POSITIVE_INFINITY
+          : table[o + F_QUALREP] * table[o + F_INVCAP];
       sufW[r] = Math.min(w, sufW[r + 1]);
     }
   }
@@ -127,7 +132,9 @@ export class QualifiedDutch implements AuctionMechanism {
     const { table, key, sufKey } = this;
     table[o + F_USED] = sim.cpUsed[k];
     table[o + F_FREECOLL] = sim.cpFreeCollateral[k];
-    key[r0] = sim.scenario.auction.qualificationBase + table[o + F_QUALREP] * (1 - sim.cpUsed[k] * table[o + F_INVCAP]);
+    key[r0] =
+      sim.scenario.auction.qualificationBase +
+      table[o + F_QUALREP] * (1 - sim.cpUsed[k] * table[o + F_INVCAP]);
     // The key only fell: refresh the suffix maxima above it until they stop changing.
     for (let r = r0; r >= 0; r--) {
       const v = key[r] > sufKey[r + 1] ? key[r] : sufKey[r + 1];

@@ -43,7 +43,12 @@ export interface EpisodeOptions {
 }
 
 /** Simulate one episode; the same scenario, policies and seed give a byte-identical summary. */
-export function runEpisode(scenario: Scenario, policies: PolicySet, seed: number, opts: EpisodeOptions = {}): {
+export function runEpisode(
+  scenario: Scenario,
+  policies: PolicySet,
+  seed: number,
+  opts: EpisodeOptions = {},
+): {
   summary: EpisodeSummary;
   sim: NetworkSim;
 } {

@@ -57,7 +57,13 @@ export function binomialScore(y: number, n: number, f: number, p: ReputationGasP
 }
 
 /** One GAS(1,1) step of the reputation latent. */
-export function reputationStep(f: number, y: number, n: number, p: ReputationGasParams, omega: number): number {
+export function reputationStep(
+  f: number,
+  y: number,
+  n: number,
+  p: ReputationGasParams,
+  omega: number,
+): number {
   return omega + p.A * binomialScore(y, n, f, p) + p.B * f;
 }
 

@@ -26,7 +26,15 @@ export class Ledger {
   balanceEnd = 0;
 
   /** Episode totals of the flows above. */
-  readonly totals = { rewards: 0, incentives: 0, burned: 0, costs: 0, withdrawn: 0, paidOut: 0, transfers: 0 };
+  readonly totals = {
+    rewards: 0,
+    incentives: 0,
+    burned: 0,
+    costs: 0,
+    withdrawn: 0,
+    paidOut: 0,
+    transfers: 0,
+  };
 
   reset(): void {
     for (const k of Object.keys(this.totals) as (keyof Ledger['totals'])[]) this.totals[k] = 0;
@@ -34,7 +42,14 @@ export class Ledger {
   }
 
   beginPeriod(balance: number): void {
-    this.rewards = this.incentives = this.burned = this.costs = this.withdrawn = this.paidOut = this.transfers = 0;
+    this.rewards =
+      this.incentives =
+      this.burned =
+      this.costs =
+      this.withdrawn =
+      this.paidOut =
+      this.transfers =
+        0;
     this.balanceStart = balance;
     this.balanceEnd = balance;
   }

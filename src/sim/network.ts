@@ -317,7 +317,8 @@ export class NetworkSim {
     const c = s.coprocessors;
     const nMalicious = Math.round(c.maliciousFraction * this.nCops);
     for (let k = 0; k < this.nCops; k++) {
-      this.cpCap[k] = c.capacity.median > 0 ? rng.logNormal(Math.log(c.capacity.median), c.capacity.sigma) : 0;
+      this.cpCap[k] =
+        c.capacity.median > 0 ? rng.logNormal(Math.log(c.capacity.median), c.capacity.sigma) : 0;
       this.cpInvCap[k] = 1 / this.cpCap[k];
       this.cpCapab[k] = rng.uniform(c.capability[0], c.capability[1]);
       this.cpBal[k] = c.collateral;
@@ -829,7 +830,8 @@ export class NetworkSim {
   snapshot(): NetworkSnapshot {
     const arrays: Record<string, number[]> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key)) arrays[key] = Array.from(value as Float64Array);
+      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key))
+        arrays[key] = Array.from(value as Float64Array);
     }
     return {
       t: this.t,
@@ -847,7 +849,9 @@ export class NetworkSim {
     for (const [key, values] of Object.entries(snap.arrays)) {
       const target = self[key];
       if (!ArrayBuffer.isView(target) || (target as Float64Array).length !== values.length) {
-        throw new Error(`NetworkSim.restore: the snapshot's '${key}' does not fit this scenario (a different agent count?).`);
+        throw new Error(
+          `NetworkSim.restore: the snapshot's '${key}' does not fit this scenario (a different agent count?).`,
+        );
       }
       (target as Float64Array).set(values);
     }

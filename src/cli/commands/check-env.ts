@@ -13,7 +13,10 @@ export function registerCheckEnvCommand(program: Command): void {
     .command('check-env')
     .description('check an environment against the Gymnasium / PettingZoo contract')
     .argument('[id]', 'registered environment id', 'CoprocessorNetwork-v0')
-    .option('--set <key=value...>', 'keyword arguments for make(), e.g. --set scenario=tiny slashing.factor=2')
+    .option(
+      '--set <key=value...>',
+      'keyword arguments for make(), e.g. --set scenario=tiny slashing.factor=2',
+    )
     .option('--list', 'list the registered environments')
     .action((id: string, opts) => {
       if (opts.list) {

@@ -43,7 +43,9 @@ export function registerSimulateCommand(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else {
         process.stdout.write(formatSummary(summary));
-        process.stdout.write(`(${seconds.toFixed(2)} s, ${Math.round(summary.tasks / seconds).toLocaleString('en-US')} tasks/s)\n`);
+        process.stdout.write(
+          `(${seconds.toFixed(2)} s, ${Math.round(summary.tasks / seconds).toLocaleString('en-US')} tasks/s)\n`,
+        );
       }
     });
 }
@@ -67,8 +69,14 @@ export function formatSummary(s: EpisodeSummary): string {
     ['mean clearing price / R', s.meanPriceRatio.toFixed(3)],
     ['mean coprocessor load', s.meanCoprocessorLoad.toFixed(3)],
     ['active at end', `${s.activeAtEnd.operators} operators, ${s.activeAtEnd.coprocessors} coprocessors`],
-    ['total reward operators', `${num(s.totalReward.operator)} (${num(s.meanRewardPerAgent.operator)} per agent)`],
-    ['total reward coprocessors', `${num(s.totalReward.coprocessor)} (${num(s.meanRewardPerAgent.coprocessor)} per agent)`],
+    [
+      'total reward operators',
+      `${num(s.totalReward.operator)} (${num(s.meanRewardPerAgent.operator)} per agent)`,
+    ],
+    [
+      'total reward coprocessors',
+      `${num(s.totalReward.coprocessor)} (${num(s.meanRewardPerAgent.coprocessor)} per agent)`,
+    ],
     ['Gini of operator rewards', s.giniOperatorReward.toFixed(3)],
     ['ledger max imbalance', s.ledger.maxImbalance.toExponential(1)],
   ];
