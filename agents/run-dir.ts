@@ -93,7 +93,9 @@ export class RunDir {
   static open(path: string): RunDir {
     const dir = new RunDir(path);
     if (!existsSync(join(dir.path, 'run.json'))) {
-      throw new Error(`${path} is not a run directory (no run.json). Pass the directory a training run wrote, e.g. runs/<name>.`);
+      throw new Error(
+        `${path} is not a run directory (no run.json). Pass the directory a training run wrote, e.g. runs/<name>.`,
+      );
     }
     return dir;
   }
@@ -189,7 +191,9 @@ export class RunDir {
           'It is written every checkpointEvery iterations, on request and at the end of a run.',
       );
     }
-    const state = JSON.parse(readFileSync(join(path, 'state.json'), 'utf8')) as S & { tensors: TensorManifestEntry[] };
+    const state = JSON.parse(readFileSync(join(path, 'state.json'), 'utf8')) as S & {
+      tensors: TensorManifestEntry[];
+    };
     const buf = readFileSync(join(path, 'tensors.bin'));
     const bytes = littleEndian(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice());
     const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);

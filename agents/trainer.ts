@@ -172,19 +172,23 @@ export class Trainer {
     }
     this.config = resolveConfig(this.algo, opts.config ?? {});
     this.runDir =
-      opts.existingRunDir ?? (opts.runDir ? RunDir.create(opts.runDir, { overwrite: opts.overwrite }) : undefined);
+      opts.existingRunDir ??
+      (opts.runDir ? RunDir.create(opts.runDir, { overwrite: opts.overwrite }) : undefined);
     this.runName = opts.runName ?? this.runDir?.name ?? 'run';
     this.scenario = opts.scenario ?? 'unknown';
     this.baselineReturns = opts.baselineReturns;
     this.roles = this.env.roles;
-    if (this.roles.length === 0) throw new Error('The env has no roles: a BatchedEnv needs at least one role with slots.');
+    if (this.roles.length === 0)
+      throw new Error('The env has no roles: a BatchedEnv needs at least one role with slots.');
     this.events$ = this.subject.asObservable();
     this.rng = new Rng(`trainer:${this.config.seed}`);
     this.scope = `t${++trainerCounter}`;
     const cfg = this.config;
     const stateDim = cfg.centralizedCritic ? this.env.stateDim : 0;
     if (cfg.centralizedCritic && !(stateDim > 0)) {
-      throw new Error('centralizedCritic needs env.stateDim > 0: this env exposes no global state; turn the option off.');
+      throw new Error(
+        'centralizedCritic needs env.stateDim > 0: this env exposes no global state; turn the option off.',
+      );
     }
     this.envStateBuf = new Float32Array(Math.max(stateDim, 0));
     let slots = 0;
@@ -246,7 +250,12 @@ export class Trainer {
       totalTimesteps: this.config.totalTimesteps,
       batchSamples: this.batchSamples,
       numIterations: this.numIterations,
-      roles: this.roles.map((r) => ({ name: r.name, count: r.count, obsDim: r.obsDim, action: describeAction(r) })),
+      roles: this.roles.map((r) => ({
+        name: r.name,
+        count: r.count,
+        obsDim: r.obsDim,
+        action: describeAction(r),
+      })),
       stateDim: this.env.stateDim,
       createdAt: new Date().toISOString(),
     };
@@ -255,7 +264,8 @@ export class Trainer {
   /** The policy of a role (for evaluation or inspection). */
   policy(role: string): RolePolicy {
     const st = this.state[role];
-    if (!st) throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
+    if (!st)
+      throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
     return st.policy;
   }
 
@@ -265,7 +275,8 @@ export class Trainer {
    */
   act(role: string, obs: Float32Array, opts: { deterministic?: boolean; rng?: Rng } = {}): Float32Array {
     const st = this.state[role];
-    if (!st) throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
+    if (!st)
+      throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
     const rows = obs.length / st.spec.obsDim;
     const x = st.rms ? st.rms.normalize(obs, undefined, 1e-8, this.config.obsClip) : obs;
     const raw = new Float32Array(rows * st.policy.rawDim);
@@ -328,7 +339,10 @@ export class Trainer {
     const first = this.env.reset(seed);
     for (const spec of this.roles) {
       const o = first[spec.name];
-      if (!o) throw new Error(`env.reset() returned no observation for role '${spec.name}'; every role in env.roles must be present.`);
+      if (!o)
+        throw new Error(
+          `env.reset() returned no observation for role '${spec.name}'; every role in env.roles must be present.`,
+        );
       this.intake(this.state[spec.name], o);
       this.state[spec.name].epReturn.fill(0);
       this.state[spec.name].epLength.fill(0);
@@ -371,7 +385,10 @@ export class Trainer {
         const st = this.state[spec.name];
         const ro = st.rollout;
         const tr = res[spec.name];
-        if (!tr) throw new Error(`env.step() returned no transition for role '${spec.name}'; every role must be present.`);
+        if (!tr)
+          throw new Error(
+            `env.step() returned no transition for role '${spec.name}'; every role must be present.`,
+          );
         const N = spec.count;
         const d = spec.obsDim;
         for (let i = 0; i < N; i++) {
@@ -431,7 +448,9 @@ export class Trainer {
       prepareRollout(st.policy, st.rollout, this.config);
       let m: UpdateMetrics;
       if (this.algo === 'ppo') {
-        m = await ppoUpdate(st.policy, st.rollout, this.config as PpoConfig, lr, this.rng, () => this.maybeYield());
+        m = await ppoUpdate(st.policy, st.rollout, this.config as PpoConfig, lr, this.rng, () =>
+          this.maybeYield(),
+        );
       } else {
         m = await reinforceUpdate(st.policy, st.rollout, this.config as ReinforceConfig, lr, this.rng, () =>
           this.maybeYield(),
@@ -469,7 +488,8 @@ export class Trainer {
    * `yieldMs` so a dashboard can render. Resolves with the final step and why it ended.
    */
   async run(): Promise<{ globalStep: number; reason: 'budget' | 'interrupt' | 'quit' }> {
-    if (this.started) throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
+    if (this.started)
+      throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
     this.started = true;
     const info = this.runInfo();
     this.emit({
@@ -505,7 +525,9 @@ export class Trainer {
       this.globalStep += this.batchSamples;
       this.iteration = iteration;
       const el = elapsed();
-      metrics['charts/SPS'] = Math.round((this.globalStep - step0) / Math.max((performance.now() - t0) / 1000, 1e-9));
+      metrics['charts/SPS'] = Math.round(
+        (this.globalStep - step0) / Math.max((performance.now() - t0) / 1000, 1e-9),
+      );
 
       // TRY NOT TO MODIFY: record rewards for plotting purposes
       this.runDir?.appendMetrics({ global_step: this.globalStep, iteration, elapsed_sec: el, ...metrics });
@@ -570,7 +592,11 @@ export class Trainer {
     };
   }
 
-  private checkpoint(reason: 'periodic' | 'manual' | 'final' | 'interrupt', el: number, boundary?: BoundaryState): void {
+  private checkpoint(
+    reason: 'periodic' | 'manual' | 'final' | 'interrupt',
+    el: number,
+    boundary?: BoundaryState,
+  ): void {
     if (!this.runDir) return;
     const path = this.save('latest', el, boundary);
     this.emit({ type: 'checkpoint', globalStep: this.globalStep, path, reason });
@@ -583,7 +609,11 @@ export class Trainer {
       const pol = this.state[spec.name].policy;
       adamSteps[spec.name] = pol.optimizer.step;
       for (const v of pol.stateVariables()) {
-        tensors.push({ name: this.stableName(v.name), shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+        tensors.push({
+          name: this.stableName(v.name),
+          shape: v.shape.slice(),
+          data: v.dataSync() as Float32Array,
+        });
       }
     }
     const state: CheckpointState = { version: 1, algo: this.algo, elapsedSec: el, adamSteps, ...boundary };
@@ -599,12 +629,15 @@ export class Trainer {
     if (!this.runDir) throw new Error('loadCheckpoint needs a trainer with a run directory.');
     const { state, tensors } = this.runDir.loadCheckpoint<CheckpointState>(name);
     if (state.algo !== this.algo) {
-      throw new Error(`Checkpoint '${name}' was trained with ${state.algo}, not ${this.algo}: pass --algo ${state.algo}.`);
+      throw new Error(
+        `Checkpoint '${name}' was trained with ${state.algo}, not ${this.algo}: pass --algo ${state.algo}.`,
+      );
     }
     for (const spec of this.roles) {
       const st = this.state[spec.name];
       const saved = state.roles[spec.name];
-      if (!saved) throw new Error(`Checkpoint '${name}' has no role '${spec.name}': it belongs to a different env.`);
+      if (!saved)
+        throw new Error(`Checkpoint '${name}' has no role '${spec.name}': it belongs to a different env.`);
       if (saved.obs.length !== st.obs.length) {
         throw new Error(
           `Checkpoint '${name}' has ${saved.obs.length / spec.obsDim} slots x obs for role '${spec.name}', the env has ` +
@@ -614,7 +647,10 @@ export class Trainer {
       tf.tidy(() => {
         for (const v of st.policy.stateVariables()) {
           const t = tensors.get(this.stableName(v.name));
-          if (!t) throw new Error(`Checkpoint '${name}' lacks tensor ${this.stableName(v.name)}: it was written by another network size.`);
+          if (!t)
+            throw new Error(
+              `Checkpoint '${name}' lacks tensor ${this.stableName(v.name)}: it was written by another network size.`,
+            );
           if (t.shape.join('x') !== v.shape.join('x')) {
             throw new Error(
               `Checkpoint tensor ${t.name} has shape [${t.shape}], the network has [${v.shape}]: use the run's own config.json.`,

@@ -50,7 +50,12 @@ export async function benchPpo(opts: BenchPpoOptions): Promise<BenchPpoResult> {
   const iterations = opts.iterations ?? 2;
   const trainer = new Trainer({
     env,
-    config: { numSteps, ...opts.config, totalTimesteps: numSteps * slots * (iterations + 1), checkpointEvery: 0 },
+    config: {
+      numSteps,
+      ...opts.config,
+      totalTimesteps: numSteps * slots * (iterations + 1),
+      checkpointEvery: 0,
+    },
   });
   let rollout = 0;
   let update = 0;

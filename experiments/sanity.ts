@@ -67,7 +67,9 @@ async function bandit(): Promise<void> {
         `distance to optimum ${d.toFixed(4)} ${ok ? 'OK' : 'FAIL (>= 0.1)'}`,
     );
   }
-  console.log(`bandit: ${res.globalStep} samples in ${sec.toFixed(1)} s (${Math.round(res.globalStep / sec)} samples/s)`);
+  console.log(
+    `bandit: ${res.globalStep} samples in ${sec.toFixed(1)} s (${Math.round(res.globalStep / sec)} samples/s)`,
+  );
   trainer.dispose();
 }
 
@@ -118,7 +120,9 @@ async function cartpole(): Promise<void> {
     lastSps = ev.metrics['charts/SPS'];
     if (firstHit === undefined && window.length >= 10 && mean >= 475) firstHit = ev.globalStep;
     if (ev.iteration % 50 === 0) {
-      console.log(`  cartpole step ${ev.globalStep}: mean return (last 20) ${mean.toFixed(1)}, SPS ${lastSps}`);
+      console.log(
+        `  cartpole step ${ev.globalStep}: mean return (last 20) ${mean.toFixed(1)}, SPS ${lastSps}`,
+      );
     }
   });
   const t0 = performance.now();
@@ -131,7 +135,9 @@ async function cartpole(): Promise<void> {
     `cartpole: final mean return (last 20 episodes) ${mean.toFixed(1)}; ` +
       (ok ? `reached >= 475 at step ${firstHit} OK` : 'never reached 475 FAIL'),
   );
-  console.log(`cartpole: ${res.globalStep} steps in ${sec.toFixed(1)} s (${Math.round(res.globalStep / sec)} SPS)`);
+  console.log(
+    `cartpole: ${res.globalStep} steps in ${sec.toFixed(1)} s (${Math.round(res.globalStep / sec)} SPS)`,
+  );
   trainer.dispose();
 }
 

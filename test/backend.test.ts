@@ -17,7 +17,9 @@ describe('initBackend', () => {
           [0.2, -1, 0.5],
           [1, 2, 3],
         ]);
-        const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3), tf.logSoftmax(x))));
+        const g = tf.grad((x: tf.Tensor) =>
+          tf.sum(tf.mul(tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3), tf.logSoftmax(x))),
+        );
         return Array.from(g(logits).dataSync());
       });
     const wasm = await initBackend('wasm');

@@ -57,7 +57,8 @@ describe('BatchedBandit', () => {
       if (t < 3) {
         for (let i = 0; i < 4; i++) if (a.terminated[i]) expect(a.active[i]).toBe(0);
       } else {
-        for (let i = 0; i < 4; i++) expect(a.terminated[i] || a.truncated[i] || a.rewards[i] === 0).toBeTruthy();
+        for (let i = 0; i < 4; i++)
+          expect(a.terminated[i] || a.truncated[i] || a.rewards[i] === 0).toBeTruthy();
       }
     }
     expect(ejected).toBeGreaterThan(0);

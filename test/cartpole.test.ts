@@ -18,7 +18,8 @@ function reference(state: number[], action: number): number[] {
   const [x, xDot, th, thDot] = state;
   const force = action === 1 ? fMag : -fMag;
   const temp = (force + mp * l * thDot ** 2 * Math.sin(th)) / (mc + mp);
-  const thAcc = (g * Math.sin(th) - Math.cos(th) * temp) / (l * (4 / 3 - (mp * Math.cos(th) ** 2) / (mc + mp)));
+  const thAcc =
+    (g * Math.sin(th) - Math.cos(th) * temp) / (l * (4 / 3 - (mp * Math.cos(th) ** 2) / (mc + mp)));
   const xAcc = temp - (mp * l * thAcc * Math.cos(th)) / (mc + mp);
   return [x + tau * xDot, xDot + tau * xAcc, th + tau * thDot, thDot + tau * thAcc];
 }

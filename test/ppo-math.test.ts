@@ -287,8 +287,13 @@ describe('PPO loss', () => {
     };
     const pg = tf.tidy(
       () =>
-        ppoLoss(tf.tensor1d([Math.log(1.5), Math.log(0.5)]), tf.tensor1d([0, 0]), tf.tensor1d([0, 0]), mb, cfg)
-          .pgLoss.dataSync()[0],
+        ppoLoss(
+          tf.tensor1d([Math.log(1.5), Math.log(0.5)]),
+          tf.tensor1d([0, 0]),
+          tf.tensor1d([0, 0]),
+          mb,
+          cfg,
+        ).pgLoss.dataSync()[0],
     );
     expect(pg).toBeCloseTo((-1.5 + 0.5) / 2, 5);
   });

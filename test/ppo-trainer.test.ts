@@ -55,7 +55,9 @@ describe('Trainer', () => {
     expect(() => resolveConfig('ppo', { learningRat: 1 })).toThrow(/learningRat/);
     expect(() => resolveConfig('ppo', { clipCoef: -1 })).toThrow(/clipCoef/);
     expect(resolveConfig('reinforce', {}).learningRate).toBe(1e-3);
-    expect(() => new Trainer({ env: twoRoleEnv(), config: { totalTimesteps: 10 } })).toThrow(/smaller than one rollout/);
+    expect(() => new Trainer({ env: twoRoleEnv(), config: { totalTimesteps: 10 } })).toThrow(
+      /smaller than one rollout/,
+    );
   });
 
   it('keeps tf.memory().numTensors flat across iterations (PPO and REINFORCE, centralised critic)', async () => {
@@ -85,7 +87,10 @@ describe('Trainer', () => {
   });
 
   it('emits namespaced metrics per role', async () => {
-    const trainer = new Trainer({ env: twoRoleEnv(), config: { ...SMALL, totalTimesteps: 2 * ITER_SAMPLES } });
+    const trainer = new Trainer({
+      env: twoRoleEnv(),
+      config: { ...SMALL, totalTimesteps: 2 * ITER_SAMPLES },
+    });
     const events: TrainerEvent[] = [];
     trainer.events$.subscribe((ev) => events.push(ev));
     await trainer.run();
@@ -116,7 +121,10 @@ describe('Trainer', () => {
 
   it('is bit-for-bit reproducible with the same seed, and differs with another', async () => {
     const run = async (seed: number) => {
-      const trainer = new Trainer({ env: twoRoleEnv(), config: { ...SMALL, seed, totalTimesteps: 3 * ITER_SAMPLES } });
+      const trainer = new Trainer({
+        env: twoRoleEnv(),
+        config: { ...SMALL, seed, totalTimesteps: 3 * ITER_SAMPLES },
+      });
       const rows = await collect(trainer);
       const w = Array.from(trainer.policy('operator').actor.weights[0].dataSync());
       trainer.dispose();
@@ -175,7 +183,10 @@ describe('Trainer', () => {
     await trainer.run();
     trainer.dispose();
     const rd = RunDir.open(out);
-    expect(rd.readJson<{ algo: string; clipCoef: number }>('config.json')).toMatchObject({ algo: 'ppo', clipCoef: 0.2 });
+    expect(rd.readJson<{ algo: string; clipCoef: number }>('config.json')).toMatchObject({
+      algo: 'ppo',
+      clipCoef: 0.2,
+    });
     expect(rd.readJson('run.json')).toMatchObject({
       runName: 'files',
       scenario: 'bandit',
@@ -191,14 +202,23 @@ describe('Trainer', () => {
     expect(ck.state.globalStep).toBe(2 * ITER_SAMPLES);
     expect(ck.tensors.has('operator/actor/w0')).toBe(true);
     expect(ck.tensors.has('coprocessor/critic/w0/adam_m')).toBe(true);
-    expect(() => new Trainer({ env: twoRoleEnv(), config: SMALL, runDir: out })).toThrow(/already holds a run/);
+    expect(() => new Trainer({ env: twoRoleEnv(), config: SMALL, runDir: out })).toThrow(
+      /already holds a run/,
+    );
   });
 
   it('PPO learns the bandit optimum', async () => {
     const env = new BatchedBandit({ roles: [{ name: 'agent', count: 16, target: [0.3, 0.7] }], horizon: 1 });
     const trainer = new Trainer({
       env,
-      config: { seed: 1, numSteps: 16, totalTimesteps: 16 * 16 * 40, learningRate: 3e-3, entCoef: 0, hiddenSizes: [16] },
+      config: {
+        seed: 1,
+        numSteps: 16,
+        totalTimesteps: 16 * 16 * 40,
+        learningRate: 3e-3,
+        entCoef: 0,
+        hiddenSizes: [16],
+      },
     });
     await trainer.run();
     const a = trainer.act('agent', new Float32Array([0, 1]), { deterministic: true });
@@ -211,11 +231,24 @@ describe('Trainer', () => {
     const trainer = new Trainer({
       env,
       algo: 'reinforce',
-      config: { seed: 1, numSteps: 16, totalTimesteps: 16 * 16 * 60, learningRate: 1e-2, entCoef: 0, hiddenSizes: [16] },
+      config: {
+        seed: 1,
+        numSteps: 16,
+        totalTimesteps: 16 * 16 * 60,
+        learningRate: 1e-2,
+        entCoef: 0,
+        hiddenSizes: [16],
+      },
     });
-    const start = env.distance('agent', trainer.act('agent', new Float32Array([0, 1]), { deterministic: true }));
+    const start = env.distance(
+      'agent',
+      trainer.act('agent', new Float32Array([0, 1]), { deterministic: true }),
+    );
     await trainer.run();
-    const end = env.distance('agent', trainer.act('agent', new Float32Array([0, 1]), { deterministic: true }));
+    const end = env.distance(
+      'agent',
+      trainer.act('agent', new Float32Array([0, 1]), { deterministic: true }),
+    );
     trainer.dispose();
     expect(start).toBeGreaterThan(0.35);
     expect(end).toBeLessThan(0.15);

@@ -110,7 +110,18 @@ export interface GaeInput {
  * Returns advantages and returns (advantages + values).
  */
 export function computeGae(input: GaeInput): { advantages: Float32Array; returns: Float32Array } {
-  const { numSteps: T, count: N, rewards, values, dones, active, nextValues, nextActive, gamma, lambda } = input;
+  const {
+    numSteps: T,
+    count: N,
+    rewards,
+    values,
+    dones,
+    active,
+    nextValues,
+    nextActive,
+    gamma,
+    lambda,
+  } = input;
   const advantages = new Float32Array(T * N);
   const returns = new Float32Array(T * N);
   const last = new Float64Array(N);
@@ -136,7 +147,11 @@ export function computeGae(input: GaeInput): { advantages: Float32Array; returns
 }
 
 /** 1 - Var(returns - values) / Var(returns) over live entries (NaN when the returns do not vary). */
-export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>, mask: ArrayLike<number>): number {
+export function explainedVariance(
+  values: ArrayLike<number>,
+  returns: ArrayLike<number>,
+  mask: ArrayLike<number>,
+): number {
   let n = 0;
   let my = 0;
   let md = 0;

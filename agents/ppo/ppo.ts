@@ -12,7 +12,13 @@ import type { Rng } from '../../src/core/rng.ts';
 import type { RolePolicy } from '../tf/policy.ts';
 import { explainedVariance, type RoleRollout } from './buffer.ts';
 import type { PpoConfig } from './config.ts';
-import { gatherMinibatch, type Minibatch, maskedMean, minibatchOrder, normalizeAdvantages } from './prepare.ts';
+import {
+  gatherMinibatch,
+  type Minibatch,
+  maskedMean,
+  minibatchOrder,
+  normalizeAdvantages,
+} from './prepare.ts';
 
 /** Loss terms of one minibatch (scalars, kept out of the gradient tape's tidy). */
 export interface PpoLossTerms {

@@ -19,7 +19,11 @@ function chunkSize(size: number): number {
 }
 
 /** Values of every rollout row (or of `source` rows, e.g. final observations) in fixed-shape chunks. */
-export function rolloutValues(policy: RolePolicy, ro: RoleRollout, source: Float32Array = ro.obs): Float32Array {
+export function rolloutValues(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  source: Float32Array = ro.obs,
+): Float32Array {
   const width = policy.critic.opts.inputDim;
   const C = chunkSize(ro.size);
   const out = new Float32Array(ro.size);
@@ -45,7 +49,9 @@ export function rolloutLogProbs(policy: RolePolicy, ro: RoleRollout): Float32Arr
     const raw = new Float32Array(C * rawDim);
     raw.set(ro.raw.subarray(start * rawDim, (start + rows) * rawDim));
     if (policy.spec.action.kind === 'box') raw.fill(0.5, rows * rawDim);
-    const lp = tf.tidy(() => policy.evaluate(tf.tensor2d(obs, [C, obsDim]), tf.tensor2d(raw, [C, rawDim])).logp);
+    const lp = tf.tidy(
+      () => policy.evaluate(tf.tensor2d(obs, [C, obsDim]), tf.tensor2d(raw, [C, rawDim])).logp,
+    );
     out.set((lp.dataSync() as Float32Array).subarray(0, rows), start);
     lp.dispose();
   }
@@ -112,7 +118,11 @@ export interface Minibatch {
  * A shuffled permutation of the rollout rows, padded with -1 to `numMinibatches * mbRows`,
  * so every minibatch has the same shape.
  */
-export function minibatchOrder(size: number, numMinibatches: number, rng: Rng): { order: Int32Array; mbRows: number } {
+export function minibatchOrder(
+  size: number,
+  numMinibatches: number,
+  rng: Rng,
+): { order: Int32Array; mbRows: number } {
   const mbRows = Math.ceil(size / numMinibatches);
   const perm = new Int32Array(size);
   for (let i = 0; i < size; i++) perm[i] = i;

@@ -32,13 +32,19 @@ export async function reinforceUpdate(
     const { value, grads } = tf.variableGrads(() => {
       const mask = tf.tensor1d(mb.mask);
       const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
-      const { logp, entropy } = policy.evaluate(tf.tensor2d(mb.obs, [mbRows, obsDim]), tf.tensor2d(mb.raw, [mbRows, rawDim]));
+      const { logp, entropy } = policy.evaluate(
+        tf.tensor2d(mb.obs, [mbRows, obsDim]),
+        tf.tensor2d(mb.raw, [mbRows, rawDim]),
+      );
       const v = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
       // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
       let adv = tf.tensor1d(mb.advantages);
       if (cfg.normAdv) adv = normalizeAdvantages(adv, mask, count);
       const pgLoss = maskedMean(tf.neg(tf.mul(logp, adv)), mask, count);
-      const vLoss = tf.mul(0.5, maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count)) as tf.Scalar;
+      const vLoss = tf.mul(
+        0.5,
+        maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count),
+      ) as tf.Scalar;
       const ent = maskedMean(entropy, mask, count);
       aux = tf.keep(tf.stack([pgLoss, vLoss, ent]));
       return tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar;

@@ -86,7 +86,8 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
     const failure = await fn();
     if (failure === undefined) {
       await tf.ready();
-      const why = requested === 'auto' ? (notes.length ? notes.join('; ') : 'fastest available') : 'requested';
+      const why =
+        requested === 'auto' ? (notes.length ? notes.join('; ') : 'fastest available') : 'requested';
       current = { name, requested, reason: why };
       return current;
     }

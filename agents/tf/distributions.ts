@@ -44,7 +44,12 @@ export function digamma(x: number): number {
     x += 1;
   }
   const z2 = 1 / (x * x);
-  return Math.log(x) - 0.5 / x - z2 * (1 / 12 - z2 * (1 / 120 - z2 * (1 / 252 - z2 * (1 / 240 - z2 / 132)))) - shift;
+  return (
+    Math.log(x) -
+    0.5 / x -
+    z2 * (1 / 12 - z2 * (1 / 120 - z2 * (1 / 252 - z2 * (1 / 240 - z2 / 132)))) -
+    shift
+  );
 }
 
 /** trigamma(x) = digamma'(x) for x > 0. */
@@ -133,7 +138,12 @@ export function betaParams(raw: tf.Tensor2D, dim: number): { alpha: tf.Tensor2D;
  * tfjs has no lgamma / digamma ops, and building them from elementary ops costs
  * hundreds of small kernels per step; this costs a handful.
  */
-const betaTermsOp = tf.customGrad(((alpha: tf.Tensor2D, beta: tf.Tensor2D, x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const betaTermsOp = tf.customGrad(((
+  alpha: tf.Tensor2D,
+  beta: tf.Tensor2D,
+  x: tf.Tensor2D,
+  save: tf.GradSaveFunc,
+) => {
   save([alpha, beta, x]);
   const [rows, d] = alpha.shape;
   const a = alpha.dataSync();
@@ -169,8 +179,12 @@ const betaTermsOp = tf.customGrad(((alpha: tf.Tensor2D, beta: tf.Tensor2D, x: tf
           const gh = g[r * 2 * d + d + k];
           const psiS = digamma(ai + bi);
           const triS = trigamma(ai + bi);
-          da[i] = gl * (Math.log(sx[i]) - digamma(ai) + psiS) + gh * (-(ai - 1) * trigamma(ai) + (ai + bi - 2) * triS);
-          db[i] = gl * (Math.log1p(-sx[i]) - digamma(bi) + psiS) + gh * (-(bi - 1) * trigamma(bi) + (ai + bi - 2) * triS);
+          da[i] =
+            gl * (Math.log(sx[i]) - digamma(ai) + psiS) +
+            gh * (-(ai - 1) * trigamma(ai) + (ai + bi - 2) * triS);
+          db[i] =
+            gl * (Math.log1p(-sx[i]) - digamma(bi) + psiS) +
+            gh * (-(bi - 1) * trigamma(bi) + (ai + bi - 2) * triS);
         }
       }
       return [tf.tensor2d(da, [rows, d]), tf.tensor2d(db, [rows, d]), tf.zerosLike(saved[2])];

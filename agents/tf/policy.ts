@@ -97,8 +97,17 @@ export class RolePolicy {
    * (`rows * rawDim`) and the env actions (`rows * actionDim`). With
    * `deterministic`, takes the Beta mean / the most likely category and draws nothing.
    */
-  act(obs: Float32Array, rows: number, rng: Rng, raw: Float32Array, envAct: Float32Array, deterministic = false) {
-    const out = tf.tidy(() => this.actor.apply(tf.tensor2d(obs.slice(0, rows * this.spec.obsDim), [rows, this.spec.obsDim])));
+  act(
+    obs: Float32Array,
+    rows: number,
+    rng: Rng,
+    raw: Float32Array,
+    envAct: Float32Array,
+    deterministic = false,
+  ) {
+    const out = tf.tidy(() =>
+      this.actor.apply(tf.tensor2d(obs.slice(0, rows * this.spec.obsDim), [rows, this.spec.obsDim])),
+    );
     const logits = out.dataSync();
     out.dispose();
     const a = this.spec.action;
@@ -131,7 +140,9 @@ export class RolePolicy {
   /** Critic values of `rows` input rows (`rows * criticInputDim`), read back to JS. */
   values(input: Float32Array, rows: number): Float32Array {
     const dim = this.critic.opts.inputDim;
-    const t = tf.tidy(() => tf.reshape(this.critic.apply(tf.tensor2d(input.slice(0, rows * dim), [rows, dim])), [rows]));
+    const t = tf.tidy(() =>
+      tf.reshape(this.critic.apply(tf.tensor2d(input.slice(0, rows * dim), [rows, dim])), [rows]),
+    );
     const v = t.dataSync() as Float32Array;
     t.dispose();
     return v;

@@ -11,7 +11,13 @@
  *   at the horizon, a global state, and `snapshot` / `restore` for exact resumes.
  *   Tests and the sanity script train on it.
  */
-import type { ActionSpec, BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from '../../src/core/batched.ts';
+import type {
+  ActionSpec,
+  BatchedEnv,
+  RoleObservation,
+  RoleSpec,
+  RoleTransition,
+} from '../../src/core/batched.ts';
 import type { Env, EnvMetadata, Info, ResetOptions, StepResult } from '../../src/core/env.ts';
 import { Rng, type RngState } from '../../src/core/rng.ts';
 import { Box } from '../../src/core/spaces/index.ts';
@@ -76,7 +82,8 @@ export class ContinuousBandit implements Env<Float32Array, Float32Array> {
   }
 
   step(action: Float32Array): StepResult<Float32Array> {
-    if (this.needsReset) throw new Error('ContinuousBandit: call reset() before step() (and after an episode ends).');
+    if (this.needsReset)
+      throw new Error('ContinuousBandit: call reset() before step() (and after an episode ends).');
     if (!this.actionSpace.contains(action)) {
       throw new RangeError(
         `ContinuousBandit: invalid action ${JSON.stringify(Array.from(action as ArrayLike<number>))}; expected ` +
@@ -91,7 +98,13 @@ export class ContinuousBandit implements Env<Float32Array, Float32Array> {
     this.needsReset = terminated;
     this.lastAction = Float32Array.from(action);
     this.lastReward = reward;
-    return { observation: this.obs(), reward, terminated, truncated: false, info: { distance: Math.sqrt(sq) } };
+    return {
+      observation: this.obs(),
+      reward,
+      terminated,
+      truncated: false,
+      info: { distance: Math.sqrt(sq) },
+    };
   }
 
   render(): string | undefined {
@@ -263,7 +276,8 @@ export class BatchedBandit implements BatchedEnv {
   distance(role: string, action: ArrayLike<number>): number {
     const b = this.buf[role];
     let sq = 0;
-    for (let k = 0; k < b.target.length; k++) sq += ((action[k] - b.low) / (b.high - b.low) - b.target[k]) ** 2;
+    for (let k = 0; k < b.target.length; k++)
+      sq += ((action[k] - b.low) / (b.high - b.low) - b.target[k]) ** 2;
     return Math.sqrt(sq);
   }
 
@@ -279,7 +293,13 @@ export class BatchedBandit implements BatchedEnv {
       throw new TypeError('BatchedBandit.restore: expected the object returned by snapshot().');
     }
     const r = s.rng;
-    this.rng = Rng.fromState({ c: r.c, s0: r.s0, s1: r.s1, s2: r.s2, spare: r.spare ?? undefined } as RngState & {
+    this.rng = Rng.fromState({
+      c: r.c,
+      s0: r.s0,
+      s1: r.s1,
+      s2: r.s2,
+      spare: r.spare ?? undefined,
+    } as RngState & {
       spare?: number;
     });
     this.t = s.t;

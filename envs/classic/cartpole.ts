@@ -71,13 +71,20 @@ export class CartPoleEnv implements Env<Float32Array, number> {
    */
   reset(opts: ResetOptions = {}): { observation: Float32Array; info: Info } {
     if (opts.seed !== undefined) {
-      if (!Number.isInteger(opts.seed)) throw new TypeError(`CartPole.reset: seed must be an integer, got ${opts.seed}.`);
+      if (!Number.isInteger(opts.seed))
+        throw new TypeError(`CartPole.reset: seed must be an integer, got ${opts.seed}.`);
       this.rng = new Rng(opts.seed);
     }
     const low = (opts.options?.low as number | undefined) ?? -0.05;
     const high = (opts.options?.high as number | undefined) ?? 0.05;
-    if (!(low <= high)) throw new RangeError(`CartPole.reset: options.low (${low}) must not exceed options.high (${high}).`);
-    this.state = [this.rng.uniform(low, high), this.rng.uniform(low, high), this.rng.uniform(low, high), this.rng.uniform(low, high)];
+    if (!(low <= high))
+      throw new RangeError(`CartPole.reset: options.low (${low}) must not exceed options.high (${high}).`);
+    this.state = [
+      this.rng.uniform(low, high),
+      this.rng.uniform(low, high),
+      this.rng.uniform(low, high),
+      this.rng.uniform(low, high),
+    ];
     this.stepsBeyondTerminated = null;
     return { observation: Float32Array.from(this.state), info: {} };
   }

@@ -10,8 +10,13 @@ export { type BanditRole, BatchedBandit, type BatchedBanditOptions, ContinuousBa
 export { CartPoleEnv } from './cartpole.ts';
 
 if (!registry.has('CartPole-v1')) {
-  register('CartPole-v1', (kw) => new CartPoleEnv(kw as CartPoleOptions), { kind: 'env', maxEpisodeSteps: 500 });
+  register('CartPole-v1', (kw) => new CartPoleEnv(kw as CartPoleOptions), {
+    kind: 'env',
+    maxEpisodeSteps: 500,
+  });
 }
 if (!registry.has('ContinuousBandit-v0')) {
-  register('ContinuousBandit-v0', (kw) => new ContinuousBandit(kw as ContinuousBanditOptions), { kind: 'env' });
+  register('ContinuousBandit-v0', (kw) => new ContinuousBandit(kw as ContinuousBanditOptions), {
+    kind: 'env',
+  });
 }

@@ -55,15 +55,22 @@ interface CliRecord {
   overrides: string[];
 }
 
-const LEARNER_KEYS = new Set([...Object.keys(PpoConfigSchema.shape), ...Object.keys(ReinforceConfigSchema.shape)]);
+const LEARNER_KEYS = new Set([
+  ...Object.keys(PpoConfigSchema.shape),
+  ...Object.keys(ReinforceConfigSchema.shape),
+]);
 
 /** Split `--set key=value` entries into learner hyperparameters (JSON-parsed values) and the rest. */
-export function splitOverrides(entries: readonly string[]): { config: Record<string, unknown>; rest: string[] } {
+export function splitOverrides(entries: readonly string[]): {
+  config: Record<string, unknown>;
+  rest: string[];
+} {
   const config: Record<string, unknown> = {};
   const rest: string[] = [];
   for (const e of entries) {
     const eq = e.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${e}' (e.g. --set learningRate=3e-4).`);
+    if (eq <= 0)
+      throw new InvalidArgumentError(`--set expects key=value, got '${e}' (e.g. --set learningRate=3e-4).`);
     const key = e.slice(0, eq).trim();
     const raw = e.slice(eq + 1).trim();
     if (!LEARNER_KEYS.has(key)) {
@@ -94,14 +101,17 @@ async function buildEnv(rec: CliRecord, seed: number, deps: TrainCommandDeps): P
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new Error(`--config ${path}: no such file. Pass a JSON file of learner hyperparameters.`);
+  if (!existsSync(path))
+    throw new Error(`--config ${path}: no such file. Pass a JSON file of learner hyperparameters.`);
   try {
     const v = JSON.parse(readFileSync(path, 'utf8'));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
     const { algo: _algo, ...rest } = v as Record<string, unknown>;
     return rest;
   } catch (err) {
-    throw new Error(`--config ${path}: ${(err as Error).message}. Expected a JSON object such as {"learningRate": 3e-4}.`);
+    throw new Error(
+      `--config ${path}: ${(err as Error).message}. Expected a JSON object such as {"learningRate": 3e-4}.`,
+    );
   }
 }
 
@@ -110,7 +120,11 @@ function fmt(x: number | undefined, digits = 2): string {
 }
 
 /** The plain progress line of one iteration. */
-export function formatProgress(ev: Extract<TrainerEvent, { type: 'iteration' }>, total: number, roles: string[]): string {
+export function formatProgress(
+  ev: Extract<TrainerEvent, { type: 'iteration' }>,
+  total: number,
+  roles: string[],
+): string {
   const m = ev.metrics;
   const pct = ((100 * ev.globalStep) / total).toFixed(0);
   const returns = roles.map((r) => `${r} ${fmt(m[`charts/episodic_return/${r}`])}`).join(', ');
@@ -129,11 +143,17 @@ function defaultRunName(env: string, algo: Algo, seed: number): string {
 export function registerTrainCommand(program: Command, deps: TrainCommandDeps): Command {
   return program
     .command('train')
-    .description('train policies with PPO or REINFORCE; writes runs/<name>/ (config, metrics.jsonl, checkpoints)')
+    .description(
+      'train policies with PPO or REINFORCE; writes runs/<name>/ (config, metrics.jsonl, checkpoints)',
+    )
     .option('--env <id>', 'registered env id, e.g. CartPole-v1 (single-agent envs run as --num-envs copies)')
     .option('--scenario <name>', 'network scenario name or file (multi-agent)')
     .addOption(new Option('--algo <algo>', 'learning algorithm').choices(['ppo', 'reinforce']).default('ppo'))
-    .option('--timesteps <n>', 'total samples to train on (slot-steps over all roles)', parsePositiveIntOption('--timesteps'))
+    .option(
+      '--timesteps <n>',
+      'total samples to train on (slot-steps over all roles)',
+      parsePositiveIntOption('--timesteps'),
+    )
     .option('--seed <n>', 'seed of the run', parseIntOption('--seed'))
     .addOption(
       new Option('--backend <name>', 'tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'),
@@ -155,7 +175,9 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
       if (opts.resume) {
         const dir = RunDir.open(opts.resume);
         if (!existsSync(dir.file('cli.json'))) {
-          throw new Error(`${opts.resume} has no cli.json: it was not written by 'copronet train', so its env is unknown.`);
+          throw new Error(
+            `${opts.resume} has no cli.json: it was not written by 'copronet train', so its env is unknown.`,
+          );
         }
         rec = dir.readJson<CliRecord>('cli.json');
         const saved = dir.readJson<{ seed: number }>('config.json');
@@ -165,7 +187,9 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
       } else {
         const id: string | undefined = opts.env ?? opts.scenario;
         if (!id || (opts.env && opts.scenario)) {
-          throw new Error('Give exactly one of --env <id> (e.g. CartPole-v1) or --scenario <name> (e.g. paper), or --resume <dir>.');
+          throw new Error(
+            'Give exactly one of --env <id> (e.g. CartPole-v1) or --scenario <name> (e.g. paper), or --resume <dir>.',
+          );
         }
         const single = opts.env !== undefined && isSingleAgentEnv(opts.env);
         if (single && rest.length > 0) {
@@ -174,14 +198,24 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
               'see agents/ppo/config.ts for the fields.',
           );
         }
-        const config: Record<string, unknown> = { ...(opts.config ? readConfigFile(opts.config) : {}), ...setConfig };
+        const config: Record<string, unknown> = {
+          ...(opts.config ? readConfigFile(opts.config) : {}),
+          ...setConfig,
+        };
         if (opts.seed !== undefined) config.seed = opts.seed;
         if (opts.timesteps !== undefined) config.totalTimesteps = opts.timesteps;
         const seed = (config.seed as number | undefined) ?? 1;
         rec = { env: id, kind: single ? 'single' : 'batched', numEnvs: opts.numEnvs, overrides: rest };
         const env = await buildEnv(rec, seed, deps);
         const out: string = opts.out ?? defaultRunName(id, opts.algo, seed);
-        trainer = new Trainer({ env, algo: opts.algo, config, runDir: out, overwrite: opts.overwrite, scenario: id });
+        trainer = new Trainer({
+          env,
+          algo: opts.algo,
+          config,
+          runDir: out,
+          overwrite: opts.overwrite,
+          scenario: id,
+        });
         trainer.runDir!.writeJson('cli.json', rec);
       }
 
@@ -200,7 +234,8 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
       };
       process.on('SIGINT', onSigint);
 
-      const useDashboard = opts.dashboard !== false && deps.runDashboard !== undefined && process.stdout.isTTY;
+      const useDashboard =
+        opts.dashboard !== false && deps.runDashboard !== undefined && process.stdout.isTTY;
       let dashboard: Promise<void> | undefined;
       if (useDashboard) {
         dashboard = deps.runDashboard!(trainer, info);
@@ -214,16 +249,15 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
         trainer.events$.subscribe((ev) => {
           if (ev.type === 'iteration') console.log(formatProgress(ev, trainer.config.totalTimesteps, roles));
           else if (ev.type === 'log') console.log(`${ev.level}: ${ev.message}`);
-          else if (ev.type === 'checkpoint' && ev.reason !== 'periodic') console.log(`checkpoint (${ev.reason}): ${ev.path}`);
+          else if (ev.type === 'checkpoint' && ev.reason !== 'periodic')
+            console.log(`checkpoint (${ev.reason}): ${ev.path}`);
         });
       }
       try {
         const res = await trainer.run();
         if (dashboard) await dashboard;
         const how =
-          res.reason === 'budget'
-            ? 'done'
-            : `stopped; continue with: copronet train --resume ${info.runDir}`;
+          res.reason === 'budget' ? 'done' : `stopped; continue with: copronet train --resume ${info.runDir}`;
         console.log(`${how} at step ${res.globalStep}. Metrics: ${join(info.runDir, 'metrics.jsonl')}`);
       } finally {
         process.off('SIGINT', onSigint);
