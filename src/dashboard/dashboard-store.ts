@@ -25,6 +25,12 @@ export interface DashboardStore {
    */
   frameBegin(): void;
   frameDone(): void;
+  /**
+   * Report ink's output time of a render (its `onRender` metrics). Renders
+   * outside a `frameBegin`/`frameDone` bracket (ink's delayed renders, the
+   * `<Static>` log's second pass) are added to the next frame's cost.
+   */
+  reportInkRender(ms: number): void;
   /** The current time between two view updates, in ms. */
   intervalMs(): number;
   /** Stop listening to the trainer. */
@@ -52,6 +58,7 @@ export function createDashboardStore(
   /** Smoothed cost of one frame, in ms. */
   let frameCost = 0;
   let frameStart: number | undefined;
+  let unbracketed = 0;
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const l of listeners) l();
@@ -90,10 +97,14 @@ export function createDashboardStore(
     },
     frameDone() {
       if (frameStart === undefined) return;
-      const cost = performance.now() - frameStart;
+      const cost = performance.now() - frameStart + unbracketed;
       frameStart = undefined;
+      unbracketed = 0;
       frameCost = frameCost === 0 ? cost : 0.7 * frameCost + 0.3 * cost;
       onFrameCost?.(cost);
+    },
+    reportInkRender(ms) {
+      if (frameStart === undefined) unbracketed += ms;
     },
     intervalMs,
     dispose: () => sub.unsubscribe(),

@@ -53,6 +53,7 @@ export async function runDashboard(handle: TrainerHandle, opts: DashboardOptions
       stdin: opts.stdin ?? process.stdin,
       exitOnCtrlC: false,
       debug: opts.debug ?? false,
+      onRender: ({ renderTime }) => store.reportInkRender(renderTime),
     },
   );
   try {
