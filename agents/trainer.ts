@@ -250,6 +250,7 @@ export class Trainer {
       totalTimesteps: this.config.totalTimesteps,
       batchSamples: this.batchSamples,
       numIterations: this.numIterations,
+      baselineReturns: this.baselineReturns,
       roles: this.roles.map((r) => ({
         name: r.name,
         count: r.count,

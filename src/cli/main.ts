@@ -4,8 +4,18 @@
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../config/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
-import { registerExperimentCommand } from './commands/experiment.ts';
+import { registerEvalCommand } from './commands/eval.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerTrainCommand } from './commands/train.ts';
+import { registerWatchCommand } from './commands/watch.ts';
+import { loadScenario } from '../config/scenario.ts';
+import {
+  attachMarket,
+  baselineReturns,
+  loadLearnedPolicies,
+  makeNetworkEnv,
+  splitNetworkOverrides,
+} from './network-wiring.ts';
 
 const program = new Command();
 program
@@ -15,8 +25,27 @@ program
   .showHelpAfterError();
 
 registerSimulateCommand(program);
+registerTrainCommand(program, {
+  makeBatchedEnv: (scenario, opts) => makeNetworkEnv(scenario, opts.overrides, opts.seed),
+  baselineReturns: (scenario, overrides) =>
+    baselineReturns(loadScenario(scenario, splitNetworkOverrides(overrides).scenario)),
+  attach: (trainer) => attachMarket(trainer),
+  runDashboard: async (trainer, _info, events$) => {
+    const { runDashboard } = await import('../dashboard/index.ts');
+    await runDashboard({
+      events$,
+      pause: () => trainer.pause(),
+      resume: () => trainer.resume(),
+      requestSave: () => trainer.requestSave(),
+      requestStop: () => trainer.requestStop('quit'),
+    });
+  },
+});
+registerEvalCommand(program, {
+  loadPolicies: (runDir, _scenario, opts) => loadLearnedPolicies(runDir, opts),
+});
+registerWatchCommand(program);
 registerCheckEnvCommand(program);
-registerExperimentCommand(program);
 
 try {
   await program.parseAsync(process.argv);

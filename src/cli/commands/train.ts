@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Observable } from 'rxjs';
 import { PpoConfigSchema } from '../../../agents/ppo/config.ts';
 import { ReinforceConfigSchema } from '../../../agents/reinforce/config.ts';
 import { RunDir } from '../../../agents/run-dir.ts';
@@ -20,6 +21,9 @@ import { makeEnv, registry } from '../../core/registry.ts';
 import type { TrainerEvent } from '../../core/train-events.ts';
 import { BatchedFromVector } from '../../core/vector.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';
+
+/** The scenario trained when neither --env nor --scenario is given. */
+export const DEFAULT_SCENARIO = 'quick';
 
 /** Options passed to `deps.makeBatchedEnv`. */
 export interface MakeBatchedEnvOptions {
@@ -43,8 +47,15 @@ export interface TrainInfo {
 export interface TrainCommandDeps {
   /** Build the BatchedEnv of a scenario name or of an env id that is not a registered single-agent env. */
   makeBatchedEnv(envIdOrScenario: string, opts: MakeBatchedEnvOptions): BatchedEnv | Promise<BatchedEnv>;
-  /** Render the live dashboard until training ends (or the user quits); without it, plain lines are printed. */
-  runDashboard?(trainer: Trainer, info: TrainInfo): Promise<void>;
+  /**
+   * Render the live dashboard until training ends (or the user quits); without it, plain lines are printed.
+   * `events$` is the trainer's stream merged with what `attach` adds.
+   */
+  runDashboard?(trainer: Trainer, info: TrainInfo, events$: Observable<TrainerEvent>): Promise<void>;
+  /** Extra events of a run (e.g. market snapshots of a network env), merged into the trainer's for the dashboard. */
+  attach?(trainer: Trainer): { events$: Observable<TrainerEvent>; dispose(): void } | undefined;
+  /** Reference returns per role for the learning curves (recorded in run.json). */
+  baselineReturns?(envId: string, overrides: string[]): Record<string, number> | undefined;
 }
 
 /** How the env of a run was built, saved as `cli.json` so `--resume` can rebuild it. */
@@ -147,7 +158,7 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
       'train policies with PPO or REINFORCE; writes runs/<name>/ (config, metrics.jsonl, checkpoints)',
     )
     .option('--env <id>', 'registered env id, e.g. CartPole-v1 (single-agent envs run as --num-envs copies)')
-    .option('--scenario <name>', 'network scenario name or file (multi-agent)')
+    .option('--scenario <name>', `network scenario name or file (multi-agent; default ${DEFAULT_SCENARIO})`)
     .addOption(new Option('--algo <algo>', 'learning algorithm').choices(['ppo', 'reinforce']).default('ppo'))
     .option(
       '--timesteps <n>',
@@ -182,15 +193,19 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
         rec = dir.readJson<CliRecord>('cli.json');
         const saved = dir.readJson<{ seed: number }>('config.json');
         const env = await buildEnv(rec, saved.seed, deps);
-        trainer = await resume(opts.resume, env, { totalTimesteps: opts.timesteps });
+        trainer = await resume(opts.resume, env, {
+          totalTimesteps: opts.timesteps,
+          baselineReturns: deps.baselineReturns?.(rec.env, rec.overrides),
+        });
         resumed = true;
       } else {
-        const id: string | undefined = opts.env ?? opts.scenario;
-        if (!id || (opts.env && opts.scenario)) {
+        if (opts.env && opts.scenario) {
           throw new Error(
-            'Give exactly one of --env <id> (e.g. CartPole-v1) or --scenario <name> (e.g. paper), or --resume <dir>.',
+            'Give one of --env <id> (e.g. CartPole-v1) or --scenario <name> (e.g. paper), not both; or --resume <dir>.',
           );
         }
+        // No env given: the default network scenario (what `npm start` trains).
+        const id: string = opts.env ?? opts.scenario ?? DEFAULT_SCENARIO;
         const single = opts.env !== undefined && isSingleAgentEnv(opts.env);
         if (single && rest.length > 0) {
           throw new Error(
@@ -215,6 +230,7 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
           runDir: out,
           overwrite: opts.overwrite,
           scenario: id,
+          baselineReturns: single ? undefined : deps.baselineReturns?.(id, rest),
         });
         trainer.runDir!.writeJson('cli.json', rec);
       }
@@ -236,9 +252,10 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
 
       const useDashboard =
         opts.dashboard !== false && deps.runDashboard !== undefined && process.stdout.isTTY;
+      const attached = deps.attach?.(trainer);
       let dashboard: Promise<void> | undefined;
       if (useDashboard) {
-        dashboard = deps.runDashboard!(trainer, info);
+        dashboard = deps.runDashboard!(trainer, info, attached?.events$ ?? trainer.events$);
       } else {
         console.log(`backend: ${backend.name} (${backend.reason})`);
         console.log(
@@ -260,6 +277,7 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
           res.reason === 'budget' ? 'done' : `stopped; continue with: copronet train --resume ${info.runDir}`;
         console.log(`${how} at step ${res.globalStep}. Metrics: ${join(info.runDir, 'metrics.jsonl')}`);
       } finally {
+        attached?.dispose();
         process.off('SIGINT', onSigint);
         trainer.dispose();
         trainer.env.close();

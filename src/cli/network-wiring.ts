@@ -1,0 +1,214 @@
+/**
+ * What ties the network environment to the trainer, the dashboard and the
+ * evaluation: building the batched env of a scenario (with fixed opponents),
+ * the baselines' reference returns, the market stream of a training run, and
+ * loading a run's learned policies back as simulator policies.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { auditTime, filter, map, merge, type Observable, share, Subject, type Subscription } from 'rxjs';
+import { BASELINES, makeBaseline } from '../../agents/baselines/index.ts';
+import { RunDir } from '../../agents/run-dir.ts';
+import { resume, type Trainer } from '../../agents/trainer.ts';
+import { NetworkBatchedEnv } from '../../envs/network/index.ts';
+import { loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
+import { Rng } from '../core/rng.ts';
+import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import { runEpisode } from '../sim/episode.ts';
+import { logistic } from '../sim/gas.ts';
+import type { Policy, PolicySet, Role } from '../sim/policy.ts';
+
+/**
+ * Split `--set` entries of a network run: `opponent.<role>=<baseline>` makes a
+ * role a fixed opponent; everything else is a scenario override.
+ */
+export function splitNetworkOverrides(entries: readonly string[]): {
+  scenario: Record<string, unknown> | undefined;
+  opponents: Partial<Record<Role, string>>;
+} {
+  const opponents: Partial<Record<Role, string>> = {};
+  const rest: string[] = [];
+  for (const e of entries) {
+    const m = /^opponent\.(operator|coprocessor)=(.+)$/.exec(e);
+    if (m) {
+      if (!BASELINES.includes(m[2] as (typeof BASELINES)[number])) {
+        throw new Error(`--set ${e}: unknown baseline '${m[2]}'; choose one of ${BASELINES.join(', ')}.`);
+      }
+      opponents[m[1] as Role] = m[2];
+    } else if (e.startsWith('opponent.')) {
+      throw new Error(`--set ${e}: use opponent.operator=<baseline> or opponent.coprocessor=<baseline>.`);
+    } else rest.push(e);
+  }
+  return { scenario: rest.length > 0 ? parseOverrides(rest) : undefined, opponents };
+}
+
+/** The batched network env of a scenario name or file, with `--set` overrides. */
+export function makeNetworkEnv(
+  nameOrPath: string,
+  overrides: readonly string[],
+  seed: number,
+): NetworkBatchedEnv {
+  const { scenario: ov, opponents } = splitNetworkOverrides(overrides);
+  const scenario = loadScenario(nameOrPath, ov);
+  const fixed: Partial<Record<Role, Policy>> = {};
+  for (const [role, name] of Object.entries(opponents) as [Role, string][]) {
+    fixed[role] = makeBaseline(name, role, { scenario, seed });
+  }
+  return new NetworkBatchedEnv(scenario, { opponents: fixed });
+}
+
+/**
+ * Mean episodic return per agent (the trainer's `charts/episodic_return/<role>`
+ * units) of the best baseline population per role, the other role playing
+ * paper-heuristic: the reference line of the dashboard's learning curves.
+ */
+export function baselineReturns(scenario: Scenario, seed = 1): Record<Role, number> {
+  const out: Record<Role, number> = {
+    operator: Number.NEGATIVE_INFINITY,
+    coprocessor: Number.NEGATIVE_INFINITY,
+  };
+  for (const role of ['operator', 'coprocessor'] as const) {
+    for (const name of BASELINES) {
+      const pol: PolicySet = {
+        operator: makeBaseline(role === 'operator' ? name : 'paper-heuristic', 'operator', {
+          scenario,
+          seed,
+        }),
+        coprocessor: makeBaseline(role === 'coprocessor' ? name : 'paper-heuristic', 'coprocessor', {
+          scenario,
+          seed,
+        }),
+      };
+      const r = runEpisode(scenario, pol, seed).summary.meanRewardPerAgent[role] * scenario.rewardScale;
+      if (r > out[role]) out[role] = r;
+    }
+  }
+  return out;
+}
+
+/** A market snapshot of the simulator now (copies its arrays). */
+export function marketSnapshot(env: NetworkBatchedEnv): MarketSnapshot {
+  const sim = env.sim;
+  const m = sim.metrics;
+  const n = Math.max(1, m.tasks);
+  const loads = new Float32Array(sim.nCops);
+  const cpRep = new Float32Array(sim.nCops);
+  const opRep = new Float32Array(sim.nOps);
+  for (let k = 0; k < sim.nCops; k++) {
+    loads[k] = sim.cpActive[k] ? sim.cpLoad[k] : Number.NaN;
+    cpRep[k] = sim.cpActive[k] ? logistic(sim.cpRep[k]) : Number.NaN;
+  }
+  for (let i = 0; i < sim.nOps; i++) opRep[i] = sim.opActive[i] ? logistic(sim.opRep[i]) : Number.NaN;
+  return {
+    period: m.period,
+    delegatedShare: m.delegated / n,
+    selfExecutedShare: (m.selfExecuted + m.fallback) / n,
+    droppedShare: m.dropped / n,
+    meanPriceRatio: m.meanPriceRatio,
+    failures: m.failures,
+    slashes: m.slashes,
+    undetectedShirks: m.undetectedShirks,
+    activeOperators: m.activeOperators,
+    activeCoprocessors: m.activeCoprocessors,
+    coprocessorLoads: loads,
+    reputations: { operator: opRep, coprocessor: cpRep },
+    optimalLoad: sim.scenario.loadCurve.optimalLoad,
+  };
+}
+
+/** `market.jsonl` line of a snapshot (typed arrays as arrays, NaN as null). */
+export function marketLine(globalStep: number, s: MarketSnapshot): string {
+  const arr = (a: Float32Array) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+  return `${JSON.stringify({
+    global_step: globalStep,
+    ...s,
+    coprocessorLoads: arr(s.coprocessorLoads),
+    reputations: Object.fromEntries(Object.entries(s.reputations).map(([k, v]) => [k, arr(v)])),
+  })}\n`;
+}
+
+/**
+ * Market and ejection events of a network training run, merged into what the
+ * dashboard sees; snapshots are also appended to `<run>/market.jsonl` (for
+ * `copronet watch`). Throttled: at most one snapshot every `everyMs`.
+ */
+export function attachMarket(
+  trainer: Trainer,
+  everyMs = 500,
+): { events$: Observable<TrainerEvent>; dispose(): void } | undefined {
+  const env = trainer.env;
+  if (!(env instanceof NetworkBatchedEnv)) return undefined;
+  const out = new Subject<TrainerEvent>();
+  const steps$ = env.events$.pipe(share());
+  const subs: Subscription[] = [];
+  const file = trainer.runDir ? join(trainer.runDir.path, 'market.jsonl') : undefined;
+  subs.push(
+    steps$
+      .pipe(
+        filter((e) => e.type === 'step'),
+        auditTime(everyMs),
+        map(() => marketSnapshot(env)),
+      )
+      .subscribe((market) => {
+        if (file) appendFileSync(file, marketLine(trainer.globalStep, market));
+        out.next({ type: 'market', globalStep: trainer.globalStep, market });
+      }),
+  );
+  subs.push(
+    steps$.subscribe((e) => {
+      if (e.type === 'ejection') {
+        out.next({
+          type: 'ejection',
+          globalStep: trainer.globalStep,
+          agent: `${e.role}_${e.index}`,
+          period: e.period,
+        });
+      }
+    }),
+  );
+  return {
+    events$: merge(trainer.events$, out),
+    dispose() {
+      for (const s of subs) s.unsubscribe();
+      out.complete();
+    },
+  };
+}
+
+/** A trained role's policy as a simulator `Policy`. */
+function learnedPolicy(trainer: Trainer, role: Role, deterministic: boolean, seed: number): Policy {
+  const D = trainer.roles.find((r) => r.name === role)!.obsDim;
+  const rng = new Rng(`eval:${role}:${seed}`);
+  return {
+    name: `learned (${deterministic ? 'deterministic' : 'stochastic'})`,
+    act(obs, _active, n, out) {
+      out.set(trainer.act(role, obs.subarray(0, n * D), { deterministic, rng }));
+    },
+  };
+}
+
+/**
+ * Load the policies of a training run on a network scenario (its latest
+ * checkpoint) as simulator policies, for `eval`, `simulate` and the experiments.
+ */
+export async function loadLearnedPolicies(
+  runDir: string,
+  opts: { deterministic?: boolean; seed?: number } = {},
+): Promise<{ policies: Partial<PolicySet>; scenario: string; trainedRoles: Role[]; trainSeeds: number[] }> {
+  const dir = RunDir.open(runDir);
+  const cli = dir.readJson<{ env: string; kind: string; overrides: string[] }>('cli.json');
+  if (cli.kind !== 'batched') {
+    throw new Error(
+      `${runDir} trained on ${cli.env}, not on a network scenario: only network runs can be evaluated here.`,
+    );
+  }
+  const config = dir.readJson<{ seed: number }>('config.json');
+  const env = makeNetworkEnv(cli.env, cli.overrides, config.seed);
+  const trainer = await resume(runDir, env);
+  const policies: Partial<PolicySet> = {};
+  const trainedRoles = env.learnerRoles;
+  for (const role of trainedRoles) {
+    policies[role] = learnedPolicy(trainer, role, opts.deterministic ?? true, opts.seed ?? 0);
+  }
+  return { policies, scenario: cli.env, trainedRoles, trainSeeds: [config.seed] };
+}
