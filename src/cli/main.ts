@@ -32,13 +32,17 @@ registerTrainCommand(program, {
   attach: (trainer) => attachMarket(trainer),
   runDashboard: async (trainer, _info, events$) => {
     const { runDashboard } = await import('../dashboard/index.ts');
-    await runDashboard({
-      events$,
-      pause: () => trainer.pause(),
-      resume: () => trainer.resume(),
-      requestSave: () => trainer.requestSave(),
-      requestStop: () => trainer.requestStop('quit'),
-    });
+    // The train command handles SIGINT itself (save, then stop).
+    await runDashboard(
+      {
+        events$,
+        pause: () => trainer.pause(),
+        resume: () => trainer.resume(),
+        requestSave: () => trainer.requestSave(),
+        requestStop: () => trainer.requestStop('quit'),
+      },
+      { handleSigint: false },
+    );
   },
 });
 registerEvalCommand(program, {

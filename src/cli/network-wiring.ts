@@ -6,7 +6,19 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditTime, filter, map, merge, type Observable, share, Subject, type Subscription } from 'rxjs';
+import {
+  auditTime,
+  concat,
+  defer,
+  filter,
+  map,
+  merge,
+  type Observable,
+  of,
+  share,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import { BASELINES, makeBaseline } from '../../agents/baselines/index.ts';
 import { RunDir } from '../../agents/run-dir.ts';
 import { resume, type Trainer } from '../../agents/trainer.ts';
@@ -128,46 +140,56 @@ export function marketLine(globalStep: number, s: MarketSnapshot): string {
 }
 
 /**
- * Market and ejection events of a network training run, merged into what the
- * dashboard sees; snapshots are also appended to `<run>/market.jsonl` (for
- * `copronet watch`). Throttled: at most one snapshot every `everyMs`.
+ * The event stream the dashboard sees: the trainer's events, the `start`
+ * event replayed to a late subscriber (the dashboard mounts asynchronously),
+ * and for a network env its market and ejection events. Market snapshots are
+ * also appended to `<run>/market.jsonl` (for `copronet watch`), at most one
+ * every `everyMs`.
  */
 export function attachMarket(
   trainer: Trainer,
   everyMs = 500,
-): { events$: Observable<TrainerEvent>; dispose(): void } | undefined {
-  const env = trainer.env;
-  if (!(env instanceof NetworkBatchedEnv)) return undefined;
+): { events$: Observable<TrainerEvent>; dispose(): void } {
   const out = new Subject<TrainerEvent>();
-  const steps$ = env.events$.pipe(share());
   const subs: Subscription[] = [];
-  const file = trainer.runDir ? join(trainer.runDir.path, 'market.jsonl') : undefined;
+  let start: TrainerEvent | undefined;
   subs.push(
-    steps$
-      .pipe(
-        filter((e) => e.type === 'step'),
-        auditTime(everyMs),
-        map(() => marketSnapshot(env)),
-      )
-      .subscribe((market) => {
-        if (file) appendFileSync(file, marketLine(trainer.globalStep, market));
-        out.next({ type: 'market', globalStep: trainer.globalStep, market });
-      }),
-  );
-  subs.push(
-    steps$.subscribe((e) => {
-      if (e.type === 'ejection') {
-        out.next({
-          type: 'ejection',
-          globalStep: trainer.globalStep,
-          agent: `${e.role}_${e.index}`,
-          period: e.period,
-        });
-      }
+    trainer.events$.subscribe((e) => {
+      if (e.type === 'start') start = e;
     }),
   );
+  const env = trainer.env;
+  if (env instanceof NetworkBatchedEnv) {
+    const steps$ = env.events$.pipe(share());
+    const file = trainer.runDir ? join(trainer.runDir.path, 'market.jsonl') : undefined;
+    subs.push(
+      steps$
+        .pipe(
+          filter((e) => e.type === 'step'),
+          auditTime(everyMs),
+          map(() => marketSnapshot(env)),
+        )
+        .subscribe((market) => {
+          if (file) appendFileSync(file, marketLine(trainer.globalStep, market));
+          out.next({ type: 'market', globalStep: trainer.globalStep, market });
+        }),
+    );
+    subs.push(
+      steps$.subscribe((e) => {
+        if (e.type === 'ejection') {
+          out.next({
+            type: 'ejection',
+            globalStep: trainer.globalStep,
+            agent: `${e.role}_${e.index}`,
+            period: e.period,
+          });
+        }
+      }),
+    );
+  }
+  const live$ = merge(trainer.events$, out);
   return {
-    events$: merge(trainer.events$, out),
+    events$: defer(() => (start ? concat(of(start), live$) : live$)),
     dispose() {
       for (const s of subs) s.unsubscribe();
       out.complete();

@@ -20,6 +20,7 @@ import type { BatchedEnv } from '../../core/batched.ts';
 import { makeEnv, registry } from '../../core/registry.ts';
 import type { TrainerEvent } from '../../core/train-events.ts';
 import { BatchedFromVector } from '../../core/vector.ts';
+import { chooseRenderer } from '../../dashboard/choose-renderer.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';
 
 /** The scenario trained when neither --env nor --scenario is given. */
@@ -250,8 +251,14 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
       };
       process.on('SIGINT', onSigint);
 
+      // The dashboard needs a terminal: CI, a pipe, TERM=dumb or --no-dashboard get plain lines.
       const useDashboard =
-        opts.dashboard !== false && deps.runDashboard !== undefined && process.stdout.isTTY;
+        deps.runDashboard !== undefined &&
+        chooseRenderer({
+          noDashboard: opts.dashboard === false,
+          stdout: process.stdout,
+          stdin: process.stdin,
+        }) === 'dashboard';
       const attached = deps.attach?.(trainer);
       let dashboard: Promise<void> | undefined;
       if (useDashboard) {
