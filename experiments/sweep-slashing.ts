@@ -315,6 +315,15 @@ export const sweepSlashingExperiment: Experiment = {
                   '; ',
                 )}. The unconstrained welfare maximum is factor ${best.factor}, b=${best.b}, L*=${best.optimalLoad} (${fmt(best.welfare)}, ${best.feasible ? 'feasible' : `not feasible: ${best.undetectedRate.toExponential(1)} undetected/task, ${pct(best.activeShare)} active`}); the best feasible setting gives up ${pct(1 - feas[0].welfare / best.welfare)} of it.`
             : `No setting meets both bounds: integrity needs more slashing than participation allows at this horizon.`,
+          '',
+          `Pareto frontier (no other setting has fewer undetected shirks and more operators active): ${pts
+            .filter((p) => p.pareto)
+            .sort((a, b) => a.undetectedRate - b.undetectedRate)
+            .map(
+              (p) =>
+                `factor ${p.factor}, b=${p.b}, L*=${p.optimalLoad}: ${p.undetectedRate.toExponential(1)} undetected/task, ${pct(p.activeShare)} active`,
+            )
+            .join('; ')}.`,
         ].join('\n'),
       );
     }

@@ -30,8 +30,9 @@ export type ScaleName = 'quick' | 'paper';
 
 /**
  * `paper`: the paper's setup (100 operators, 100 coprocessors, 1000 periods,
- * about 1000 tasks per period), 5 seeds; sweep over 7 slashing factors x 4
- * values of b x 3 values of L*, 3 seeds.
+ * about 1000 tasks per period), 5 seeds; sweep over 10 slashing factors (dense
+ * between 1 and 2, where integrity and participation trade off) x b in {1, 4}
+ * x L* in {0.6, 0.7, 0.8}, 3 seeds.
  * `quick`: the same network for 300 periods with 2 seeds, and a 6 x 2 x 2 sweep
  * with 1 seed: the same mechanisms, shorter horizon (slow ejections at
  * moderate slashing have less time to show).
@@ -42,7 +43,12 @@ export const SCALES: Record<ScaleName, Scale> = {
     scenario: 'paper',
     periods: 1000,
     seeds: 5,
-    sweep: { factors: SLASHING_FACTORS, b: [0.5, 1, 2, 4], optimalLoad: [0.6, 0.7, 0.8], seeds: 3 },
+    sweep: {
+      factors: [0, 0.25, 0.5, 1, 1.25, 1.5, 1.75, 2, 3, 4],
+      b: [1, 4],
+      optimalLoad: [0.6, 0.7, 0.8],
+      seeds: 3,
+    },
     description: 'paper scenario (100 operators, 100 coprocessors, ~1000 tasks/period), 1000 periods',
   },
   quick: {
@@ -50,7 +56,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     scenario: 'paper',
     periods: 300,
     seeds: 2,
-    sweep: { factors: [0, 0.25, 0.5, 1, 2, 4], b: [1, 4], optimalLoad: [0.6, 0.8], seeds: 1 },
+    sweep: { factors: [0, 0.5, 1, 1.5, 2, 4], b: [1, 4], optimalLoad: [0.6, 0.8], seeds: 1 },
     description: 'paper scenario (100 operators, 100 coprocessors, ~1000 tasks/period), 300 periods',
   },
 };
@@ -149,7 +155,14 @@ export function byPopulation(
   return {
     ...head,
     data: { values: base.data },
-    facet: { column: { field: 'population', type: 'nominal', title: null } },
+    facet: {
+      column: {
+        field: 'population',
+        type: 'nominal',
+        title: null,
+        sort: ctx.populations.map((p) => p.label),
+      },
+    },
     spec: inner,
     ...extra,
   } as unknown as TopLevelSpec;
