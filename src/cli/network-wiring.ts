@@ -21,6 +21,7 @@ import {
 } from 'rxjs';
 import { BASELINES, makeBaseline } from '../../agents/baselines/index.ts';
 import { RunDir } from '../../agents/run-dir.ts';
+import { initBackend } from '../../agents/tf/backend.ts';
 import { resume, type Trainer } from '../../agents/trainer.ts';
 import { NetworkBatchedEnv } from '../../envs/network/index.ts';
 import { loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
@@ -218,6 +219,8 @@ export async function loadLearnedPolicies(
   opts: { deterministic?: boolean; seed?: number } = {},
 ): Promise<{ policies: Partial<PolicySet>; scenario: string; trainedRoles: Role[]; trainSeeds: number[] }> {
   const dir = RunDir.open(runDir);
+  // The fastest backend there is (and tfjs in production mode); the run records the one it trained on.
+  await initBackend('auto');
   const cli = dir.readJson<{ env: string; kind: string; overrides: string[] }>('cli.json');
   if (cli.kind !== 'batched') {
     throw new Error(
