@@ -52,7 +52,7 @@ export interface DashboardOverheadResult {
   meanFrameMs: number;
 }
 
-class FakeTerminal extends EventEmitter {
+export class FakeTerminal extends EventEmitter {
   isTTY = true;
   bytes = 0;
   constructor(
@@ -67,7 +67,7 @@ class FakeTerminal extends EventEmitter {
   };
 }
 
-class NoKeys extends EventEmitter {
+export class NoKeys extends EventEmitter {
   isTTY = false;
   setEncoding() {}
   resume() {}

@@ -36,3 +36,34 @@ if (want('env')) {
     `record API          ${fmt(r.recordSec, 3)} s  ${fmt(r.recordAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.recordOverBatched)}x batched)`,
   );
 }
+
+if (want('ppo')) {
+  const { benchPpo } = await import('./ppo.ts');
+  const { NetworkBatchedEnv } = await import('../envs/network/index.ts');
+  const { loadScenario } = await import('../src/config/scenario.ts');
+  console.log(
+    '\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods (target < 30 s)',
+  );
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const r = await benchPpo({
+      makeEnv: () => new NetworkBatchedEnv(loadScenario('paper')),
+      backend,
+      numSteps: 1000,
+      iterations: 1,
+    });
+    const iter = r.samplesPerIteration / r.samplesPerSec + r.updateSec;
+    console.log(
+      `${r.backend.padEnd(6)} rollout ${fmt(r.samplesPerSec, 0)} samples/s, update ${fmt(r.updateSec, 1)} s, ` +
+        `iteration of ${fmt(r.samplesPerIteration, 0)} samples ${fmt(iter, 1)} s (${fmt(r.totalSps, 0)} samples/s overall)`,
+    );
+  }
+}
+
+if (want('dashboard')) {
+  const { benchDashboardTraining } = await import('./dashboard-train.ts');
+  const r = await benchDashboardTraining();
+  console.log('\n## dashboard cost: PPO on quick, same seed, headless vs live dashboard (target < 5%)');
+  console.log(
+    `headless ${fmt(r.headlessSps, 0)} SPS, dashboard ${fmt(r.dashboardSps, 0)} SPS: ${fmt(r.overheadPct, 1)}% (${r.framesDrawn} frames)`,
+  );
+}
