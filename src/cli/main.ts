@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../config/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerEvalCommand } from './commands/eval.ts';
+import { registerExperimentCommand } from './commands/experiment.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerWatchCommand } from './commands/watch.ts';
@@ -49,6 +50,7 @@ registerEvalCommand(program, {
   loadPolicies: (runDir, _scenario, opts) => loadLearnedPolicies(runDir, opts),
 });
 registerWatchCommand(program);
+registerExperimentCommand(program);
 registerCheckEnvCommand(program);
 
 try {
