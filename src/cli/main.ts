@@ -2,6 +2,7 @@
  * The `copronet` command line.
  */
 import { Command, CommanderError } from 'commander';
+import { makeBaseline } from '../../agents/baselines/index.ts';
 import { ScenarioError } from '../config/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerEvalCommand } from './commands/eval.ts';
@@ -50,7 +51,16 @@ registerEvalCommand(program, {
   loadPolicies: (runDir, _scenario, opts) => loadLearnedPolicies(runDir, opts),
 });
 registerWatchCommand(program);
-registerExperimentCommand(program);
+registerExperimentCommand(program, {
+  // A run's learned roles; a role it did not train plays paper-heuristic.
+  loadPolicies: async (runDir, scenario) => {
+    const { policies } = await loadLearnedPolicies(runDir);
+    return {
+      operator: policies.operator ?? makeBaseline('paper-heuristic', 'operator', { scenario }),
+      coprocessor: policies.coprocessor ?? makeBaseline('paper-heuristic', 'coprocessor', { scenario }),
+    };
+  },
+});
 registerCheckEnvCommand(program);
 
 try {
