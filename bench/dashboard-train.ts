@@ -17,14 +17,21 @@ export interface DashboardTrainResult {
   /** Throughput lost with the dashboard, percent (target < 5). */
   overheadPct: number;
   framesDrawn: number;
+  /** Frames per second of the dashboard run, and the mean cost of one frame. */
+  framesPerSec: number;
+  meanFrameMs: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function once(withDashboard: boolean, timesteps: number): Promise<{ sps: number; frames: number }> {
+async function once(
+  withDashboard: boolean,
+  timesteps: number,
+): Promise<{ sps: number; frames: number; frameMs: number; sec: number }> {
   const env = new NetworkBatchedEnv(loadScenario('quick'));
   const trainer = new Trainer({ env, config: { seed: 3, totalTimesteps: timesteps, checkpointEvery: 0 } });
   let frames = 0;
+  let frameMs = 0;
   let dashboard: Promise<void> | undefined;
   const attached = attachMarket(trainer);
   if (withDashboard) {
@@ -41,7 +48,10 @@ async function once(withDashboard: boolean, timesteps: number): Promise<{ sps: n
         stdout: term as unknown as NodeJS.WriteStream,
         stdin: new NoKeys() as unknown as NodeJS.ReadStream,
         handleSigint: false,
-        onFrameCost: () => frames++,
+        onFrameCost: (ms) => {
+          frames++;
+          frameMs += ms;
+        },
       },
     );
   }
@@ -52,7 +62,7 @@ async function once(withDashboard: boolean, timesteps: number): Promise<{ sps: n
   attached.dispose();
   trainer.dispose();
   env.close();
-  return { sps: res.globalStep / sec, frames };
+  return { sps: res.globalStep / sec, frames, frameMs: frames > 0 ? frameMs / frames : 0, sec };
 }
 
 export async function benchDashboardTraining(timesteps = 40_000, trials = 3): Promise<DashboardTrainResult> {
@@ -61,14 +71,21 @@ export async function benchDashboardTraining(timesteps = 40_000, trials = 3): Pr
   await once(false, 5_000); // warm-up
   const head: number[] = [];
   const dash: number[] = [];
-  let frames = 0;
+  let last = { frames: 0, frameMs: 0, sec: 1 };
   for (let t = 0; t < trials; t++) {
     head.push((await once(false, timesteps)).sps);
     const d = await once(true, timesteps);
     dash.push(d.sps);
-    frames = d.frames;
+    last = d;
   }
   const h = median(head);
   const d = median(dash);
-  return { headlessSps: h, dashboardSps: d, overheadPct: (100 * (h - d)) / h, framesDrawn: frames };
+  return {
+    headlessSps: h,
+    dashboardSps: d,
+    overheadPct: (100 * (h - d)) / h,
+    framesDrawn: last.frames,
+    framesPerSec: last.frames / last.sec,
+    meanFrameMs: last.frameMs,
+  };
 }
