@@ -64,6 +64,7 @@ if (want('dashboard')) {
   const r = await benchDashboardTraining();
   console.log('\n## dashboard cost: PPO on quick, same seed, headless vs live dashboard (target < 5%)');
   console.log(
-    `headless ${fmt(r.headlessSps, 0)} SPS, dashboard ${fmt(r.dashboardSps, 0)} SPS: ${fmt(r.overheadPct, 1)}% (${r.framesDrawn} frames)`,
+    `headless ${fmt(r.headlessSps, 0)} SPS, dashboard ${fmt(r.dashboardSps, 0)} SPS: ${fmt(r.overheadPct, 1)}% ` +
+      `(${fmt(r.framesPerSec, 1)} frames/s, ${fmt(r.meanFrameMs, 1)} ms per frame)`,
   );
 }

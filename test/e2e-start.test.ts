@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { hasTmux, ROOT, sleep, TmuxScreen } from './helpers/tmux.ts';
+import { hasTmux, ROOT, TmuxScreen } from './helpers/tmux.ts';
 
 const FAKE = 'node bin/run-ts.mjs test/fixtures/fake-train.tsx';
 const screens: TmuxScreen[] = [];

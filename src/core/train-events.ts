@@ -45,7 +45,12 @@ export type TrainerEvent =
       metrics: Record<string, number>;
     }
   | { type: 'market'; globalStep: number; market: MarketSnapshot }
-  | { type: 'checkpoint'; globalStep: number; path: string; reason: 'periodic' | 'manual' | 'final' | 'interrupt' }
+  | {
+      type: 'checkpoint';
+      globalStep: number;
+      path: string;
+      reason: 'periodic' | 'manual' | 'final' | 'interrupt';
+    }
   | { type: 'best'; globalStep: number; role: string; value: number }
   | { type: 'ejection'; globalStep: number; agent: string; period: number }
   | { type: 'paused'; paused: boolean }
