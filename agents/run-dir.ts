@@ -11,6 +11,7 @@
  * directory is written under a temp name and renamed into place, so a crash
  * never leaves a half-written file behind.
  */
+import { writeFileAtomic } from '../src/core/atomic.ts';
 import {
   appendFileSync,
   existsSync,
@@ -29,17 +30,7 @@ function tmpSuffix(): string {
   return `${process.pid}-${Date.now().toString(36)}-${tmpCounter}`;
 }
 
-/** Write a file atomically: to `<path>.<suffix>.tmp` first, then rename over `path`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${tmpSuffix()}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
+export { writeFileAtomic } from '../src/core/atomic.ts';
 
 /** One tensor of a checkpoint. */
 export interface CheckpointTensor {

@@ -4,7 +4,7 @@
  */
 import type { Scenario } from '../config/scenario.ts';
 import { gini } from '../core/stats.ts';
-import { COPROCESSOR_OBS_DIM, NetworkSim, OPERATOR_OBS_DIM } from './network.ts';
+import { COPROCESSOR_OBS_DIM, NetworkSim, OPERATOR_OBS_DIM, type SimListener } from './network.ts';
 import type { PolicySet } from './policy.ts';
 
 export interface EpisodeSummary {
@@ -40,6 +40,8 @@ export interface EpisodeOptions {
   onPeriod?: (sim: NetworkSim) => void;
   /** Stop after this many periods. @default scenario.periods */
   periods?: number;
+  /** Observer of individual auctions, slashes and ejections, from the first period. @default none */
+  listener?: SimListener;
 }
 
 /** Simulate one episode; the same scenario, policies and seed give a byte-identical summary. */
@@ -54,6 +56,7 @@ export function runEpisode(
 } {
   const sim = new NetworkSim(scenario);
   sim.reset(seed);
+  sim.listener = opts.listener ?? null;
   const N = sim.nOps;
   const K = sim.nCops;
   const opObs = new Float32Array(N * OPERATOR_OBS_DIM);
