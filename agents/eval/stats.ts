@@ -15,6 +15,7 @@
  *   percentiles of the resampled aggregates (`method='percentile'`, numpy's
  *   linear interpolation). The draws come from the project's seeded `Rng`.
  */
+import { quantileSorted } from '../../src/core/stats.ts';
 import { mean as ssMean } from 'simple-statistics';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -52,13 +53,8 @@ export function iqm(values: readonly number[]): number {
 
 /** `np.percentile(sorted, p)` with the default linear interpolation; `p` in [0, 100]. */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) throw new Error('percentile of an empty sample: pass at least one value');
-  const h = (n - 1) * (p / 100);
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  const w = h - lo;
-  return w === 0 ? sorted[lo] : sorted[lo] + w * (sorted[hi] - sorted[lo]);
+  if (sorted.length === 0) throw new Error('percentile of an empty sample: pass at least one value');
+  return quantileSorted(sorted, p / 100);
 }
 
 function checkMatrix(scores: ScoreMatrix): { runs: number; tasks: number } {

@@ -7,24 +7,9 @@ import type { Rng } from '../../src/core/rng.ts';
 
 export { gini, pearson, spearman } from '../../src/core/stats.ts';
 
-/**
- * Quantile q in [0, 1] of values already sorted ascending, by linear
- * interpolation between order statistics (R type 7, numpy's default). NaN when empty.
- */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  if (n === 1) return sorted[0];
-  const h = (n - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
+import { quantileSorted } from '../../src/core/stats.ts';
 
-/** Quantile q of unsorted values (copies, then sorts). */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  return quantileSorted(Float64Array.from(values).sort(), q);
-}
+export { quantile, quantileSorted } from '../../src/core/stats.ts';
 
 /** The five quantiles of a reward distribution drawn as a band. */
 export interface QuantileBand {

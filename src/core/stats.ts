@@ -22,6 +22,25 @@ export function gini(values: ArrayLike<number>): number {
   return (2 * weighted) / (n * sum) - (n + 1) / n;
 }
 
+/**
+ * Quantile q in [0, 1] of values already sorted ascending, by linear
+ * interpolation between order statistics (R type 7, numpy's default). NaN when empty.
+ */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const h = (n - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  const w = h - lo;
+  return w === 0 ? sorted[lo] : sorted[lo] + w * (sorted[hi] - sorted[lo]);
+}
+
+/** Quantile q of unsorted values (copies, then sorts). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  return quantileSorted(Float64Array.from(values).sort(), q);
+}
+
 /** Spearman rank correlation (average ranks for ties). */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ra = ranks(a);
