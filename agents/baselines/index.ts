@@ -6,7 +6,7 @@
  */
 import type { Scenario } from '../../src/config/scenario.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../../src/sim/network.ts';
+import { actionForShirk, COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../../src/sim/network.ts';
 import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
 
 export const BASELINES = ['paper-heuristic', 'random', 'greedy', 'conservative', 'cost-plus'] as const;
@@ -131,7 +131,7 @@ function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario,
         }
         out[w * k] = clip(psi);
         out[w * k + 1] = clip(kappa);
-        if (w === 3) out[w * k + 2] = e;
+        if (w === 3) out[w * k + 2] = actionForShirk(e);
       }
     },
   };

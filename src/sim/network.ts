@@ -380,7 +380,7 @@ export class NetworkSim {
       this.cpPsi[k] = clip01(cpA[w * k]);
       this.cpKappa[k] = clip01(cpA[w * k + 1]);
       this.cpLoadCap[k] = this.cpKappa[k];
-      this.cpShirk[k] = w === 3 ? clip01(cpA[w * k + 2]) : 0;
+      this.cpShirk[k] = w === 3 ? shirkFromAction(cpA[w * k + 2]) : 0;
     }
   }
 
@@ -878,6 +878,22 @@ export interface NetworkSnapshot {
   arrays: Record<string, number[]>;
   ledger: object;
   metrics: object;
+}
+
+/**
+ * Actions below this are "never shirk": a bounded policy (a Beta has support
+ * (0, 1)) can then choose exactly zero misbehaviour.
+ */
+export const SHIRK_DEAD_ZONE = 0.05;
+
+/** Shirk probability of a coprocessor's third action: 0 up to the dead zone, then linear to 1. */
+export function shirkFromAction(x: number): number {
+  return x > SHIRK_DEAD_ZONE ? Math.min(1, (x - SHIRK_DEAD_ZONE) / (1 - SHIRK_DEAD_ZONE)) : 0;
+}
+
+/** The action that gives shirk probability p (the inverse of `shirkFromAction` on (0, 1]). */
+export function actionForShirk(p: number): number {
+  return p > 0 ? SHIRK_DEAD_ZONE + (1 - SHIRK_DEAD_ZONE) * Math.min(1, p) : 0;
 }
 
 function clip01(x: number): number {
