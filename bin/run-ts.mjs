@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
+// React's production build (the dashboard), as in bin/copronet.mjs.
+process.env.NODE_ENV ??= 'production';
 register();
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {

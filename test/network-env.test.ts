@@ -217,3 +217,29 @@ describe('snapshot / restore', () => {
     expect(a.episode).toBeGreaterThan(1);
   });
 });
+
+describe('periodEvents$', () => {
+  it('reports steps and ejections without building an event per auction', () => {
+    const scenario = loadScenario('quick', harsh);
+    const env = new NetworkBatchedEnv(scenario, { autoreset: false });
+    env.reset(2);
+    const seen: Record<string, number> = {};
+    const sub = env.periodEvents$.subscribe((e) => {
+      seen[e.type] = (seen[e.type] ?? 0) + 1;
+    });
+    const op = new Float32Array(20).fill(0.3);
+    const cp = new Float32Array(30).fill(0.2);
+    let ejections = 0;
+    let steps = 0;
+    for (; steps < 20 && !env.episodeOver; steps++) {
+      env.step({ operator: op, coprocessor: cp });
+      ejections += env.sim.metrics.ejectedOperators + env.sim.metrics.ejectedCoprocessors;
+    }
+    sub.unsubscribe();
+    expect(seen.step).toBe(steps);
+    expect(seen.ejection ?? 0).toBe(ejections);
+    expect(ejections).toBeGreaterThan(0);
+    expect(seen.auction).toBeUndefined();
+    expect(seen.slash).toBeUndefined();
+  });
+});

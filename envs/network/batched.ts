@@ -92,14 +92,22 @@ export class NetworkBatchedEnv implements BatchedEnv {
   private readonly opponents: Partial<Record<Role, Policy>>;
   private readonly autoreset: boolean;
   private readonly events = new Subject<NetworkEvent>();
-  /** Subscribe to market events; nothing is built for events while nobody subscribes. */
+  private readonly periodEvents = new Subject<NetworkEvent>();
+  /** Every market event (steps, episode ends, each auction, slash and ejection); nothing is built while nobody subscribes. */
   readonly events$: Observable<NetworkEvent> = this.events.asObservable();
+  /**
+   * Only the per-period events (step, episode-end, ejection): what a dashboard
+   * needs, without an event object per auction and slash.
+   */
+  readonly periodEvents$: Observable<NetworkEvent> = this.periodEvents.asObservable();
   private rng: Rng;
   private needsReset = true;
   private closed = false;
   /** Episodes started since construction. */
   episode = 0;
   private readonly listener: SimListener;
+  /** The listener while only `periodEvents$` is watched: ejections only. */
+  private readonly ejectionListener: SimListener;
 
   constructor(scenario: Scenario, options: NetworkEnvOptions = {}) {
     this.scenario = scenario;
@@ -133,6 +141,18 @@ export class NetworkBatchedEnv implements BatchedEnv {
       .map((r) => this.buf[r].spec);
     const ev = this.events;
     const sim = this.sim;
+    const ejection = (role: Role, index: number, balance: number) => {
+      const e: NetworkEvent = {
+        type: 'ejection',
+        episode: this.episode,
+        period: sim.t,
+        role,
+        index,
+        balance,
+      };
+      if (ev.observed) ev.next(e);
+      if (this.periodEvents.observed) this.periodEvents.next(e);
+    };
     this.listener = {
       auction: (task, operator, coprocessor, price, reward) =>
         ev.next({
@@ -147,9 +167,10 @@ export class NetworkBatchedEnv implements BatchedEnv {
         }),
       slash: (role, index, amount, reason) =>
         ev.next({ type: 'slash', episode: this.episode, period: sim.t, role, index, amount, reason }),
-      ejection: (role, index, balance) =>
-        ev.next({ type: 'ejection', episode: this.episode, period: sim.t, role, index, balance }),
+      ejection,
     };
+    const noop = () => {};
+    this.ejectionListener = { auction: noop, slash: noop, ejection };
   }
 
   /** Role names the learner controls. */
@@ -196,8 +217,10 @@ export class NetworkBatchedEnv implements BatchedEnv {
         b.actions.set(a);
       }
     }
-    const observed = this.events.observed;
-    sim.listener = observed ? this.listener : null;
+    const all = this.events.observed;
+    const periods = this.periodEvents.observed;
+    const observed = all || periods;
+    sim.listener = all ? this.listener : periods ? this.ejectionListener : null;
     sim.step(this.buf.operator.actions, this.buf.coprocessor.actions);
     sim.listener = null;
     const collapsed = sim.metrics.activeOperators === 0 || sim.metrics.activeCoprocessors === 0;
@@ -218,7 +241,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
       }
     }
     if (observed) {
-      this.events.next({
+      this.emitPeriod({
         type: 'step',
         episode: this.episode,
         period: sim.t - 1,
@@ -232,7 +255,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
         let cp = 0;
         for (let i = 0; i < sim.nOps; i++) op += sim.opTotalProfit[i];
         for (let k = 0; k < sim.nCops; k++) cp += sim.cpTotalProfit[k];
-        this.events.next({
+        this.emitPeriod({
           type: 'episode-end',
           episode: this.episode,
           periods: sim.t,
@@ -283,6 +306,12 @@ export class NetworkBatchedEnv implements BatchedEnv {
     if (this.closed) return;
     this.closed = true;
     this.events.complete();
+    this.periodEvents.complete();
+  }
+
+  private emitPeriod(e: NetworkEvent): void {
+    if (this.events.observed) this.events.next(e);
+    if (this.periodEvents.observed) this.periodEvents.next(e);
   }
 
   /** The full state (simulator, generator, slots), so a training run resumes exactly. */

@@ -161,7 +161,7 @@ export function attachMarket(
   );
   const env = trainer.env;
   if (env instanceof NetworkBatchedEnv) {
-    const steps$ = env.events$.pipe(share());
+    const steps$ = env.periodEvents$.pipe(share());
     const file = trainer.runDir ? join(trainer.runDir.path, 'market.jsonl') : undefined;
     subs.push(
       steps$
