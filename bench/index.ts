@@ -62,9 +62,15 @@ if (want('ppo')) {
 if (want('dashboard')) {
   const { benchDashboardTraining } = await import('./dashboard-train.ts');
   const r = await benchDashboardTraining();
-  console.log('\n## dashboard cost: PPO on quick, same seed, headless vs live dashboard (target < 5%)');
   console.log(
-    `headless ${fmt(r.headlessSps, 0)} SPS, dashboard ${fmt(r.dashboardSps, 0)} SPS: ${fmt(r.overheadPct, 1)}% ` +
+    '\n## dashboard cost: PPO on quick, same seed, headless vs live dashboard at 120x36 (target < 5%)',
+  );
+  console.log(
+    `headless ${fmt(r.headlessSps, 0)} SPS; dashboard in a worker thread (copronet train) ${fmt(r.dashboardSps, 0)} SPS: ` +
+      `${fmt(r.overheadPct, 1)}% (${fmt(r.workerFramesPerSec, 1)} writes/s)`,
+  );
+  console.log(
+    `same dashboard on the training thread ${fmt(r.sameThreadSps, 0)} SPS: ${fmt(r.sameThreadOverheadPct, 1)}% ` +
       `(${fmt(r.framesPerSec, 1)} frames/s, ${fmt(r.meanFrameMs, 1)} ms per frame)`,
   );
 }

@@ -33,9 +33,10 @@ registerTrainCommand(program, {
     baselineReturns(loadScenario(scenario, splitNetworkOverrides(overrides).scenario)),
   attach: (trainer) => attachMarket(trainer),
   runDashboard: async (trainer, _info, events$) => {
-    const { runDashboard } = await import('../dashboard/index.ts');
-    // The train command handles SIGINT itself (save, then stop).
-    await runDashboard(
+    const { runDashboardInWorker } = await import('../dashboard/index.ts');
+    // Drawn by a worker thread: training keeps its own core. Keys reach the dashboard
+    // in raw mode, so Ctrl-C there is q (save and quit); a second one quits at once.
+    await runDashboardInWorker(
       {
         events$,
         pause: () => trainer.pause(),
@@ -43,7 +44,7 @@ registerTrainCommand(program, {
         requestSave: () => trainer.requestSave(),
         requestStop: () => trainer.requestStop('quit'),
       },
-      { handleSigint: false },
+      { onForceQuit: () => process.exit(130) },
     );
   },
 });

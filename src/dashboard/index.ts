@@ -13,3 +13,5 @@ export type { DashboardProps } from './Dashboard.tsx';
 export { Dashboard } from './Dashboard.tsx';
 export type { DashboardStore, DashboardStoreOptions } from './dashboard-store.ts';
 export { createDashboardStore } from './dashboard-store.ts';
+export type { WorkerDashboardOptions } from './run-dashboard-in-worker.ts';
+export { runDashboardInWorker } from './run-dashboard-in-worker.ts';
