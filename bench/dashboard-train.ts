@@ -83,7 +83,7 @@ async function once(
   return { sps: res.globalStep / sec, frames, frameMs: frames > 0 ? frameMs / frames : 0, sec };
 }
 
-export async function benchDashboardTraining(timesteps = 40_000, trials = 3): Promise<DashboardTrainResult> {
+export async function benchDashboardTraining(timesteps = 60_000, trials = 5): Promise<DashboardTrainResult> {
   process.env.NODE_ENV ??= 'production';
   await initBackend('auto');
   await once('headless', 5_000); // warm-up
