@@ -60,6 +60,7 @@ async function once(
     dashboard = runDashboardInWorker(handle, {
       stdout: term as unknown as NodeJS.WriteStream,
       stdin: new NoKeys() as unknown as NodeJS.ReadStream,
+      maxRenderShare: process.env.COPRONET_BENCH_SHARE ? Number(process.env.COPRONET_BENCH_SHARE) : undefined,
     });
   } else if (mode === 'same-thread') {
     dashboard = runDashboard(handle, {
@@ -101,6 +102,7 @@ export async function benchDashboardTraining(timesteps = 60_000, trials = 5): Pr
     same.push(d.sps);
     last = d;
   }
+  if (process.env.COPRONET_BENCH_VERBOSE) console.log({ headless: head, worker: work, sameThread: same });
   const h = median(head);
   const w = median(work);
   const d = median(same);

@@ -15,6 +15,10 @@ export interface WorkerDashboardOptions {
   stdin?: NodeJS.ReadStream;
   /** Called on a second q / Ctrl-C while a stop is pending. @default nothing */
   onForceQuit?: () => void;
+  /** Shortest time between two redraws, in milliseconds. @default 150 */
+  throttleMs?: number;
+  /** Largest share of the worker's wall time drawing may take. @default 0.05 */
+  maxRenderShare?: number;
 }
 
 /** Draw the dashboard for `handle` in a worker thread until the trainer is done or the user quits. */
@@ -25,7 +29,13 @@ export function runDashboardInWorker(
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const keys = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
-  const init: WorkerInit = { columns: stdout.columns ?? 80, rows: stdout.rows ?? 24, keys };
+  const init: WorkerInit = {
+    columns: stdout.columns ?? 80,
+    rows: stdout.rows ?? 24,
+    keys,
+    throttleMs: opts.throttleMs,
+    maxRenderShare: opts.maxRenderShare,
+  };
   const worker = new Worker(new URL('./dashboard-worker.mjs', import.meta.url), { workerData: init });
   const post = (m: FromMain) => worker.postMessage(m);
   const sub = handle.events$.subscribe({

@@ -6,6 +6,9 @@ export interface WorkerInit {
   rows: number;
   /** The main thread reads keys (its stdin is a TTY in raw mode). */
   keys: boolean;
+  /** Passed to `runDashboard` (see DashboardOptions). */
+  throttleMs?: number;
+  maxRenderShare?: number;
 }
 
 export type FromMain =

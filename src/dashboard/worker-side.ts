@@ -85,6 +85,8 @@ try {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       handleSigint: false,
+      throttleMs: init.throttleMs,
+      maxRenderShare: init.maxRenderShare,
       onForceQuit: () => send({ type: 'force-quit' }),
     },
   );
