@@ -20,6 +20,7 @@ import {
 } from './network-wiring.ts';
 
 const program = new Command();
+
 program
   .name('copronet')
   .description('Multi-agent RL environment of an open, decentralized compute network')

@@ -15,7 +15,11 @@ export interface WorkerDashboardOptions {
   stdin?: NodeJS.ReadStream;
   /** Called on a second q / Ctrl-C while a stop is pending. @default nothing */
   onForceQuit?: () => void;
-  /** Shortest time between two redraws, in milliseconds. @default 150 */
+  /**
+   * Shortest time between two redraws, in milliseconds: at most 2.5 frames a
+   * second, enough to watch and cheap for the training thread, which shares the machine.
+   * @default 400
+   */
   throttleMs?: number;
   /** Largest share of the worker's wall time drawing may take. @default 0.05 */
   maxRenderShare?: number;
@@ -33,7 +37,7 @@ export function runDashboardInWorker(
     columns: stdout.columns ?? 80,
     rows: stdout.rows ?? 24,
     keys,
-    throttleMs: opts.throttleMs,
+    throttleMs: opts.throttleMs ?? 400,
     maxRenderShare: opts.maxRenderShare,
   };
   const worker = new Worker(new URL('./dashboard-worker.mjs', import.meta.url), { workerData: init });

@@ -152,7 +152,8 @@ export class QualifiedDutch implements AuctionMechanism {
     const c = sim.tC[j];
     const need = a.collateralRatio * sim.tS[j];
     const invEta = 1 / eta;
-    const { table, sufKey, sufW } = this;
+    const { table, sufKey, sufW, order } = this;
+    const eligible = sim.cpEligible;
     const K = this.rank.length;
     let bestR = -1;
     let bestM = M;
@@ -170,7 +171,7 @@ export class QualifiedDutch implements AuctionMechanism {
       if (table[o + F_CAPAB] < c) continue;
       const load = (table[o + F_USED] + d) * table[o + F_INVCAP];
       if (load > table[o + F_LOADCAP] || table[o + F_FREECOLL] < need) continue;
-      sim.cpEligible[this.order[r]]++;
+      eligible[order[r]]++;
       const q = base + table[o + F_QUALREP] * (1 - load);
       const m = q >= eta ? 0 : Math.ceil(M * (1 - q * invEta) - 1e-9);
       if (m >= M || m > bestM || eta * (1 - m / M) < table[o + F_PSI]) continue;
