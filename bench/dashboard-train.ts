@@ -3,6 +3,7 @@
  * same seed and budget, headless and with the live dashboard drawing into a
  * fake 120x36 terminal. Runs alternate, and the median of each kind counts.
  */
+import { filter } from 'rxjs';
 import { initBackend } from '../agents/tf/backend.ts';
 import { Trainer } from '../agents/trainer.ts';
 import { NetworkBatchedEnv } from '../envs/network/index.ts';
@@ -117,4 +118,71 @@ export async function benchDashboardTraining(timesteps = 60_000, trials = 5): Pr
     framesPerSec: last.frames / last.sec,
     meanFrameMs: last.frameMs,
   };
+}
+
+export interface DashboardAbResult {
+  /** Median wall time of a training iteration with the dashboard fed, and without, in ms. */
+  onMs: number;
+  offMs: number;
+  /** Extra time per iteration while the dashboard draws, percent (target < 5). */
+  overheadPct: number;
+  iterations: number;
+}
+
+/**
+ * The same question inside one run, so that run-to-run noise cancels: the
+ * dashboard (in its worker, as `copronet train` draws it) stays mounted, and
+ * its event feed is switched on and off every `window` iterations. Iterations
+ * are timed by their wall-clock spacing; the first of each window is dropped.
+ */
+export async function benchDashboardAB(
+  timesteps = 300_000,
+  window = 6,
+  where: 'worker' | 'same-thread' = 'worker',
+): Promise<DashboardAbResult> {
+  process.env.NODE_ENV ??= 'production';
+  await initBackend('auto');
+  const env = new NetworkBatchedEnv(loadScenario('quick'));
+  const trainer = new Trainer({ env, config: { seed: 3, totalTimesteps: timesteps, checkpointEvery: 0 } });
+  const attached = attachMarket(trainer);
+  let on = true;
+  const onMs: number[] = [];
+  const offMs: number[] = [];
+  let last = performance.now();
+  let sinceSwitch = 0;
+  const sub = trainer.events$.subscribe((e) => {
+    if (e.type !== 'iteration') return;
+    const now = performance.now();
+    if (sinceSwitch > 0) (on ? onMs : offMs).push(now - last);
+    last = now;
+    if (++sinceSwitch >= window) {
+      on = !on;
+      sinceSwitch = 0;
+    }
+  });
+  const term = new FakeTerminal(120, 36);
+  const handle = {
+    events$: attached.events$.pipe(filter((e) => on || e.type === 'start' || e.type === 'done')),
+    pause: () => trainer.pause(),
+    resume: () => trainer.resume(),
+    requestSave: () => trainer.requestSave(),
+    requestStop: () => trainer.requestStop('quit'),
+  };
+  const io = {
+    stdout: term as unknown as NodeJS.WriteStream,
+    stdin: new NoKeys() as unknown as NodeJS.ReadStream,
+  };
+  const dashboard =
+    where === 'worker'
+      ? runDashboardInWorker(handle, io)
+      : runDashboard(handle, { ...io, handleSigint: false });
+  await trainer.run();
+  await dashboard;
+  sub.unsubscribe();
+  attached.dispose();
+  trainer.dispose();
+  env.close();
+  const a = median(onMs);
+  const b = median(offMs);
+  return { onMs: a, offMs: b, overheadPct: (100 * (a - b)) / b, iterations: onMs.length + offMs.length };
 }

@@ -60,17 +60,17 @@ if (want('ppo')) {
 }
 
 if (want('dashboard')) {
-  const { benchDashboardTraining } = await import('./dashboard-train.ts');
-  const r = await benchDashboardTraining();
+  const { benchDashboardAB } = await import('./dashboard-train.ts');
   console.log(
-    '\n## dashboard cost: PPO on quick, same seed, headless vs live dashboard at 120x36 (target < 5%)',
+    '\n## dashboard cost: PPO on quick with the dashboard (120x36) mounted, its feed switched on and off every 4 iterations (target < 5%)',
   );
+  const w = await benchDashboardAB(900_000, 4, 'worker');
   console.log(
-    `headless ${fmt(r.headlessSps, 0)} SPS; dashboard in a worker thread (copronet train) ${fmt(r.dashboardSps, 0)} SPS: ` +
-      `${fmt(r.overheadPct, 1)}% (${fmt(r.workerFramesPerSec, 1)} writes/s)`,
+    `in its worker thread (copronet train): ${fmt(w.onMs, 0)} ms per iteration drawing vs ${fmt(w.offMs, 0)} ms not: ` +
+      `${fmt(w.overheadPct, 1)}% (${w.iterations} iterations)`,
   );
+  const t = await benchDashboardAB(300_000, 4, 'same-thread');
   console.log(
-    `same dashboard on the training thread ${fmt(r.sameThreadSps, 0)} SPS: ${fmt(r.sameThreadOverheadPct, 1)}% ` +
-      `(${fmt(r.framesPerSec, 1)} frames/s, ${fmt(r.meanFrameMs, 1)} ms per frame)`,
+    `on the training thread: ${fmt(t.onMs, 0)} vs ${fmt(t.offMs, 0)} ms: ${fmt(t.overheadPct, 1)}% (${t.iterations} iterations)`,
   );
 }
