@@ -16,9 +16,9 @@ export interface WorkerDashboardOptions {
   /** Called on a second q / Ctrl-C while a stop is pending. @default nothing */
   onForceQuit?: () => void;
   /**
-   * Shortest time between two redraws, in milliseconds: at most 2.5 frames a
+   * Shortest time between two redraws, in milliseconds: at most 4 frames a
    * second, enough to watch and cheap for the training thread, which shares the machine.
-   * @default 400
+   * @default 250
    */
   throttleMs?: number;
   /** Largest share of the worker's wall time drawing may take. @default 0.05 */
@@ -37,7 +37,7 @@ export function runDashboardInWorker(
     columns: stdout.columns ?? 80,
     rows: stdout.rows ?? 24,
     keys,
-    throttleMs: opts.throttleMs ?? 400,
+    throttleMs: opts.throttleMs ?? 250,
     maxRenderShare: opts.maxRenderShare,
   };
   const worker = new Worker(new URL('./dashboard-worker.mjs', import.meta.url), { workerData: init });
