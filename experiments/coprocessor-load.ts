@@ -4,7 +4,16 @@
  * of profit by load bin.
  */
 import { LOAD_BINS } from './lib/cells.ts';
-import { byPopulation, type Experiment, figure, fmt, mdTable, provenance, writeCsv } from './lib/context.ts';
+import {
+  byPopulation,
+  type Experiment,
+  figure,
+  fmt,
+  mdTable,
+  provenance,
+  reportSection,
+  writeCsv,
+} from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { type BinStats, binStats, mergeBins, spearman } from './lib/stats.ts';
 
@@ -161,19 +170,16 @@ export const coprocessorLoadExperiment: Experiment = {
       },
     );
     const fig = await figure(ctx, 'fig6-load-reward', spec);
-    const markdown = [
-      '**Paper (4.5):** the reward mechanism is generally effective, but rewards vary considerably, particularly at higher workloads.',
-      '',
-      fig,
-      '',
-      ...tables.map((t) => `${t}\n`),
-      '**Measured:**',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csvB}\` (every coprocessor-period, binned by load: n, mean and sd exact; quantiles from a ${'reservoir'} sample), \`${csvP}\` (scatter sample).`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        '**Paper (4.5):** the reward mechanism is generally effective, but rewards vary considerably, particularly at higher workloads.',
+      ],
+      figures: [fig],
+      tables: tables,
+      measured,
+      provenance: provenance(ctx, networkConfigNote(ctx)),
+      data: `Data: \`${csvB}\` (every coprocessor-period, binned by load: n, mean and sd exact; quantiles from a ${'reservoir'} sample), \`${csvP}\` (scatter sample).`,
+    });
     return { title: 'Fig. 6: coprocessor load vs reward', markdown };
   },
 };

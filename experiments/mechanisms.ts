@@ -15,6 +15,7 @@ import {
   type Population,
   pct,
   provenance,
+  reportSection,
   writeCsv,
 } from './lib/context.ts';
 import { seedBand } from './lib/stats.ts';
@@ -192,19 +193,16 @@ export const mechanismsExperiment: Experiment = {
       },
       resolve: { scale: { y: 'independent' } },
     } as never);
-    const markdown = [
-      "**Question:** the paper's modified Dutch auction (a descending clock with reputation and free-capacity qualification tiers: `qualified-dutch`) against an ascending reverse auction (`reverse-dutch`, the lowest ask wins), same tasks, same seeds.",
-      '',
-      fig,
-      '',
-      ...tables.map((t) => `${t}\n`),
-      '**Measured:**',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, ', `auction.mechanism` in {qualified-dutch, reverse-dutch}'),
-      `Data: \`${csv}\` (per mechanism and seed).`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        "**Question:** the paper's modified Dutch auction (a descending clock with reputation and free-capacity qualification tiers: `qualified-dutch`) against an ascending reverse auction (`reverse-dutch`, the lowest ask wins), same tasks, same seeds.",
+      ],
+      figures: [fig],
+      tables: tables,
+      measured,
+      provenance: provenance(ctx, ', `auction.mechanism` in {qualified-dutch, reverse-dutch}'),
+      data: `Data: \`${csv}\` (per mechanism and seed).`,
+    });
     return { title: 'Mechanisms: qualified-dutch vs reverse-dutch', markdown };
   },
 };

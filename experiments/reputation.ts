@@ -2,7 +2,16 @@
  * Fig. 4: operator reputation (logistic of the GAS latent at the end) against
  * total reward, with the Spearman rank correlation.
  */
-import { byPopulation, type Experiment, figure, fmt, mdTable, provenance, writeCsv } from './lib/context.ts';
+import {
+  byPopulation,
+  type Experiment,
+  figure,
+  fmt,
+  mdTable,
+  provenance,
+  reportSection,
+  writeCsv,
+} from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman } from './lib/stats.ts';
 
@@ -103,23 +112,21 @@ export const reputationExperiment: Experiment = {
         },
       ),
     );
-    const markdown = [
-      '**Paper (4.3):** operators with higher reputations tend to accumulate higher rewards; reputation is a significant factor in the allocation and completion of tasks.',
-      '',
-      fig,
-      '',
-      mdTable(
-        ['population', 'reputation', 'Spearman (pooled)', 'per seed: mean [min, max]', 'seeds > 0'],
-        table,
-      ),
-      '',
-      '**Measured:**',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csv}\` (one row per operator and seed).`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        '**Paper (4.3):** operators with higher reputations tend to accumulate higher rewards; reputation is a significant factor in the allocation and completion of tasks.',
+      ],
+      figures: [fig],
+      tables: [
+        mdTable(
+          ['population', 'reputation', 'Spearman (pooled)', 'per seed: mean [min, max]', 'seeds > 0'],
+          table,
+        ),
+      ],
+      measured,
+      provenance: provenance(ctx, networkConfigNote(ctx)),
+      data: `Data: \`${csv}\` (one row per operator and seed).`,
+    });
     return { title: 'Fig. 4: operator reputation vs total reward', markdown };
   },
 };

@@ -3,7 +3,16 @@
  * bands of the period profit of active operators) and its Gini over time.
  */
 import { loadScenario } from '../src/config/scenario.ts';
-import { byPopulation, type Experiment, figure, fmt, mdTable, provenance, writeCsv } from './lib/context.ts';
+import {
+  byPopulation,
+  type Experiment,
+  figure,
+  fmt,
+  mdTable,
+  provenance,
+  reportSection,
+  writeCsv,
+} from './lib/context.ts';
 import { blockMeans, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman, windowMean } from './lib/stats.ts';
 
@@ -179,22 +188,16 @@ export const rewardDistributionExperiment: Experiment = {
         },
       ),
     );
-    const markdown = [
-      '**Paper (4.2):** rewards across operators are diverse at first and converge toward a more uniform distribution as periods progress (operators delegate the heavy tasks to coprocessors).',
-      '',
-      figA,
-      '',
-      figB,
-      '',
-      mdTable(['population', 'periods', 'Gini (per period)', '(p90 - p10) / median', 'IQR'], table),
-      '',
-      '**Measured:**',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csv}\` (every period, mean over seeds). Losses make some period profits negative; the Gini shifts them so the minimum is 0.`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        '**Paper (4.2):** rewards across operators are diverse at first and converge toward a more uniform distribution as periods progress (operators delegate the heavy tasks to coprocessors).',
+      ],
+      figures: [figA, figB],
+      tables: [mdTable(['population', 'periods', 'Gini (per period)', '(p90 - p10) / median', 'IQR'], table)],
+      measured,
+      provenance: provenance(ctx, networkConfigNote(ctx)),
+      data: `Data: \`${csv}\` (every period, mean over seeds). Losses make some period profits negative; the Gini shifts them so the minimum is 0.`,
+    });
     return { title: 'Fig. 3: distribution of rewards across operators over time', markdown };
   },
 };

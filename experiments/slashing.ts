@@ -11,6 +11,7 @@ import {
   fmt,
   mdTable,
   provenance,
+  reportSection,
   SLASHING_FACTORS,
   writeCsv,
 } from './lib/context.ts';
@@ -186,22 +187,17 @@ export const slashingExperiment: Experiment = {
         panel('reward', 'cumulative reward'),
       ),
     );
-    const markdown = [
-      '**Paper (4.1.1):** higher slashing factors lead to a rapid decline in the number of active operators; very low factors keep more operators active (but deter misbehaviour too little).',
-      '**Paper (4.1.2):** moderate slashing factors give steady growth of cumulative rewards without significant drops in operator activity.',
-      '',
-      figA,
-      '',
-      figB,
-      '',
-      ...tables.map((t) => `${t}\n`),
-      '**Measured:**',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, `, slashing.factor in {${SLASHING_FACTORS.join(', ')}}`),
-      `Data: \`${csv}\` (every period: mean, min, max, 95% CI over seeds), \`${csvEnd}\`.`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        '**Paper (4.1.1):** higher slashing factors lead to a rapid decline in the number of active operators; very low factors keep more operators active (but deter misbehaviour too little).',
+        '**Paper (4.1.2):** moderate slashing factors give steady growth of cumulative rewards without significant drops in operator activity.',
+      ],
+      figures: [figA, figB],
+      tables: tables,
+      measured,
+      provenance: provenance(ctx, `, slashing.factor in {${SLASHING_FACTORS.join(', ')}}`),
+      data: `Data: \`${csv}\` (every period: mean, min, max, 95% CI over seeds), \`${csvEnd}\`.`,
+    });
     return { title: 'Fig. 2: slashing factor, active operators and cumulative reward', markdown };
   },
 };

@@ -188,6 +188,36 @@ export function mdTable(header: string[], rows: (string | number)[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** What a report section is made of, in order. */
+export interface ReportSection {
+  /** The paper's claims (or the question), one line each. */
+  claims: string[];
+  figures: string[];
+  /** Markdown tables. @default [] */
+  tables?: string[];
+  measured: string[];
+  /** `provenance(ctx, ...)`. */
+  provenance: string;
+  /** The data files line. */
+  data: string;
+}
+
+/** The Markdown of one experiment's section: claims, figures, tables, what was measured, where it came from. */
+export function reportSection(s: ReportSection): string {
+  return [
+    ...s.claims,
+    '',
+    ...s.figures.flatMap((f) => [f, '']),
+    ...(s.tables ?? []).map((t) => `${t}\n`),
+    '**Measured:**',
+    '',
+    ...s.measured,
+    '',
+    s.provenance,
+    s.data,
+  ].join('\n');
+}
+
 /** The provenance line of a section: scenario, horizon, seeds, populations. */
 export function provenance(ctx: ExperimentContext, extra = ''): string {
   const pops = ctx.populations.map((p) => (p.runDir ? `${p.label} (${p.runDir})` : p.label)).join(', ');
