@@ -100,7 +100,6 @@ export async function ppoUpdate(
 ): Promise<UpdateMetrics> {
   const { obsDim, rawDim, stateDim } = ro.shape;
   const cDim = obsDim + stateDim;
-  const vars = policy.variables();
   const clipfracs: number[] = [];
   let last = new Float64Array(6);
   let epochsRun = 0;
@@ -113,26 +112,22 @@ export async function ppoUpdate(
     for (let m = 0; m < cfg.numMinibatches; m++) {
       const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
       if (!mb.mask.some((x) => x > 0)) continue;
-      let aux: tf.Tensor | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const obs = tf.tensor2d(mb.obs, [mbRows, obsDim]);
-        const raw = tf.tensor2d(mb.raw, [mbRows, rawDim]);
-        const { logp, entropy } = policy.evaluate(obs, raw);
-        const newValue = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
-        const t = ppoLoss(logp, entropy, newValue, mb, cfg);
-        aux = tf.keep(tf.stack([t.pgLoss, t.vLoss, t.entropy, t.oldApproxKl, t.approxKl, t.clipfrac]));
-        return t.loss;
-      }, vars);
-      // ALGO LOGIC: global gradient-norm clipping and the Adam step
-      policy.optimizer.apply(
-        vars.map((v) => grads[v.name]),
+      // ALGO LOGIC: the clipped loss, then global gradient-norm clipping and the Adam step
+      const a = policy.gradientStep(
+        () => {
+          const obs = tf.tensor2d(mb.obs, [mbRows, obsDim]);
+          const raw = tf.tensor2d(mb.raw, [mbRows, rawDim]);
+          const { logp, entropy } = policy.evaluate(obs, raw);
+          const newValue = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
+          const t = ppoLoss(logp, entropy, newValue, mb, cfg);
+          return {
+            loss: t.loss,
+            aux: tf.stack([t.pgLoss, t.vLoss, t.entropy, t.oldApproxKl, t.approxKl, t.clipfrac]),
+          };
+        },
         lr,
         cfg.maxGradNorm,
       );
-      value.dispose();
-      tf.dispose(grads);
-      const a = aux!.dataSync();
-      aux!.dispose();
       for (let k = 0; k < 6; k++) sums[k] += a[k];
       clipfracs.push(a[5]);
       nMb++;

@@ -21,43 +21,38 @@ export async function reinforceUpdate(
 ): Promise<UpdateMetrics> {
   const { obsDim, rawDim, stateDim } = ro.shape;
   const cDim = obsDim + stateDim;
-  const vars = policy.variables();
   const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
   const sums = new Float64Array(3);
   let nMb = 0;
   for (let m = 0; m < cfg.numMinibatches; m++) {
     const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
     if (!mb.mask.some((x) => x > 0)) continue;
-    let aux: tf.Tensor | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const mask = tf.tensor1d(mb.mask);
-      const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
-      const { logp, entropy } = policy.evaluate(
-        tf.tensor2d(mb.obs, [mbRows, obsDim]),
-        tf.tensor2d(mb.raw, [mbRows, rawDim]),
-      );
-      const v = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
-      // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
-      let adv = tf.tensor1d(mb.advantages);
-      if (cfg.normAdv) adv = normalizeAdvantages(adv, mask, count);
-      const pgLoss = maskedMean(tf.neg(tf.mul(logp, adv)), mask, count);
-      const vLoss = tf.mul(
-        0.5,
-        maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count),
-      ) as tf.Scalar;
-      const ent = maskedMean(entropy, mask, count);
-      aux = tf.keep(tf.stack([pgLoss, vLoss, ent]));
-      return tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar;
-    }, vars);
-    policy.optimizer.apply(
-      vars.map((x) => grads[x.name]),
+    const a = policy.gradientStep(
+      () => {
+        const mask = tf.tensor1d(mb.mask);
+        const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
+        const { logp, entropy } = policy.evaluate(
+          tf.tensor2d(mb.obs, [mbRows, obsDim]),
+          tf.tensor2d(mb.raw, [mbRows, rawDim]),
+        );
+        const v = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
+        // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
+        let adv = tf.tensor1d(mb.advantages);
+        if (cfg.normAdv) adv = normalizeAdvantages(adv, mask, count);
+        const pgLoss = maskedMean(tf.neg(tf.mul(logp, adv)), mask, count);
+        const vLoss = tf.mul(
+          0.5,
+          maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count),
+        ) as tf.Scalar;
+        const ent = maskedMean(entropy, mask, count);
+        return {
+          loss: tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar,
+          aux: tf.stack([pgLoss, vLoss, ent]),
+        };
+      },
       lr,
       cfg.maxGradNorm,
     );
-    value.dispose();
-    tf.dispose(grads);
-    const a = aux!.dataSync();
-    aux!.dispose();
     for (let k = 0; k < 3; k++) sums[k] += a[k];
     nMb++;
     await maybeYield();

@@ -87,6 +87,35 @@ export class RolePolicy {
     return [...this.actor.variables(), ...this.critic.variables()];
   }
 
+  /**
+   * One optimiser step: gradients of `objective().loss` over every trainable
+   * variable, global-norm clipping and the Adam step. `objective().aux` holds
+   * the monitoring values (kept out of the gradient); they are read back and returned.
+   */
+  gradientStep(
+    objective: () => { loss: tf.Scalar; aux: tf.Tensor },
+    lr: number,
+    maxGradNorm: number,
+  ): Float32Array {
+    const vars = this.variables();
+    let aux: tf.Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const o = objective();
+      aux = tf.keep(o.aux);
+      return o.loss;
+    }, vars);
+    this.optimizer.apply(
+      vars.map((v) => grads[v.name]),
+      lr,
+      maxGradNorm,
+    );
+    value.dispose();
+    tf.dispose(grads);
+    const out = aux!.dataSync() as Float32Array;
+    aux!.dispose();
+    return out;
+  }
+
   /** Every variable a checkpoint must hold (weights and optimiser moments). */
   stateVariables(): tf.Variable[] {
     return [...this.variables(), ...this.optimizer.stateVariables()];
