@@ -74,3 +74,14 @@ if (want('dashboard')) {
     `on the training thread: ${fmt(t.onMs, 0)} vs ${fmt(t.offMs, 0)} ms: ${fmt(t.overheadPct, 1)}% (${t.iterations} iterations)`,
   );
 }
+
+if (parts.includes('dashboard-runs')) {
+  // Separate headless and dashboard runs, alternating: subject to run-to-run noise (not in the default set).
+  const { benchDashboardTraining } = await import('./dashboard-train.ts');
+  const r = await benchDashboardTraining();
+  console.log('\n## dashboard cost from separate runs (median of 5 alternating runs of 60k samples each)');
+  console.log(
+    `headless ${fmt(r.headlessSps, 0)} SPS; worker ${fmt(r.dashboardSps, 0)} SPS (${fmt(r.overheadPct, 1)}%); ` +
+      `same thread ${fmt(r.sameThreadSps, 0)} SPS (${fmt(r.sameThreadOverheadPct, 1)}%, ${fmt(r.meanFrameMs, 1)} ms per frame)`,
+  );
+}
