@@ -115,3 +115,64 @@ describe('copronet eval: runs', () => {
     expect(existsSync(join(dir, 'eval', 'eval.json'))).toBe(true);
   });
 });
+
+describe('copronet eval: the model the run trained on', () => {
+  const loader = (overrides: string[]) => (scenario: Scenario) => ({
+    policies: { operator: makeBaseline('greedy', 'operator', { scenario }) },
+    scenario: 'tiny',
+    overrides,
+    trainedRoles: ['operator'] as ('operator' | 'coprocessor')[],
+    trainSeeds: [1],
+  });
+  const copRow = (json: string, population: string) => {
+    const res = JSON.parse(json) as {
+      tables: {
+        role: string;
+        rows: { population: string; metrics: { profitPerAgent: { mean: number } } }[];
+      }[];
+    };
+    const table = res.tables.find((t) => t.role === 'coprocessor')!;
+    return table.rows.find((r) => r.population === population)!.metrics.profitPerAgent.mean;
+  };
+  const args = ['--seeds', '2', '--reps', '50', '--quiet', '--json'];
+
+  it("applies the run's scenario overrides by default, and reports them", async () => {
+    const dir = fakeRun();
+    const h = harness(loader(['auction.mechanism=reverse-dutch']));
+    await h.run(dir, ...args);
+    const withRun = h.out.join('');
+    expect(withRun).toContain('scenario overrides from the run: auction.mechanism=reverse-dutch');
+    expect(h.err.join('')).not.toMatch(/model other than/);
+
+    // The same numbers as the baselines evaluated on the overridden scenario directly...
+    const b = harness();
+    await b.run(
+      '--baselines-only',
+      '--scenario',
+      'tiny',
+      '--set',
+      'auction.mechanism=reverse-dutch',
+      ...args,
+    );
+    expect(copRow(withRun, 'cost-plus')).toBe(copRow(b.out.join(''), 'cost-plus'));
+    // ...and not those of the scenario without them.
+    const plain = harness();
+    await plain.run('--baselines-only', '--scenario', 'tiny', ...args);
+    expect(copRow(withRun, 'cost-plus')).not.toBe(copRow(plain.out.join(''), 'cost-plus'));
+  });
+
+  it('warns and notes which fields differ when --scenario or --set changes the model', async () => {
+    const h = harness(loader(['auction.mechanism=reverse-dutch']));
+    await h.run(fakeRun(), '--scenario', 'tiny', '--set', 'slashing.factor=2', ...args);
+    const warning = h.err.join('');
+    expect(warning).toMatch(/model other than the run trained on/);
+    expect(warning).toContain('auction.mechanism: "reverse-dutch" -> "qualified-dutch"');
+    expect(warning).toMatch(/slashing\.factor: \d+(\.\d+)? -> 2/);
+    expect(h.out.join('')).toContain('scenario overrides (--set): slashing.factor=2');
+  });
+
+  it('names a bad --set field', async () => {
+    const h = harness(loader([]));
+    await expect(h.run(fakeRun(), '--set', 'slashing.factr=2', ...args)).rejects.toThrow(/slashing/);
+  });
+});

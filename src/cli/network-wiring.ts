@@ -19,11 +19,11 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
-import { BASELINES, makeBaseline } from '../../agents/baselines/index.ts';
+import { BASELINES, type BaselineName, makeBaseline } from '../../agents/baselines/index.ts';
 import { RunDir } from '../../agents/run-dir.ts';
 import { initBackend } from '../../agents/tf/backend.ts';
 import { resume, type Trainer } from '../../agents/trainer.ts';
-import { NetworkBatchedEnv } from '../../envs/network/index.ts';
+import { NetworkBatchedEnv, type OpponentMix } from '../../envs/network/index.ts';
 import { loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
 import { Rng } from '../core/rng.ts';
 import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
@@ -31,25 +31,46 @@ import { runEpisode } from '../sim/episode.ts';
 import { logistic } from '../sim/gas.ts';
 import type { Policy, PolicySet, Role } from '../sim/policy.ts';
 
+/** Who plays (part of) a role instead of the learner: `opponent.<role>=<names>[@share]`. */
+export interface OpponentSpec {
+  /** Baselines, one of which (per episode) plays the fixed slots. */
+  names: BaselineName[];
+  /** Share of the role's slots they play; 1 takes the role from the learner. */
+  share: number;
+}
+
 /**
  * Split `--set` entries of a network run: `opponent.<role>=<baseline>` makes a
- * role a fixed opponent; everything else is a scenario override.
+ * role a fixed opponent; `opponent.<role>=a,b@0.5` (or `all@0.5`) has half of
+ * the role's slots played by one of the listed baselines, drawn per episode, and
+ * the learner the rest; everything else is a scenario override.
  */
 export function splitNetworkOverrides(entries: readonly string[]): {
   scenario: Record<string, unknown> | undefined;
-  opponents: Partial<Record<Role, string>>;
+  opponents: Partial<Record<Role, OpponentSpec>>;
 } {
-  const opponents: Partial<Record<Role, string>> = {};
+  const opponents: Partial<Record<Role, OpponentSpec>> = {};
   const rest: string[] = [];
   for (const e of entries) {
-    const m = /^opponent\.(operator|coprocessor)=(.+)$/.exec(e);
+    const m = /^opponent\.(operator|coprocessor)=([^@]+)(?:@(.*))?$/.exec(e);
     if (m) {
-      if (!BASELINES.includes(m[2] as (typeof BASELINES)[number])) {
-        throw new Error(`--set ${e}: unknown baseline '${m[2]}'; choose one of ${BASELINES.join(', ')}.`);
+      const names = m[2] === 'all' ? [...BASELINES] : m[2].split(',').map((x) => x.trim());
+      for (const n of names) {
+        if (!BASELINES.includes(n as BaselineName)) {
+          throw new Error(
+            `--set ${e}: unknown baseline '${n}'; choose from ${BASELINES.join(', ')} (or all).`,
+          );
+        }
       }
-      opponents[m[1] as Role] = m[2];
+      const share = m[3] === undefined ? 1 : Number(m[3]);
+      if (!(share > 0 && share <= 1)) {
+        throw new Error(`--set ${e}: the share after @ must be a number in (0, 1], got '${m[3]}'.`);
+      }
+      opponents[m[1] as Role] = { names: names as BaselineName[], share };
     } else if (e.startsWith('opponent.')) {
-      throw new Error(`--set ${e}: use opponent.operator=<baseline> or opponent.coprocessor=<baseline>.`);
+      throw new Error(
+        `--set ${e}: use opponent.operator=<baseline> or opponent.coprocessor=<baseline>[,<baseline>...][@share].`,
+      );
     } else rest.push(e);
   }
   return { scenario: rest.length > 0 ? parseOverrides(rest) : undefined, opponents };
@@ -64,10 +85,14 @@ export function makeNetworkEnv(
   const { scenario: ov, opponents } = splitNetworkOverrides(overrides);
   const scenario = loadScenario(nameOrPath, ov);
   const fixed: Partial<Record<Role, Policy>> = {};
-  for (const [role, name] of Object.entries(opponents) as [Role, string][]) {
-    fixed[role] = makeBaseline(name, role, { scenario, seed });
+  const mix: Partial<Record<Role, OpponentMix>> = {};
+  for (const [role, spec] of Object.entries(opponents) as [Role, OpponentSpec][]) {
+    // Each pool member its own seed, so that two random baselines never draw alike.
+    const pool = spec.names.map((name, i) => makeBaseline(name, role, { scenario, seed: seed + 7919 * i }));
+    if (spec.share === 1 && pool.length === 1) fixed[role] = pool[0];
+    else mix[role] = { share: spec.share, pool };
   }
-  return new NetworkBatchedEnv(scenario, { opponents: fixed });
+  return new NetworkBatchedEnv(scenario, { opponents: fixed, opponentMix: mix });
 }
 
 /**
@@ -217,7 +242,13 @@ function learnedPolicy(trainer: Trainer, role: Role, deterministic: boolean, see
 export async function loadLearnedPolicies(
   runDir: string,
   opts: { deterministic?: boolean; seed?: number } = {},
-): Promise<{ policies: Partial<PolicySet>; scenario: string; trainedRoles: Role[]; trainSeeds: number[] }> {
+): Promise<{
+  policies: Partial<PolicySet>;
+  scenario: string;
+  overrides: string[];
+  trainedRoles: Role[];
+  trainSeeds: number[];
+}> {
   const dir = RunDir.open(runDir);
   // The fastest backend there is (and tfjs in production mode); the run records the one it trained on.
   await initBackend('auto');
@@ -235,5 +266,7 @@ export async function loadLearnedPolicies(
   for (const role of trainedRoles) {
     policies[role] = learnedPolicy(trainer, role, opts.deterministic ?? true, opts.seed ?? 0);
   }
-  return { policies, scenario: cli.env, trainedRoles, trainSeeds: [config.seed] };
+  // The scenario part of the run's --set (opponent.* entries say who played, not what the model is).
+  const overrides = cli.overrides.filter((e) => !e.startsWith('opponent.'));
+  return { policies, scenario: cli.env, overrides, trainedRoles, trainSeeds: [config.seed] };
 }

@@ -260,6 +260,24 @@ export function loadScenario(nameOrPath: string, overrides?: Record<string, unkn
   return parseScenario(merged, `scenario ${path}`);
 }
 
+/**
+ * Fields where two resolved scenarios differ, as `path: a -> b` (leaves only;
+ * arrays compare whole). Empty when they are the same model.
+ */
+export function scenarioDifferences(a: Scenario, b: Scenario): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string) => {
+    if (isPlain(x) && isPlain(y)) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)]))
+        walk(x[k], y[k], path ? `${path}.${k}` : k);
+    } else if (JSON.stringify(x) !== JSON.stringify(y)) {
+      out.push(`${path}: ${JSON.stringify(x)} -> ${JSON.stringify(y)}`);
+    }
+  };
+  walk(a, b, '');
+  return out;
+}
+
 /** Deep merge of plain objects (arrays and scalars in `b` replace those in `a`). */
 export function deepMerge(a: unknown, b: unknown): unknown {
   if (!isPlain(a) || !isPlain(b)) return b === undefined ? a : b;

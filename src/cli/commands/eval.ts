@@ -2,7 +2,7 @@
  * `copronet eval`: learned policies of a training run against the fixed
  * baselines on held-out seeds, with 95% stratified-bootstrap intervals.
  *
- *   copronet eval runs/x --seeds 10 [--scenario name] [--stochastic] [--other reference|learned] [--out DIR]
+ *   copronet eval runs/x --seeds 10 [--scenario name] [--set key=value ...] [--stochastic] [--other reference|learned] [--out DIR]
  *   copronet eval --baselines-only --scenario quick --seeds 5
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { BASELINES, type BaselineName, isBaseline } from '../../../agents/baseli
 import { evaluate } from '../../../agents/eval/evaluate.ts';
 import { formatJson, formatMarkdown, writeReport } from '../../../agents/eval/report.ts';
 import { HELD_OUT_SEED_START, heldOutSeeds } from '../../../agents/eval/seeds.ts';
-import { loadScenario, type Scenario } from '../../config/scenario.ts';
+import { loadScenario, parseOverrides, type Scenario, scenarioDifferences } from '../../config/scenario.ts';
 import type { PolicySet, Role } from '../../sim/policy.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';
 
@@ -20,8 +20,10 @@ import { parseIntOption, parsePositiveIntOption } from '../options.ts';
 export interface LoadedPolicies {
   /** The learned policies, per trained role. */
   policies: Partial<PolicySet>;
-  /** Scenario the run trained on. */
+  /** Scenario the run trained on (built-in name or file). */
   scenario: string;
+  /** The run's scenario overrides (`key.path=value`, as given to `train --set`). @default [] */
+  overrides?: string[];
   trainedRoles: Role[];
   /** Seeds training used (evaluation seeds avoid them). */
   trainSeeds: number[];
@@ -77,7 +79,11 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
     )
     .option(
       '--scenario <name|file>',
-      "scenario to evaluate on (default: the run's scenario; quick with --baselines-only)",
+      "scenario to evaluate on (default: the run's scenario with the run's --set overrides; quick with --baselines-only)",
+    )
+    .option(
+      '--set <key=value...>',
+      'override scenario fields on top (e.g. --set slashing.factor=2); a model other than the trained one is reported',
     )
     .option('--stochastic', "sample the learned policies' actions instead of taking their mode")
     .option('--other <reference|learned>', 'what the other role plays', parseOther, 'reference')
@@ -122,7 +128,10 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
           `cannot tell which scenario run '${runDirArg}' trained on (no scenario in run.json): pass --scenario <name|file>`,
         );
       }
-      const scenario = loadScenario(scenarioName);
+      const setOverrides: string[] = opts.set ?? [];
+      const resolveScenario = (entries: readonly string[]) =>
+        loadScenario(scenarioName, entries.length > 0 ? parseOverrides(entries) : undefined);
+      let scenario = resolveScenario(setOverrides);
 
       let learned: Partial<PolicySet> = {};
       let trainSeeds: number[] = [];
@@ -142,8 +151,20 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
             `the checkpoint of '${runDirArg}' holds no learned policy for either role: check the run trained a role`,
           );
         }
-        if (loaded.scenario !== scenario.name) {
-          const msg = `evaluating on scenario '${scenario.name}', but the run trained on '${loaded.scenario}'`;
+        const runOverrides = loaded.overrides ?? [];
+        // By default the model is the one the run trained on: its scenario and its --set.
+        if (opts.scenario === undefined && runOverrides.length > 0) {
+          scenario = resolveScenario([...runOverrides, ...setOverrides]);
+          notes.push(`scenario overrides from the run: ${runOverrides.join(' ')}`);
+        }
+        if (setOverrides.length > 0) notes.push(`scenario overrides (--set): ${setOverrides.join(' ')}`);
+        const trained = loadScenario(
+          loaded.scenario,
+          runOverrides.length > 0 ? parseOverrides(runOverrides) : undefined,
+        );
+        const diff = scenarioDifferences(trained, scenario);
+        if (diff.length > 0) {
+          const msg = `evaluating on a model other than the run trained on (trained -> evaluated): ${diff.join('; ')}`;
           stderr(`warning: ${msg}\n`);
           notes.push(msg);
         }
@@ -151,6 +172,8 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
           `learned policies: ${opts.stochastic ? 'stochastic (sampled actions)' : 'deterministic (mode of the policy)'}`,
         );
         notes.push(`run: ${runDirArg}, trained roles: ${loaded.trainedRoles.join(', ')}`);
+      } else if (setOverrides.length > 0) {
+        notes.push(`scenario overrides (--set): ${setOverrides.join(' ')}`);
       }
       const { seeds, skipped } = heldOutSeeds(opts.seeds, trainSeeds, opts.seedStart);
       if (skipped.length > 0)
