@@ -6,6 +6,11 @@
  * `coprocessor` (psi, kappa, and e when the scenario allows shirking), all in
  * [0, 1]. A role can instead be played by a fixed policy (`opponents`), which
  * removes it from `roles`: e.g. train coprocessors against paper-heuristic operators.
+ * With `opponentMix`, a share of a role's slots is played by a fixed policy
+ * drawn from a pool at every reset, and the learner controls the rest: the
+ * fixed slots are inactive in the learner's view (like ejected ones), so a
+ * learned policy trains against fixed ones in the same market, as the mixed
+ * market of `copronet eval` measures it.
  *
  * Rewards are the agent's profit in the period times `scenario.rewardScale`.
  * An ejected agent's slot is terminated on the step it is ejected and stays
@@ -63,9 +68,22 @@ export type NetworkEvent =
     }
   | { type: 'ejection'; episode: number; period: number; role: Role; index: number; balance: number };
 
+/** Fixed policies for part (or all) of a role's slots, drawn anew every episode. */
+export interface OpponentMix {
+  /**
+   * Share of the role's slots the fixed policies play, in (0, 1]: each episode
+   * round(share x count) slots, drawn uniformly. 1 takes the role from the learner.
+   */
+  share: number;
+  /** The policies one of which (uniformly, per episode) plays the fixed slots. */
+  pool: readonly Policy[];
+}
+
 export interface NetworkEnvOptions {
   /** Fixed policies for roles the learner does not control. @default {} */
   opponents?: Partial<Record<Role, Policy>>;
+  /** Fixed policies for a share of a role's slots (see OpponentMix); not with `opponents` for the same role. @default {} */
+  opponentMix?: Partial<Record<Role, OpponentMix>>;
   /** Reset automatically when an episode ends (same-step, as the batched view documents). @default true */
   autoreset?: boolean;
 }
@@ -81,6 +99,14 @@ interface RoleBuffers {
   actions: Float32Array;
   /** Live at the start of the current step. */
   acted: Uint8Array;
+  /** Slots the episode's fixed policy plays (all 0 without a mix). */
+  fixed: Uint8Array;
+  /** The learner's view: live and not fixed; its rewards and flags, 0 on fixed slots. */
+  view: { active: Uint8Array; rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array } | null;
+  /** Index in the mix's pool of this episode's fixed policy (-1 without a mix). */
+  poolIndex: number;
+  /** Scratch for the fixed policy's actions. */
+  fixedActions: Float32Array;
 }
 
 export class NetworkBatchedEnv implements BatchedEnv {
@@ -90,6 +116,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
   readonly stateDim = STATE_DIM;
   private readonly buf: Record<Role, RoleBuffers>;
   private readonly opponents: Partial<Record<Role, Policy>>;
+  private readonly mix: Partial<Record<Role, OpponentMix & { fixedCount: number }>> = {};
   private readonly autoreset: boolean;
   private readonly events = new Subject<NetworkEvent>();
   private readonly periodEvents = new Subject<NetworkEvent>();
@@ -131,13 +158,51 @@ export class NetworkBatchedEnv implements BatchedEnv {
       truncated: new Uint8Array(count),
       actions: new Float32Array(count * actDim),
       acted: new Uint8Array(count),
+      fixed: new Uint8Array(count),
+      view: null,
+      poolIndex: -1,
+      fixedActions: new Float32Array(count * actDim),
     });
     this.buf = {
       operator: make('operator', this.sim.nOps, OPERATOR_OBS_DIM, OPERATOR_ACTION_DIM),
       coprocessor: make('coprocessor', this.sim.nCops, COPROCESSOR_OBS_DIM, this.sim.coprocessorActionDim),
     };
+    for (const [role, m] of Object.entries(options.opponentMix ?? {}) as [Role, OpponentMix][]) {
+      const count = this.buf[role].spec.count;
+      if (this.opponents[role]) {
+        throw new Error(`NetworkBatchedEnv: opponents.${role} and opponentMix.${role} both set; pass one`);
+      }
+      if (!(m.share > 0 && m.share <= 1)) {
+        throw new RangeError(
+          `NetworkBatchedEnv: opponentMix.${role}.share must be in (0, 1], got ${m.share}`,
+        );
+      }
+      if (m.pool.length === 0) {
+        throw new RangeError(
+          `NetworkBatchedEnv: opponentMix.${role}.pool is empty; pass at least one policy`,
+        );
+      }
+      const fixedCount = Math.round(m.share * count);
+      if (m.share < 1 && (fixedCount === 0 || fixedCount === count)) {
+        throw new RangeError(
+          `NetworkBatchedEnv: opponentMix.${role}.share ${m.share} of ${count} slots leaves ` +
+            `${fixedCount === 0 ? 'no fixed slot' : 'no slot to the learner'}; use a share between ` +
+            `${(1 / count).toFixed(3)} and ${(1 - 1 / count).toFixed(3)}, or 1 for the whole role`,
+        );
+      }
+      this.mix[role] = { share: m.share, pool: [...m.pool], fixedCount };
+      const b = this.buf[role];
+      if (m.share < 1) {
+        b.view = {
+          active: new Uint8Array(count),
+          rewards: new Float32Array(count),
+          terminated: new Uint8Array(count),
+          truncated: new Uint8Array(count),
+        };
+      }
+    }
     this.roles = (['operator', 'coprocessor'] as const)
-      .filter((r) => !this.opponents[r])
+      .filter((r) => !this.opponents[r] && !(this.mix[r] && this.mix[r].share === 1))
       .map((r) => this.buf[r].spec);
     const ev = this.events;
     const sim = this.sim;
@@ -189,7 +254,26 @@ export class NetworkBatchedEnv implements BatchedEnv {
     this.sim.reset(this.rng.uint32());
     this.episode++;
     this.needsReset = false;
-    for (const role of ['operator', 'coprocessor'] as const) this.buf[role].active.fill(1);
+    for (const role of ['operator', 'coprocessor'] as const) {
+      const b = this.buf[role];
+      b.active.fill(1);
+      const m = this.mix[role];
+      if (!m) continue;
+      // Draws only for a mix: runs without one keep their generator sequence.
+      b.poolIndex = m.pool.length > 1 ? this.rng.int(m.pool.length) : 0;
+      b.fixed.fill(0);
+      if (m.fixedCount === b.spec.count) b.fixed.fill(1);
+      else {
+        // The first fixedCount entries of a seeded partial Fisher-Yates shuffle.
+        const idx = Array.from({ length: b.spec.count }, (_, i) => i);
+        for (let i = 0; i < m.fixedCount; i++) {
+          const j = i + this.rng.int(b.spec.count - i);
+          [idx[i], idx[j]] = [idx[j], idx[i]];
+          b.fixed[idx[i]] = 1;
+        }
+      }
+      if (b.view) for (let i = 0; i < b.spec.count; i++) b.view.active[i] = b.fixed[i] ? 0 : 1;
+    }
     this.writeObs();
   }
 
@@ -203,8 +287,11 @@ export class NetworkBatchedEnv implements BatchedEnv {
       const b = this.buf[role];
       b.acted.set(b.active);
       const opponent = this.opponents[role];
+      const m = this.mix[role];
       if (opponent) {
         opponent.act(b.obs, b.active, b.spec.count, b.actions);
+      } else if (m && !b.view) {
+        m.pool[b.poolIndex].act(b.obs, b.active, b.spec.count, b.actions);
       } else {
         const a = actions[role];
         const want = b.actions.length;
@@ -215,6 +302,16 @@ export class NetworkBatchedEnv implements BatchedEnv {
           );
         }
         b.actions.set(a);
+        if (m) {
+          // The fixed policy sees the whole batch (its own draws do not depend on the split); its rows win.
+          const fa = b.fixedActions;
+          fa.set(b.actions);
+          m.pool[b.poolIndex].act(b.obs, b.active, b.spec.count, fa);
+          const w = fa.length / b.spec.count;
+          for (let i = 0; i < b.spec.count; i++) {
+            if (b.fixed[i]) b.actions.set(fa.subarray(i * w, (i + 1) * w), i * w);
+          }
+        }
       }
     }
     const all = this.events.observed;
@@ -271,6 +368,17 @@ export class NetworkBatchedEnv implements BatchedEnv {
       for (let i = 0; i < b.spec.count; i++) {
         if (b.terminated[i] || b.truncated[i]) b.finalObs.set(b.obs.subarray(i * D, (i + 1) * D), i * D);
       }
+      const v = b.view;
+      if (v) {
+        // The episode's fixed slots (this step's, before an autoreset draws the next ones) are not the learner's.
+        for (let i = 0; i < b.spec.count; i++) {
+          const mine = b.fixed[i] === 0;
+          v.rewards[i] = mine ? b.rewards[i] : 0;
+          v.terminated[i] = mine ? b.terminated[i] : 0;
+          v.truncated[i] = mine ? b.truncated[i] : 0;
+          v.active[i] = mine ? b.active[i] : 0;
+        }
+      }
     }
     if (over) {
       if (this.autoreset) this.startEpisode();
@@ -279,12 +387,13 @@ export class NetworkBatchedEnv implements BatchedEnv {
     const out: Record<string, RoleTransition> = {};
     for (const spec of this.roles) {
       const b = this.buf[spec.name as Role];
+      const v = b.view;
       out[spec.name] = {
         obs: b.obs,
-        active: b.active,
-        rewards: b.rewards,
-        terminated: b.terminated,
-        truncated: b.truncated,
+        active: v ? v.active : b.active,
+        rewards: v ? v.rewards : b.rewards,
+        terminated: v ? v.terminated : b.terminated,
+        truncated: v ? v.truncated : b.truncated,
         finalObs: b.finalObs,
       };
     }
@@ -316,9 +425,18 @@ export class NetworkBatchedEnv implements BatchedEnv {
 
   /** The full state (simulator, generator, slots), so a training run resumes exactly. */
   snapshot(): unknown {
-    const roles: Record<string, { obs: number[]; active: number[] }> = {};
+    const roles: Record<
+      string,
+      { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number; view?: number[] }
+    > = {};
     for (const role of ['operator', 'coprocessor'] as const) {
-      roles[role] = { obs: Array.from(this.buf[role].obs), active: Array.from(this.buf[role].active) };
+      const b = this.buf[role];
+      roles[role] = { obs: Array.from(b.obs), active: Array.from(b.active) };
+      if (this.mix[role]) {
+        roles[role].fixed = Array.from(b.fixed);
+        roles[role].poolIndex = b.poolIndex;
+        if (b.view) roles[role].view = Array.from(b.view.active);
+      }
     }
     return {
       sim: this.sim.snapshot(),
@@ -335,15 +453,28 @@ export class NetworkBatchedEnv implements BatchedEnv {
       rng: RngState & { spare?: number };
       episode: number;
       needsReset: boolean;
-      roles: Record<Role, { obs: number[]; active: number[] }>;
+      roles: Record<
+        Role,
+        { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number; view?: number[] }
+      >;
     };
     this.sim.restore(s.sim);
     this.rng = Rng.fromState(s.rng);
     this.episode = s.episode;
     this.needsReset = s.needsReset;
     for (const role of ['operator', 'coprocessor'] as const) {
-      this.buf[role].obs.set(s.roles[role].obs);
-      this.buf[role].active.set(s.roles[role].active);
+      const b = this.buf[role];
+      const r = s.roles[role];
+      b.obs.set(r.obs);
+      b.active.set(r.active);
+      if (this.mix[role] !== undefined && r.fixed === undefined) {
+        throw new Error(
+          `NetworkBatchedEnv.restore(): the snapshot has no opponent mix for ${role}, but this env has one; restore into an env built with the same options`,
+        );
+      }
+      if (r.fixed) b.fixed.set(r.fixed);
+      if (r.poolIndex !== undefined) b.poolIndex = r.poolIndex;
+      if (b.view && r.view) b.view.active.set(r.view);
     }
   }
 
@@ -361,7 +492,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
     const out: Record<string, RoleObservation> = {};
     for (const spec of this.roles) {
       const b = this.buf[spec.name as Role];
-      out[spec.name] = { obs: b.obs, active: b.active };
+      out[spec.name] = { obs: b.obs, active: b.view ? b.view.active : b.active };
     }
     return out;
   }

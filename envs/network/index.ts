@@ -5,7 +5,7 @@
 import { register, registry } from '../../src/core/registry.ts';
 import { CoprocessorNetworkEnv, networkOptionsFromKwargs } from './parallel.ts';
 
-export { type NetworkEnvOptions, NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
+export { type NetworkEnvOptions, NetworkBatchedEnv, type NetworkEvent, type OpponentMix } from './batched.ts';
 export {
   CoprocessorNetworkEnv,
   type CoprocessorNetworkOptions,
