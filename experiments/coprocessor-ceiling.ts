@@ -1,51 +1,94 @@
 /**
- * How much can any coprocessor policy earn under qualified-dutch? A grid of
- * fixed (psi, kappa) settings played by the whole coprocessor population
- * (operators paper-heuristic, no shirking) on `quick`, against cost-plus:
- * mean episodic return per agent (reward units) over 10 seeds.
+ * How much can any coprocessor policy earn, per auction mechanism? On `quick`
+ * (operators paper-heuristic, no shirking by the fixed settings), for each of
+ * `qualified-dutch` and `reverse-dutch`:
+ *  - every baseline population;
+ *  - a grid of fixed (psi, kappa) settings played by the whole coprocessor population;
+ *  - the same settings played by half of the coprocessors against a cost-plus half
+ *    (each seed twice, halves swapped, as `copronet eval` runs its mixed market).
+ * Mean episode profit per agent over 10 seeds.
  *
  *   node bin/run-ts.mjs experiments/coprocessor-ceiling.ts [scenario]
  */
-import { makeBaseline } from '../agents/baselines/index.ts';
+import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
+import { maskedMean, runEvalEpisode } from '../agents/eval/episode.ts';
+import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
 import { loadScenario } from '../src/config/scenario.ts';
-import { runEpisode } from '../src/sim/episode.ts';
 import type { Policy } from '../src/sim/policy.ts';
 
-const scenario = loadScenario(process.argv[2] ?? 'quick');
+const name = process.argv[2] ?? 'quick';
 const seeds = Array.from({ length: 10 }, (_, i) => 100 + i);
-const w = scenario.coprocessors.allowShirking ? 3 : 2;
-const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
+const fmt = (x: number) => x.toFixed(1).padStart(8);
 
-function meanReturn(coprocessor: Policy): number {
-  let sum = 0;
-  for (const seed of seeds) {
-    const r = runEpisode(scenario, { operator, coprocessor }, seed).summary;
-    sum += r.meanRewardPerAgent.coprocessor * scenario.rewardScale;
-  }
-  return sum / seeds.length;
-}
+for (const mechanism of ['qualified-dutch', 'reverse-dutch'] as const) {
+  const scenario = loadScenario(name, { auction: { mechanism } });
+  const w = scenario.coprocessors.allowShirking ? 3 : 2;
+  const n = scenario.coprocessors.count;
+  const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
+  const costPlus = makeBaseline('cost-plus', 'coprocessor', { scenario });
 
-function fixed(psi: number, kappa: number): Policy {
-  return {
+  /** Mean profit per agent of the whole population, and of the `mine` half against a cost-plus half. */
+  const population = (cp: Policy) => {
+    let s = 0;
+    for (const seed of seeds)
+      s += maskedMean(runEvalEpisode(scenario, { operator, coprocessor: cp }, seed).profit.coprocessor);
+    return s / seeds.length;
+  };
+  const againstCostPlus = (mine: Policy) => {
+    let a = 0;
+    let b = 0;
+    for (const seed of seeds) {
+      for (const first of [true, false]) {
+        const mask = halfMask(n, first);
+        const ep = runEvalEpisode(
+          scenario,
+          { operator, coprocessor: mixPolicies(mine, costPlus, mask) },
+          seed,
+        );
+        a += maskedMean(ep.profit.coprocessor, mask);
+        b += maskedMean(
+          ep.profit.coprocessor,
+          mask.map((x) => 1 - x),
+        );
+      }
+    }
+    return [a / (2 * seeds.length), b / (2 * seeds.length)];
+  };
+  const fixed = (psi: number, kappa: number): Policy => ({
     name: `psi ${psi}, kappa ${kappa}`,
-    act(_obs, _active, n, out) {
-      for (let k = 0; k < n; k++) {
+    act(_obs, _active, m, out) {
+      for (let k = 0; k < m; k++) {
         out[w * k] = psi;
         out[w * k + 1] = kappa;
         if (w === 3) out[w * k + 2] = 0;
       }
     },
-  };
-}
+  });
 
-let best = { name: '', value: Number.NEGATIVE_INFINITY };
-for (const kappa of [0.3, 0.5, 0.6, 0.7, 0.8, 1]) {
-  for (const psi of [0, 0.5, 0.7, 0.8]) {
-    const p = fixed(psi, kappa);
-    const v = meanReturn(p);
-    console.log(`${p.name.padEnd(20)} ${v.toFixed(2)}`);
-    if (v > best.value) best = { name: p.name, value: v };
+  console.log(`\n## ${mechanism} (${name}, operators paper-heuristic, seeds ${seeds[0]}-${seeds.at(-1)})\n`);
+  console.log('baseline populations, profit per agent:');
+  let bestBaseline = { name: '', value: Number.NEGATIVE_INFINITY };
+  for (const b of BASELINES) {
+    const v = population(makeBaseline(b, 'coprocessor', { scenario }));
+    console.log(`  ${b.padEnd(16)} ${fmt(v)}`);
+    if (v > bestBaseline.value) bestBaseline = { name: b, value: v };
   }
+  console.log('\nfixed setting        population   half vs cost-plus half');
+  let bestPop = { name: '', value: Number.NEGATIVE_INFINITY };
+  let bestMix = { name: '', value: Number.NEGATIVE_INFINITY, other: 0 };
+  for (const kappa of [0.4, 0.6, 0.8, 1]) {
+    for (const psi of [0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9]) {
+      const p = fixed(psi, kappa);
+      const pop = population(p);
+      const [mine, other] = againstCostPlus(p);
+      console.log(`  ${p.name.padEnd(18)} ${fmt(pop)}   ${fmt(mine)} vs ${fmt(other)}`);
+      if (pop > bestPop.value) bestPop = { name: p.name, value: pop };
+      if (mine - other > bestMix.value - bestMix.other) bestMix = { name: p.name, value: mine, other };
+    }
+  }
+  console.log(
+    `\nbest baseline population: ${bestBaseline.name} ${bestBaseline.value.toFixed(1)}; ` +
+      `best fixed population: ${bestPop.name} ${bestPop.value.toFixed(1)}; ` +
+      `best half against cost-plus: ${bestMix.name} ${bestMix.value.toFixed(1)} vs ${bestMix.other.toFixed(1)}`,
+  );
 }
-const costPlus = meanReturn(makeBaseline('cost-plus', 'coprocessor', { scenario }));
-console.log(`best fixed setting: ${best.name}: ${best.value.toFixed(2)}; cost-plus: ${costPlus.toFixed(2)}`);
