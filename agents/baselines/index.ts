@@ -48,11 +48,16 @@ export function makeBaselineSet(name: string, ctx: BaselineContext): PolicySet {
   };
 }
 
-function randomPolicy(dim: number, rng: Rng): Policy {
+function randomPolicy(dim: number, seeded: Rng): Policy {
+  let rng = seeded;
   return {
     name: 'random',
     act(_obs, _active, n, out) {
       for (let q = 0; q < n * dim; q++) out[q] = rng.next();
+    },
+    snapshot: () => rng.state(),
+    restore(state) {
+      rng = Rng.fromState(state as ReturnType<Rng['state']>);
     },
   };
 }

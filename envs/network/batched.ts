@@ -438,12 +438,19 @@ export class NetworkBatchedEnv implements BatchedEnv {
         if (b.view) roles[role].view = Array.from(b.view.active);
       }
     }
+    // The fixed policies' own generators (the random baseline draws), so that resuming is exact with them too.
+    const policies: Record<string, unknown> = {};
+    for (const role of ['operator', 'coprocessor'] as const) {
+      const list = this.fixedPolicies(role);
+      if (list.some((p) => p.snapshot)) policies[role] = list.map((p) => p.snapshot?.() ?? null);
+    }
     return {
       sim: this.sim.snapshot(),
       rng: this.rng.state(),
       episode: this.episode,
       needsReset: this.needsReset,
       roles,
+      policies,
     };
   }
 
@@ -457,6 +464,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
         Role,
         { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number; view?: number[] }
       >;
+      policies?: Partial<Record<Role, unknown[]>>;
     };
     this.sim.restore(s.sim);
     this.rng = Rng.fromState(s.rng);
@@ -475,7 +483,19 @@ export class NetworkBatchedEnv implements BatchedEnv {
       if (r.fixed) b.fixed.set(r.fixed);
       if (r.poolIndex !== undefined) b.poolIndex = r.poolIndex;
       if (b.view && r.view) b.view.active.set(r.view);
+      const saved = s.policies?.[role];
+      if (saved) {
+        this.fixedPolicies(role).forEach((p, i) => {
+          if (saved[i] != null) p.restore?.(saved[i]);
+        });
+      }
     }
+  }
+
+  /** The fixed policies that play (part of) a role: its opponent, or its mix's pool. */
+  private fixedPolicies(role: Role): readonly Policy[] {
+    const o = this.opponents[role];
+    return o ? [o] : (this.mix[role]?.pool ?? []);
   }
 
   /** Per-slot buffers of a role (observations, active mask, last rewards), whether or not the learner controls it. */

@@ -28,7 +28,7 @@ export class Rng {
   }
 
   /** Restore a generator from a saved `state()`. */
-  static fromState(state: RngState & { spare?: number }): Rng {
+  static fromState(state: RngState & { spare?: number | null }): Rng {
     const rng = new Rng(0, state);
     rng.spare = state.spare ?? Number.NaN;
     return rng;

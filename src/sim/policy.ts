@@ -14,6 +14,10 @@ export interface Policy {
    * `n * actionDim` entries in [0, 1]. Rows whose `active` entry is 0 may be left as they are.
    */
   act(obs: Float32Array, active: Uint8Array, n: number, out: Float32Array): void;
+  /** A policy that draws random numbers: its generator state, so an environment snapshot can include it. */
+  snapshot?(): unknown;
+  /** Restore what `snapshot` returned. */
+  restore?(state: unknown): void;
 }
 
 export interface PolicySet {
