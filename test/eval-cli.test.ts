@@ -121,6 +121,7 @@ describe('copronet eval: the model the run trained on', () => {
     policies: { operator: makeBaseline('greedy', 'operator', { scenario }) },
     scenario: 'tiny',
     overrides,
+    opponents: ['opponent.coprocessor=cost-plus,greedy@0.5'],
     trainedRoles: ['operator'] as ('operator' | 'coprocessor')[],
     trainSeeds: [1],
   });
@@ -142,6 +143,7 @@ describe('copronet eval: the model the run trained on', () => {
     await h.run(dir, ...args);
     const withRun = h.out.join('');
     expect(withRun).toContain('scenario overrides from the run: auction.mechanism=reverse-dutch');
+    expect(withRun).toContain('trained against: opponent.coprocessor=cost-plus,greedy@0.5');
     expect(h.err.join('')).not.toMatch(/model other than/);
 
     // The same numbers as the baselines evaluated on the overridden scenario directly...

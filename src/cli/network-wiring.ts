@@ -246,6 +246,7 @@ export async function loadLearnedPolicies(
   policies: Partial<PolicySet>;
   scenario: string;
   overrides: string[];
+  opponents: string[];
   trainedRoles: Role[];
   trainSeeds: number[];
 }> {
@@ -268,5 +269,6 @@ export async function loadLearnedPolicies(
   }
   // The scenario part of the run's --set (opponent.* entries say who played, not what the model is).
   const overrides = cli.overrides.filter((e) => !e.startsWith('opponent.'));
-  return { policies, scenario: cli.env, overrides, trainedRoles, trainSeeds: [config.seed] };
+  const opponents = cli.overrides.filter((e) => e.startsWith('opponent.'));
+  return { policies, scenario: cli.env, overrides, opponents, trainedRoles, trainSeeds: [config.seed] };
 }

@@ -24,6 +24,8 @@ export interface LoadedPolicies {
   scenario: string;
   /** The run's scenario overrides (`key.path=value`, as given to `train --set`). @default [] */
   overrides?: string[];
+  /** Who the run trained against (`opponent.<role>=...` entries of its --set). @default [] */
+  opponents?: string[];
   trainedRoles: Role[];
   /** Seeds training used (evaluation seeds avoid them). */
   trainSeeds: number[];
@@ -172,6 +174,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
           `learned policies: ${opts.stochastic ? 'stochastic (sampled actions)' : 'deterministic (mode of the policy)'}`,
         );
         notes.push(`run: ${runDirArg}, trained roles: ${loaded.trainedRoles.join(', ')}`);
+        if (loaded.opponents?.length) notes.push(`trained against: ${loaded.opponents.join(' ')}`);
       } else if (setOverrides.length > 0) {
         notes.push(`scenario overrides (--set): ${setOverrides.join(' ')}`);
       }
