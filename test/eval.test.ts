@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASELINES, makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+import { BASELINES, type BaselineName, makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
 import { runEvalEpisode } from '../agents/eval/episode.ts';
-import { evaluate, METRICS } from '../agents/eval/evaluate.ts';
+import { evaluate, METRICS, type MixedRow, type PopulationRow, verdicts } from '../agents/eval/evaluate.ts';
 import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
 import { formatMarkdown, writeReport } from '../agents/eval/report.ts';
 import { assertHeldOut, heldOutSeeds } from '../agents/eval/seeds.ts';
@@ -135,6 +135,68 @@ describe('evaluate', () => {
     expect(vsSelf.learned.mean).toBe(vsSelf.baselineHalf.mean);
     expect(vsSelf.difference.meanCi).toEqual([0, 0]);
     expect(vsSelf.overlap).toBe(true);
+    // The verdict: "learned" is greedy itself, so it cannot be separately above the greedy baseline.
+    const [v] = res.verdicts;
+    expect(v.role).toBe('operator');
+    expect(v.mixed).toBe(false);
+    expect(v.mixedNotBeaten).toEqual(['greedy']);
+    expect(v.populationsNotBeaten).toContain('greedy');
+    expect(v.populations).toBe(false);
+    expect(formatMarkdown(res)).toContain(
+      '- operators, as half of the mixed market: no (not separately above greedy)',
+    );
+  });
+
+  it('the verdict is yes only when every interval lies apart, and names each baseline it does not beat', () => {
+    const s = (lo: number, hi: number) => ({
+      mean: (lo + hi) / 2,
+      meanCi: [lo, hi] as [number, number],
+      iqm: 0,
+      iqmCi: [0, 0] as [number, number],
+    });
+    const row = (population: string, learned: boolean, lo: number, hi: number) =>
+      ({ population, learned, metrics: { profitPerAgent: s(lo, hi) }, runs: {} }) as unknown as PopulationRow;
+    const mixedRow = (baseline: BaselineName, l: [number, number], b: [number, number], overlap: boolean) =>
+      ({
+        role: 'coprocessor',
+        baseline,
+        learned: s(...l),
+        baselineHalf: s(...b),
+        difference: s(0, 0),
+        overlap,
+        runs: { learned: [], baseline: [] },
+      }) as MixedRow;
+    const tables = [
+      {
+        role: 'coprocessor' as const,
+        other: 'paper-heuristic',
+        rows: [row('learned', true, 10, 12), row('greedy', false, 5, 9.9), row('cost-plus', false, 8, 10)],
+      },
+    ];
+    const [v] = verdicts(
+      tables,
+      [mixedRow('greedy', [10, 12], [1, 2], false), mixedRow('cost-plus', [10, 12], [11, 13], true)],
+      ['coprocessor'],
+    );
+    expect(v).toEqual({
+      role: 'coprocessor',
+      populations: false,
+      populationsNotBeaten: ['cost-plus'],
+      mixed: false,
+      mixedNotBeaten: ['cost-plus'],
+    });
+    const [ok] = verdicts(
+      [{ ...tables[0], rows: tables[0].rows.slice(0, 2) }],
+      [mixedRow('greedy', [10, 12], [1, 2], false)],
+      ['coprocessor'],
+    );
+    expect(ok).toEqual({
+      role: 'coprocessor',
+      populations: true,
+      populationsNotBeaten: [],
+      mixed: true,
+      mixedNotBeaten: [],
+    });
   });
 
   it('refuses training seeds, repeated seeds and --other learned without both roles', () => {

@@ -132,6 +132,22 @@ export interface MixedRow {
   runs: { learned: number[][]; baseline: number[][] };
 }
 
+/**
+ * Does the learned policy of a role earn more per agent than every baseline, with
+ * the intervals apart: as a population, and as a half of the mixed market?
+ */
+export interface Verdict {
+  role: Role;
+  /** Learned population's profit interval lies above every baseline population's. */
+  populations: boolean;
+  /** Baseline populations the learned one is not separate from (or below). */
+  populationsNotBeaten: BaselineName[];
+  /** Learned half above every baseline half, intervals apart (undefined without a mixed market). */
+  mixed?: boolean;
+  /** Baselines whose half the learned half does not beat with separate intervals. */
+  mixedNotBeaten?: BaselineName[];
+}
+
 export interface EvaluationResult {
   scenarios: string[];
   seeds: number[];
@@ -144,6 +160,8 @@ export interface EvaluationResult {
   bootstrap: Required<BootstrapOptions>;
   tables: RoleTable[];
   mixed: MixedRow[];
+  /** Per learned role: does it beat every baseline, intervals apart? */
+  verdicts: Verdict[];
   /** Free-form notes (e.g. deterministic / stochastic learned policies), in order. */
   notes: string[];
 }
@@ -325,8 +343,37 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
     bootstrap,
     tables,
     mixed,
+    verdicts: verdicts(tables, mixed, learnedRoles),
     notes: [...(opts.notes ?? [])],
   };
+}
+
+/** The verdict of each learned role, from its table and its mixed-market rows. */
+export function verdicts(
+  tables: readonly RoleTable[],
+  mixed: readonly MixedRow[],
+  roles: readonly Role[],
+): Verdict[] {
+  return roles.map((role) => {
+    const t = tables.find((x) => x.role === role);
+    const learned = t?.rows.find((r) => r.learned);
+    const populationsNotBeaten: BaselineName[] = [];
+    for (const r of t?.rows ?? []) {
+      if (r.learned || !learned) continue;
+      if (!(learned.metrics.profitPerAgent.meanCi[0] > r.metrics.profitPerAgent.meanCi[1])) {
+        populationsNotBeaten.push(r.population as BaselineName);
+      }
+    }
+    const v: Verdict = { role, populations: populationsNotBeaten.length === 0, populationsNotBeaten };
+    const rows = mixed.filter((m) => m.role === role);
+    if (rows.length > 0) {
+      v.mixedNotBeaten = rows
+        .filter((m) => m.overlap || !(m.learned.mean > m.baselineHalf.mean))
+        .map((m) => m.baseline);
+      v.mixed = v.mixedNotBeaten.length === 0;
+    }
+    return v;
+  });
 }
 
 /** The per-role metrics of one episode. */

@@ -13,6 +13,8 @@ export {
   type MixedRow,
   type PopulationRow,
   type RoleTable,
+  type Verdict,
+  verdicts,
 } from './evaluate.ts';
 export { halfMask, type MixOptions, mixPolicies } from './mix.ts';
 export { formatJson, formatMarkdown, writeReport } from './report.ts';

@@ -70,6 +70,18 @@ export function formatMarkdown(res: EvaluationResult): string {
     '- best row per metric in bold (no mark when every row ties)',
     ...res.notes.map((n) => `- ${n}`),
   ];
+  if (res.verdicts.length > 0) {
+    out.push('', `## Verdict: profit per agent, learned vs every baseline, ${pct}% intervals apart`, '');
+    const say = (ok: boolean, not: readonly string[]) =>
+      ok ? 'yes' : `no (not separately above ${not.join(', ')})`;
+    for (const v of res.verdicts) {
+      const name = ROLE_TITLE[v.role].toLowerCase();
+      out.push(`- ${name}, as a population: ${say(v.populations, v.populationsNotBeaten)}`);
+      if (v.mixed !== undefined) {
+        out.push(`- ${name}, as half of the mixed market: ${say(v.mixed, v.mixedNotBeaten ?? [])}`);
+      }
+    }
+  }
   for (const t of res.tables) {
     const title = `${ROLE_TITLE[t.role]} (the other role plays ${t.other})`;
     out.push('', `## ${title}: mean [${pct}% CI]`, '', roleTable(t.rows, 'mean'));
