@@ -16,7 +16,7 @@ import {
   tfCategoricalLogProb,
   trigamma,
 } from '../agents/tf/distributions.ts';
-import { orthogonal } from '../agents/tf/mlp.ts';
+import { denseMatMul, fastTanh, orthogonal } from '../agents/tf/mlp.ts';
 import { Rng } from '../src/core/rng.ts';
 
 beforeAll(async () => {
@@ -203,6 +203,52 @@ describe('orthogonal initialisation', () => {
         }
       }
     }
+  });
+});
+
+describe('fast dense layer ops', () => {
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
+    expect(a.length).toBe(b.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(tol);
+  };
+
+  it('denseMatMul has the value and the gradients of tf.matMul', () => {
+    const rng = new Rng(3);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 7 * 5 }, () => rng.normal()),
+      [7, 5],
+    );
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 5 * 3 }, () => rng.normal()),
+      [5, 3],
+    );
+    const up = tf.tensor2d(
+      Float32Array.from({ length: 7 * 3 }, () => rng.normal()),
+      [7, 3],
+    );
+    // A loss that weights every output differently, so a wrong transpose shows.
+    const loss = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(mm(a as tf.Tensor2D, b as tf.Tensor2D), up)));
+    const [gx, gw] = loss(denseMatMul)([x, w]);
+    const [rx, rw] = loss((a, b) => tf.matMul(a, b))([x, w]);
+    close(denseMatMul(x, w).dataSync(), tf.matMul(x, w).dataSync(), 1e-5);
+    expect(gx.shape).toEqual([7, 5]);
+    expect(gw.shape).toEqual([5, 3]);
+    close(gx.dataSync(), rx.dataSync(), 1e-5);
+    close(gw.dataSync(), rw.dataSync(), 1e-5);
+  });
+
+  it('fastTanh is tanh, and so is its gradient', () => {
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 41 }, (_, i) => (i - 20) / 4),
+      [1, 41],
+    );
+    close(fastTanh(x).dataSync(), tf.tanh(x).dataSync(), 3e-7);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(fastTanh(t as tf.Tensor2D)))(x);
+    const r = tf.grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x);
+    close(g.dataSync(), r.dataSync(), 1e-6);
   });
 });
 

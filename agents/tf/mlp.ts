@@ -61,6 +61,36 @@ export function orthogonal(rows: number, cols: number, gain: number, rng: Rng): 
   return out;
 }
 
+/**
+ * `a b` for a [batch, in] activation and an [in, out] weight, whose gradient
+ * transposes explicitly. tfjs-backend-wasm 4.22 runs matMul with transposeA or
+ * transposeB several times slower than a transpose followed by a plain matMul
+ * (measured on [25000, 64]: 162 ms against 16 ms), and tf.matMul's own
+ * gradient uses those flags: at paper scale they were 70% of the PPO update.
+ */
+export const denseMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as tf.Tensor2D[];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+) => tf.Tensor2D;
+
+/**
+ * tanh as 2 sigmoid(2x) - 1 (equal to within 2.1e-7): tfjs-backend-wasm's Tanh
+ * kernel is scalar, its Sigmoid vectorised (25000 x 64: 49 ms against 13 ms).
+ */
+export function fastTanh(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+}
+
 export class Mlp {
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
@@ -84,8 +114,8 @@ export class Mlp {
     let h = x;
     const n = this.weights.length;
     for (let l = 0; l < n; l++) {
-      h = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]);
-      if (l < n - 1) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+      h = tf.add(denseMatMul(h, this.weights[l] as tf.Tensor2D), this.biases[l]);
+      if (l < n - 1) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
     }
     return h;
   }
