@@ -7,7 +7,8 @@
  * [0, 1]. A role can instead be played by a fixed policy (`opponents`), which
  * removes it from `roles`: e.g. train coprocessors against paper-heuristic operators.
  * With `opponentMix`, a share of a role's slots is played by a fixed policy
- * drawn from a pool at every reset, and the learner controls the rest: the
+ * drawn from a pool at every reset (an opponent is the mix of share 1 and a
+ * pool of one), and the learner controls the rest: the
  * fixed slots are inactive in the learner's view (like ejected ones), so a
  * learned policy trains against fixed ones in the same market, as the mixed
  * market of `copronet eval` measures it.
@@ -32,7 +33,7 @@ import {
   type SimListener,
   type SlashReason,
 } from '../../src/sim/network.ts';
-import type { Policy, Role } from '../../src/sim/policy.ts';
+import { mixPolicies, type Policy, type Role } from '../../src/sim/policy.ts';
 import { STATE_DIM, writeState } from './state.ts';
 
 /** Events of the network environment (`events$`). Built only while someone subscribes. */
@@ -101,12 +102,15 @@ interface RoleBuffers {
   acted: Uint8Array;
   /** Slots the episode's fixed policy plays (all 0 without a mix). */
   fixed: Uint8Array;
-  /** The learner's view: live and not fixed; its rewards and flags, 0 on fixed slots. */
+  /**
+   * The learner's view when the mix leaves it some slots: active = live and not
+   * fixed; rewards and flags 0 on fixed slots. Null when the learner has every slot or none.
+   */
   view: { active: Uint8Array; rewards: Float32Array; terminated: Uint8Array; truncated: Uint8Array } | null;
   /** Index in the mix's pool of this episode's fixed policy (-1 without a mix). */
   poolIndex: number;
-  /** Scratch for the fixed policy's actions. */
-  fixedActions: Float32Array;
+  /** The learner's actions with the fixed slots' rows taken from the episode's pool member (with a view). */
+  mixer: Policy | null;
 }
 
 export class NetworkBatchedEnv implements BatchedEnv {
@@ -115,8 +119,8 @@ export class NetworkBatchedEnv implements BatchedEnv {
   readonly roles: readonly RoleSpec[];
   readonly stateDim = STATE_DIM;
   private readonly buf: Record<Role, RoleBuffers>;
-  private readonly opponents: Partial<Record<Role, Policy>>;
-  private readonly mix: Partial<Record<Role, OpponentMix & { fixedCount: number }>> = {};
+  /** Fixed policies per role: `opponents` as a mix of share 1, and `opponentMix`. */
+  private readonly mix: Partial<Record<Role, { pool: readonly Policy[]; fixedCount: number }>> = {};
   private readonly autoreset: boolean;
   private readonly events = new Subject<NetworkEvent>();
   private readonly periodEvents = new Subject<NetworkEvent>();
@@ -139,7 +143,6 @@ export class NetworkBatchedEnv implements BatchedEnv {
   constructor(scenario: Scenario, options: NetworkEnvOptions = {}) {
     this.scenario = scenario;
     this.sim = new NetworkSim(scenario);
-    this.opponents = options.opponents ?? {};
     this.autoreset = options.autoreset ?? true;
     this.rng = new Rng(scenario.seed);
     const unit = (n: number) => ({
@@ -161,17 +164,23 @@ export class NetworkBatchedEnv implements BatchedEnv {
       fixed: new Uint8Array(count),
       view: null,
       poolIndex: -1,
-      fixedActions: new Float32Array(count * actDim),
+      mixer: null,
     });
     this.buf = {
       operator: make('operator', this.sim.nOps, OPERATOR_OBS_DIM, OPERATOR_ACTION_DIM),
       coprocessor: make('coprocessor', this.sim.nCops, COPROCESSOR_OBS_DIM, this.sim.coprocessorActionDim),
     };
-    for (const [role, m] of Object.entries(options.opponentMix ?? {}) as [Role, OpponentMix][]) {
-      const count = this.buf[role].spec.count;
-      if (this.opponents[role]) {
+    const mixes = { ...options.opponentMix };
+    for (const [role, p] of Object.entries(options.opponents ?? {}) as [Role, Policy | undefined][]) {
+      if (!p) continue;
+      if (mixes[role]) {
         throw new Error(`NetworkBatchedEnv: opponents.${role} and opponentMix.${role} both set; pass one`);
       }
+      mixes[role] = { share: 1, pool: [p] };
+    }
+    for (const [role, m] of Object.entries(mixes) as [Role, OpponentMix | undefined][]) {
+      if (!m) continue;
+      const count = this.buf[role].spec.count;
       if (!(m.share > 0 && m.share <= 1)) {
         throw new RangeError(
           `NetworkBatchedEnv: opponentMix.${role}.share must be in (0, 1], got ${m.share}`,
@@ -190,19 +199,29 @@ export class NetworkBatchedEnv implements BatchedEnv {
             `${(1 / count).toFixed(3)} and ${(1 - 1 / count).toFixed(3)}, or 1 for the whole role`,
         );
       }
-      this.mix[role] = { share: m.share, pool: [...m.pool], fixedCount };
+      const mix = { pool: [...m.pool], fixedCount };
+      this.mix[role] = mix;
       const b = this.buf[role];
-      if (m.share < 1) {
+      // Until the first reset draws them: the first pool member, and the whole role when it is all fixed.
+      b.poolIndex = 0;
+      if (fixedCount === count) b.fixed.fill(1);
+      if (fixedCount < count) {
         b.view = {
           active: new Uint8Array(count),
           rewards: new Float32Array(count),
           terminated: new Uint8Array(count),
           truncated: new Uint8Array(count),
         };
+        const member: Policy = {
+          name: 'opponent mix',
+          act: (obs, active, n, out) => mix.pool[b.poolIndex].act(obs, active, n, out),
+        };
+        const keep: Policy = { name: 'learner', act() {} };
+        b.mixer = mixPolicies(member, keep, b.fixed);
       }
     }
     this.roles = (['operator', 'coprocessor'] as const)
-      .filter((r) => !this.opponents[r] && !(this.mix[r] && this.mix[r].share === 1))
+      .filter((r) => this.buf[r].view !== null || !this.mix[r])
       .map((r) => this.buf[r].spec);
     const ev = this.events;
     const sim = this.sim;
@@ -272,7 +291,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
           b.fixed[idx[i]] = 1;
         }
       }
-      if (b.view) for (let i = 0; i < b.spec.count; i++) b.view.active[i] = b.fixed[i] ? 0 : 1;
+      this.updateView(b);
     }
     this.writeObs();
   }
@@ -286,11 +305,8 @@ export class NetworkBatchedEnv implements BatchedEnv {
     for (const role of ['operator', 'coprocessor'] as const) {
       const b = this.buf[role];
       b.acted.set(b.active);
-      const opponent = this.opponents[role];
       const m = this.mix[role];
-      if (opponent) {
-        opponent.act(b.obs, b.active, b.spec.count, b.actions);
-      } else if (m && !b.view) {
+      if (m && !b.view) {
         m.pool[b.poolIndex].act(b.obs, b.active, b.spec.count, b.actions);
       } else {
         const a = actions[role];
@@ -302,16 +318,8 @@ export class NetworkBatchedEnv implements BatchedEnv {
           );
         }
         b.actions.set(a);
-        if (m) {
-          // The fixed policy sees the whole batch (its own draws do not depend on the split); its rows win.
-          const fa = b.fixedActions;
-          fa.set(b.actions);
-          m.pool[b.poolIndex].act(b.obs, b.active, b.spec.count, fa);
-          const w = fa.length / b.spec.count;
-          for (let i = 0; i < b.spec.count; i++) {
-            if (b.fixed[i]) b.actions.set(fa.subarray(i * w, (i + 1) * w), i * w);
-          }
-        }
+        // The fixed policy sees the whole batch (its own draws do not depend on the split); its rows win.
+        b.mixer?.act(b.obs, b.active, b.spec.count, b.actions);
       }
     }
     const all = this.events.observed;
@@ -376,8 +384,8 @@ export class NetworkBatchedEnv implements BatchedEnv {
           v.rewards[i] = mine ? b.rewards[i] : 0;
           v.terminated[i] = mine ? b.terminated[i] : 0;
           v.truncated[i] = mine ? b.truncated[i] : 0;
-          v.active[i] = mine ? b.active[i] : 0;
         }
+        this.updateView(b);
       }
     }
     if (over) {
@@ -425,17 +433,14 @@ export class NetworkBatchedEnv implements BatchedEnv {
 
   /** The full state (simulator, generator, slots), so a training run resumes exactly. */
   snapshot(): unknown {
-    const roles: Record<
-      string,
-      { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number; view?: number[] }
-    > = {};
+    const roles: Record<string, { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number }> =
+      {};
     for (const role of ['operator', 'coprocessor'] as const) {
       const b = this.buf[role];
       roles[role] = { obs: Array.from(b.obs), active: Array.from(b.active) };
       if (this.mix[role]) {
         roles[role].fixed = Array.from(b.fixed);
         roles[role].poolIndex = b.poolIndex;
-        if (b.view) roles[role].view = Array.from(b.view.active);
       }
     }
     // The fixed policies' own generators (the random baseline draws), so that resuming is exact with them too.
@@ -460,10 +465,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
       rng: RngState & { spare?: number };
       episode: number;
       needsReset: boolean;
-      roles: Record<
-        Role,
-        { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number; view?: number[] }
-      >;
+      roles: Record<Role, { obs: number[]; active: number[]; fixed?: number[]; poolIndex?: number }>;
       policies?: Partial<Record<Role, unknown[]>>;
     };
     this.sim.restore(s.sim);
@@ -475,14 +477,16 @@ export class NetworkBatchedEnv implements BatchedEnv {
       const r = s.roles[role];
       b.obs.set(r.obs);
       b.active.set(r.active);
-      if (this.mix[role] !== undefined && r.fixed === undefined) {
+      const m = this.mix[role];
+      // Snapshots from before the mix hold no slot split: fine for a whole-role opponent, whose split never changes.
+      if (m && r.fixed === undefined && (b.view || m.pool.length > 1)) {
         throw new Error(
           `NetworkBatchedEnv.restore(): the snapshot has no opponent mix for ${role}, but this env has one; restore into an env built with the same options`,
         );
       }
       if (r.fixed) b.fixed.set(r.fixed);
       if (r.poolIndex !== undefined) b.poolIndex = r.poolIndex;
-      if (b.view && r.view) b.view.active.set(r.view);
+      this.updateView(b);
       const saved = s.policies?.[role];
       if (saved) {
         this.fixedPolicies(role).forEach((p, i) => {
@@ -494,8 +498,14 @@ export class NetworkBatchedEnv implements BatchedEnv {
 
   /** The fixed policies that play (part of) a role: its opponent, or its mix's pool. */
   private fixedPolicies(role: Role): readonly Policy[] {
-    const o = this.opponents[role];
-    return o ? [o] : (this.mix[role]?.pool ?? []);
+    return this.mix[role]?.pool ?? [];
+  }
+
+  /** The learner's active mask: live and not fixed (derived, so never stored). */
+  private updateView(b: RoleBuffers): void {
+    const v = b.view;
+    if (!v) return;
+    for (let i = 0; i < b.spec.count; i++) v.active[i] = b.active[i] && !b.fixed[i] ? 1 : 0;
   }
 
   /** Per-slot buffers of a role (observations, active mask, last rewards), whether or not the learner controls it. */

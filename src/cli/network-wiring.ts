@@ -84,15 +84,13 @@ export function makeNetworkEnv(
 ): NetworkBatchedEnv {
   const { scenario: ov, opponents } = splitNetworkOverrides(overrides);
   const scenario = loadScenario(nameOrPath, ov);
-  const fixed: Partial<Record<Role, Policy>> = {};
   const mix: Partial<Record<Role, OpponentMix>> = {};
   for (const [role, spec] of Object.entries(opponents) as [Role, OpponentSpec][]) {
     // Each pool member its own seed, so that two random baselines never draw alike.
     const pool = spec.names.map((name, i) => makeBaseline(name, role, { scenario, seed: seed + 7919 * i }));
-    if (spec.share === 1 && pool.length === 1) fixed[role] = pool[0];
-    else mix[role] = { share: spec.share, pool };
+    mix[role] = { share: spec.share, pool };
   }
-  return new NetworkBatchedEnv(scenario, { opponents: fixed, opponentMix: mix });
+  return new NetworkBatchedEnv(scenario, { opponentMix: mix });
 }
 
 /**
