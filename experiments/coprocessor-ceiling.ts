@@ -12,7 +12,7 @@
  */
 import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
 import { maskedMean, runEvalEpisode } from '../agents/eval/episode.ts';
-import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
+import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
 import { loadScenario } from '../src/config/scenario.ts';
 import type { Policy } from '../src/sim/policy.ts';
 
@@ -23,7 +23,6 @@ const fmt = (x: number) => x.toFixed(1).padStart(8);
 for (const mechanism of ['qualified-dutch', 'reverse-dutch'] as const) {
   const scenario = loadScenario(name, { auction: { mechanism } });
   const w = scenario.coprocessors.allowShirking ? 3 : 2;
-  const n = scenario.coprocessors.count;
   const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
   const costPlus = makeBaseline('cost-plus', 'coprocessor', { scenario });
 
@@ -38,21 +37,18 @@ for (const mechanism of ['qualified-dutch', 'reverse-dutch'] as const) {
     let a = 0;
     let b = 0;
     for (const seed of seeds) {
-      for (const first of [true, false]) {
-        const mask = halfMask(n, first);
-        const ep = runEvalEpisode(
-          scenario,
-          { operator, coprocessor: mixPolicies(mine, costPlus, mask) },
-          seed,
-        );
-        a += maskedMean(ep.profit.coprocessor, mask);
-        b += maskedMean(
-          ep.profit.coprocessor,
-          mask.map((x) => 1 - x),
-        );
-      }
+      const h = mixedMarketHalves({
+        scenario,
+        role: 'coprocessor',
+        seed,
+        learned: mine,
+        baseline: () => costPlus,
+        other: operator,
+      });
+      a += h.learned;
+      b += h.baseline;
     }
-    return [a / (2 * seeds.length), b / (2 * seeds.length)];
+    return [a / seeds.length, b / seeds.length];
   };
   const fixed = (psi: number, kappa: number): Policy => ({
     name: `psi ${psi}, kappa ${kappa}`,

@@ -294,25 +294,18 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
           const l: number[] = [];
           const bl: number[] = [];
           for (const scenario of scenarios) {
-            const n = role === 'operator' ? scenario.operators.count : scenario.coprocessors.count;
-            let lSum = 0;
-            let bSum = 0;
-            for (const firstHalf of [true, false]) {
-              const mask = halfMask(n, firstHalf);
-              const base = makeBaseline(b, role, { scenario, seed: policySeed(seed, firstHalf ? 2 : 3) });
-              const mix = mixPolicies(learned[role]!, base, mask, { name: `learned+${b}` });
-              const policies = {
-                [role]: mix,
-                [oRole]: otherPolicy(oRole, scenario, seed),
-              } as unknown as PolicySet;
-              const ep = runEvalEpisode(scenario, policies, seed);
-              tick(`mixed ${role} learned vs ${b} ${scenario.name} seed ${seed}`);
-              const inv = mask.map((x) => 1 - x);
-              lSum += maskedMean(ep.profit[role], mask);
-              bSum += maskedMean(ep.profit[role], inv);
-            }
-            l.push(lSum / 2);
-            bl.push(bSum / 2);
+            const halves = mixedMarketHalves({
+              scenario,
+              role,
+              seed,
+              learned: learned[role]!,
+              baseline: (firstHalf) =>
+                makeBaseline(b, role, { scenario, seed: policySeed(seed, firstHalf ? 2 : 3) }),
+              other: otherPolicy(oRole, scenario, seed),
+              onEpisode: () => tick(`mixed ${role} learned vs ${b} ${scenario.name} seed ${seed}`),
+            });
+            l.push(halves.learned);
+            bl.push(halves.baseline);
           }
           lRuns.push(l);
           bRuns.push(bl);
@@ -346,6 +339,44 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
     verdicts: verdicts(tables, mixed, learnedRoles),
     notes: [...(opts.notes ?? [])],
   };
+}
+
+/**
+ * One seed of the mixed market: `learned` in half of the role's slots and a
+ * baseline in the other half, run twice (learned in slots 0..n/2-1, then in
+ * the rest) so slot attributes favour neither side. Returns the two halves'
+ * profit per agent, averaged over both assignments.
+ */
+export function mixedMarketHalves(opts: {
+  scenario: Scenario;
+  role: Role;
+  seed: number;
+  learned: Policy;
+  /** The baseline half's policy for an assignment (a fresh one each, so its draws are its own). */
+  baseline: (learnedInFirstHalf: boolean) => Policy;
+  /** What the other role plays. */
+  other: Policy;
+  onEpisode?: () => void;
+}): { learned: number; baseline: number } {
+  const { scenario, role, seed } = opts;
+  const oRole: Role = role === 'operator' ? 'coprocessor' : 'operator';
+  const n = role === 'operator' ? scenario.operators.count : scenario.coprocessors.count;
+  let lSum = 0;
+  let bSum = 0;
+  for (const firstHalf of [true, false]) {
+    const mask = halfMask(n, firstHalf);
+    const base = opts.baseline(firstHalf);
+    const mix = mixPolicies(opts.learned, base, mask, { name: `${opts.learned.name}+${base.name}` });
+    const policies = { [role]: mix, [oRole]: opts.other } as unknown as PolicySet;
+    const ep = runEvalEpisode(scenario, policies, seed);
+    opts.onEpisode?.();
+    lSum += maskedMean(ep.profit[role], mask);
+    bSum += maskedMean(
+      ep.profit[role],
+      mask.map((x) => 1 - x),
+    );
+  }
+  return { learned: lSum / 2, baseline: bSum / 2 };
 }
 
 /** The verdict of each learned role, from its table and its mixed-market rows. */
