@@ -11,16 +11,28 @@ const fmt = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDig
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 
 if (want('sim')) {
-  const r = benchSimulator();
+  const mechanisms = [
+    'scoring-dutch',
+    'qualified-dutch',
+    'first-price',
+    'second-price',
+    'reverse-dutch',
+  ] as const;
+  const rs = benchSimulator(5, mechanisms);
   console.log(
-    '\n## simulator: paper scenario, paper-heuristic policies, one episode (target < 1 s, < 300 MB)',
+    '\n## simulator: paper scenario, paper-heuristic policies, one episode per mechanism, taking turns (target: the default < 1 s, < 300 MB, no slower than qualified-dutch)',
   );
-  console.log(`tasks per episode   ${fmt(r.tasks, 0)}`);
   console.log(
-    `episode time        best ${fmt(r.bestSec, 3)} s, median ${fmt(r.medianSec, 3)} s wall; ${fmt(r.cpuSec, 3)} s CPU`,
+    'mechanism         tasks       best s  median s  CPU s   tasks/s     vs qualified-dutch (best, median)',
   );
-  console.log(`tasks per second    ${fmt(r.tasksPerSec, 0)}`);
-  console.log(`resident memory     ${fmt(r.rssMB, 0)} MB`);
+  const qd = rs.find((r) => r.mechanism === 'qualified-dutch');
+  for (const r of rs) {
+    const ratio = qd ? `${fmt(r.bestSec / qd.bestSec)}x, ${fmt(r.medianSec / qd.medianSec)}x` : '';
+    console.log(
+      `${r.mechanism.padEnd(17)} ${fmt(r.tasks, 0).padStart(9)}  ${fmt(r.bestSec, 3).padStart(7)}  ${fmt(r.medianSec, 3).padStart(8)}  ${fmt(r.cpuSec, 3).padStart(6)}  ${fmt(r.tasksPerSec, 0).padStart(10)}  ${ratio}`,
+    );
+  }
+  console.log(`resident memory   ${fmt(Math.max(...rs.map((r) => r.rssMB)), 0)} MB`);
 }
 
 if (want('env')) {

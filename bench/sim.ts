@@ -5,10 +5,12 @@
 import { makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
 import { CoprocessorNetworkEnv, NetworkBatchedEnv } from '../envs/network/index.ts';
 import { loadScenario } from '../src/config/scenario.ts';
+import type { MechanismName } from '../src/sim/auction.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../src/sim/network.ts';
 
 export interface SimBenchResult {
+  mechanism: MechanismName;
   tasks: number;
   /** Wall-clock seconds per episode, best and median of `repeats`. */
   bestSec: number;
@@ -21,31 +23,43 @@ export interface SimBenchResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The whole paper-scale episode with paper-heuristic policies, `repeats` times (after one warm-up). */
-export function benchSimulator(repeats = 5): SimBenchResult {
-  const scenario = loadScenario('paper');
-  const policies = makeBaselineSet('paper-heuristic', { scenario });
-  runEpisode(scenario, policies, 0, { periods: 50 }); // warm-up: let the JIT compile the hot loops
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let tasks = 0;
+/**
+ * The whole paper-scale episode with paper-heuristic policies under each of
+ * `mechanisms`, `repeats` times (after one warm-up each). The mechanisms take
+ * turns within each repeat, so a slow spell of the machine hits them alike.
+ */
+export function benchSimulator(
+  repeats = 5,
+  mechanisms: readonly MechanismName[] = ['scoring-dutch'],
+): SimBenchResult[] {
+  const runs = mechanisms.map((mechanism) => {
+    const scenario = loadScenario('paper', { auction: { mechanism } });
+    const policies = makeBaselineSet('paper-heuristic', { scenario });
+    runEpisode(scenario, policies, 0, { periods: 50 }); // warm-up: let the JIT compile the hot loops
+    return { mechanism, scenario, policies, times: [] as number[], cpu: [] as number[], tasks: 0 };
+  });
   for (let r = 0; r < repeats; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    tasks = runEpisode(scenario, policies, 1).summary.tasks;
-    times.push((performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
+    for (const run of runs) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      run.tasks = runEpisode(run.scenario, run.policies, 1).summary.tasks;
+      run.times.push((performance.now() - t0) / 1000);
+      const c = process.cpuUsage(c0);
+      run.cpu.push((c.user + c.system) / 1e6);
+    }
   }
-  const best = Math.min(...times);
-  return {
-    tasks,
-    bestSec: best,
-    medianSec: median(times),
-    cpuSec: Math.min(...cpu),
-    tasksPerSec: tasks / best,
-    rssMB: process.memoryUsage().rss / 2 ** 20,
-  };
+  return runs.map((run) => {
+    const best = Math.min(...run.times);
+    return {
+      mechanism: run.mechanism,
+      tasks: run.tasks,
+      bestSec: best,
+      medianSec: median(run.times),
+      cpuSec: Math.min(...run.cpu),
+      tasksPerSec: run.tasks / best,
+      rssMB: process.memoryUsage().rss / 2 ** 20,
+    };
+  });
 }
 
 export interface EnvBenchResult {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { makeBaseline } from '../agents/baselines/index.ts';
+import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
 import type { Scenario } from '../src/config/scenario.ts';
 import { type LoadedPolicies, registerEvalCommand } from '../src/cli/commands/eval.ts';
 
@@ -94,7 +94,8 @@ describe('copronet eval: runs', () => {
     expect(md).toContain('| cost-plus |');
     expect(md).toContain('learned: none (baselines only)');
     expect(readFileSync(join(out, 'eval.md'), 'utf8')).toBe(md);
-    expect(h.err.join('')).toMatch(/eval \d+\/20 /);
+    // Progress over 2 roles x every baseline x 2 seeds.
+    expect(h.err.join('')).toMatch(new RegExp(`eval \\d+/${2 * BASELINES.length * 2} `));
   });
 
   it('evaluates a run: scenario from run.json, held-out seeds skip training seeds, report in <run>/eval', async () => {
@@ -168,7 +169,7 @@ describe('copronet eval: the model the run trained on', () => {
     await h.run(fakeRun(), '--scenario', 'tiny', '--set', 'slashing.factor=2', ...args);
     const warning = h.err.join('');
     expect(warning).toMatch(/model other than the run trained on/);
-    expect(warning).toContain('auction.mechanism: "reverse-dutch" -> "qualified-dutch"');
+    expect(warning).toContain('auction.mechanism: "reverse-dutch" -> "scoring-dutch"');
     expect(warning).toMatch(/slashing\.factor: \d+(\.\d+)? -> 2/);
     expect(h.out.join('')).toContain('scenario overrides (--set): slashing.factor=2');
   });

@@ -72,7 +72,9 @@ describe('episodes', () => {
 
   it('an overloaded coprocessor fails more', () => {
     // Greedy coprocessors accept up to full capacity; compare failure rates below and above L*.
+    // Under qualified-dutch the tiers spread the load, so there are coprocessors on both sides of L*.
     const scenario = loadScenario('quick', {
+      auction: { mechanism: 'qualified-dutch' },
       demand: { meanTasks: 170, seasonalAmplitude: 0.4 },
       coprocessors: { maliciousFraction: 0 },
       slashing: { factor: 0 },

@@ -1,15 +1,30 @@
 /**
- * Fixed baseline policies (SPEC section 9), per role. They read only their
- * observation (and the scenario's public constants), so they are valid
- * policies in the environment, usable in `simulate`, as training opponents and
- * in evaluation.
+ * Fixed baseline policies (docs/MODEL.md, "Baselines"), per role. They read
+ * only their observation (and the scenario's public constants), so they are
+ * valid policies in the environment, usable in `simulate`, as training
+ * opponents and in evaluation. Each means something under every mechanism:
+ * under the scoring mechanisms a coprocessor's first action is a markup over
+ * its own break-even price (the simulator prices each task), under
+ * qualified-dutch and reverse-dutch a reservation / ask ratio of R.
  */
-import type { Scenario } from '../../src/config/scenario.ts';
+import { SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { actionForShirk, COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../../src/sim/network.ts';
+import {
+  actionForMarkup,
+  actionForShirk,
+  COPROCESSOR_OBS_DIM,
+  OPERATOR_OBS_DIM,
+} from '../../src/sim/network.ts';
 import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
 
-export const BASELINES = ['paper-heuristic', 'random', 'greedy', 'conservative', 'cost-plus'] as const;
+export const BASELINES = [
+  'paper-heuristic',
+  'truthful',
+  'random',
+  'greedy',
+  'conservative',
+  'cost-plus',
+] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
 // Observation indices (see NetworkSim.writeOperatorObs / writeCoprocessorObs).
@@ -77,7 +92,8 @@ function operatorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario): P
       for (let i = 0; i < n; i++) {
         let theta: number;
         let eta: number;
-        if (name === 'paper-heuristic') {
+        if (name === 'paper-heuristic' || name === 'truthful') {
+          // An operator has nothing to report truthfully: truthful operators follow the paper's rule.
           theta = paperTheta;
           eta = 0.95;
         } else if (name === 'greedy') {
@@ -100,6 +116,17 @@ function operatorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario): P
   };
 }
 
+/**
+ * Coprocessor baselines: (markup under the scoring mechanisms, reservation ratio psi otherwise), load cap, shirking.
+ *
+ * | baseline        | markup        | psi (qualified-dutch, reverse-dutch)            | load cap   | shirks          |
+ * | --------------- | ------------- | ----------------------------------------------- | ---------- | --------------- |
+ * | paper-heuristic | 0.2           | 1.2 x unit cost / R per unit                     | 1          | malicious, rate |
+ * | truthful        | 0             | break-even ratio at last period's failure rate   | 1          | never           |
+ * | greedy          | lowest        | 0 (accept any price)                             | 1          | malicious, rate |
+ * | conservative    | 0.5           | 1.5 x unit cost / R per unit                     | L*         | malicious, rate |
+ * | cost-plus       | 0.1           | 1.1 x break-even ratio                           | L* + 0.1   | when it pays    |
+ */
 function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario, w: number): Policy {
   const D = COPROCESSOR_OBS_DIM;
   const Ls = s.loadCurve.optimalLoad;
@@ -107,6 +134,9 @@ function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario,
   const sigmaChiS = s.slashing.factor * s.auction.collateralRatio * s.tasks.slashRatio;
   const pDetect = s.slashing.detectionProbability;
   const minPremium = 1;
+  const scoring = SCORING_MECHANISMS.includes(s.auction.mechanism);
+  const [lo, hi] = s.auction.markupRange;
+  const markup = (mu: number) => actionForMarkup(mu, lo, hi);
   return {
     name,
     act(obs, _active, n, out) {
@@ -114,27 +144,33 @@ function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario,
         const o = k * D;
         const costRatio = obs[o + CP_UNIT_COST] / minPremium;
         const malicious = obs[o + CP_MALICIOUS] > 0.5;
-        let psi: number;
+        let bid: number;
         let kappa: number;
         let e = malicious ? shirkRate : 0;
         if (name === 'paper-heuristic') {
-          psi = costRatio * 1.2; // cost-plus reservation
+          bid = scoring ? markup(0.2) : costRatio * 1.2; // cost-plus reservation
           kappa = 1; // accept while there is capacity
+        } else if (name === 'truthful') {
+          // The break-even price: its own expected cost over the chance of being paid.
+          const fail = Math.min(0.99, obs[o + CP_FAIL]);
+          bid = scoring ? markup(0) : (costRatio + fail * sigmaChiS) / (1 - fail);
+          kappa = 1;
+          e = 0;
         } else if (name === 'greedy') {
-          psi = 0;
+          bid = scoring ? markup(lo) : 0;
           kappa = 1;
         } else if (name === 'conservative') {
-          psi = costRatio * 1.5;
+          bid = scoring ? markup(0.5) : costRatio * 1.5;
           kappa = Ls; // keep the load under L*
         } else {
           // cost-plus: break-even on cost plus the expected slash at last period's failure rate.
           const fail = obs[o + CP_FAIL];
-          psi = (costRatio + fail * sigmaChiS) * 1.1;
+          bid = scoring ? markup(0.1) : (costRatio + fail * sigmaChiS) * 1.1;
           kappa = Math.min(1, Ls + 0.1);
           // A malicious cost-plus agent shirks when it pays in expectation at a typical price of 0.9 R.
           e = malicious && costRatio > pDetect * (0.9 + sigmaChiS) ? 1 : 0;
         }
-        out[w * k] = clip(psi);
+        out[w * k] = clip(bid);
         out[w * k + 1] = clip(kappa);
         if (w === 3) out[w * k + 2] = actionForShirk(e);
       }

@@ -97,19 +97,61 @@ export const AssignmentSchema = z.strictObject({
   reputationExponent: nonNeg.default(2),
 });
 
+/**
+ * The auction mechanisms (docs/MODEL.md, "The auction"): three scoring auctions
+ * on the operator's expected surplus V_kj - b_kj, and two readings of the
+ * paper's clock kept for comparison.
+ */
+export const MECHANISMS = [
+  'scoring-dutch',
+  'first-price',
+  'second-price',
+  'qualified-dutch',
+  'reverse-dutch',
+] as const;
+
+/** Mechanisms where a coprocessor's first action is a bid markup over its own expected cost. */
+export const SCORING_MECHANISMS: readonly (typeof MECHANISMS)[number][] = [
+  'scoring-dutch',
+  'first-price',
+  'second-price',
+];
+
 export const AuctionSchema = z.strictObject({
-  /** `qualified-dutch` (descending clock with reputation/capacity tiers) or `reverse-dutch` (ascending payment). @default 'qualified-dutch' */
-  mechanism: z.enum(['qualified-dutch', 'reverse-dutch']).default('qualified-dutch'),
-  /** Clock steps M. @default 20 */
+  /**
+   * `scoring-dutch` (a descending clock on the operator's demanded surplus; the first acceptance wins and is paid
+   * the offer), `first-price` / `second-price` (sealed-bid scoring auctions), `qualified-dutch` (the paper's clock
+   * with reputation/capacity tiers, literal reading) or `reverse-dutch` (ascending payment, lowest ask wins).
+   * @default 'scoring-dutch'
+   */
+  mechanism: z
+    .enum(MECHANISMS, { error: () => `unknown mechanism: choose one of ${MECHANISMS.join(', ')}` })
+    .default('scoring-dutch'),
+  /** Clock steps M (scoring-dutch, qualified-dutch, reverse-dutch). @default 20 */
   steps: z.number().int().min(1).default(20),
   /** Collateral a coprocessor must lock per task, as a share chi of S_j. @default 1 */
   collateralRatio: nonNeg.default(1),
-  /** Qualification Q_kj / R_j = base + (1 - base) * rho_k^repWeight * freeShare_k. @default 0.3 */
+  /** Qualification Q_kj / R_j = base + (1 - base) * rho_k^repWeight * freeShare_k (qualified-dutch). @default 0.3 */
   qualificationBase: prob.default(0.3),
-  /** Exponent on reputation in the qualification tier. @default 1 */
+  /** Exponent on reputation in the qualification tier (qualified-dutch). @default 1 */
   qualificationReputationExponent: nonNeg.default(1),
   /** reverse-dutch: the payment starts at this share of R_j. @default 0.1 */
   reverseFloor: prob.default(0.1),
+  /**
+   * Scoring mechanisms: the coprocessor's first action x in [0, 1] is the markup mu = low + x (high - low) over
+   * its own break-even price, so the bid is b = (1 + mu) * cost / P. It must contain 0 (the truthful bid, at
+   * x = -low / (high - low)) and low must be above -1 (a bid must be positive). @default [-0.5, 1.5]
+   */
+  markupRange: z
+    .tuple([z.number(), z.number()])
+    .refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high] with low <= high' })
+    .refine(([lo]) => lo > -1, {
+      message: 'low must be above -1: a markup of -1 or less bids nothing or less',
+    })
+    .refine(([lo, hi]) => lo <= 0 && hi >= 0, {
+      message: 'must contain 0 so that the truthful bid (markup 0) can be chosen',
+    })
+    .default([-0.5, 1.5]),
 });
 
 export const ExecutionSchema = z.strictObject({

@@ -1,8 +1,10 @@
 /**
- * Auction mechanisms (paper 3.2.2; SPEC section 4), behind one interface so
- * that mechanisms can be compared on the same seeds. Each `run` is a single
- * O(#coprocessors) scan per task: the clock is never simulated tick by tick.
+ * Auction mechanisms (paper 2.2-2.3 and 3.2.2; docs/MODEL.md, "The auction"),
+ * behind one interface so that mechanisms can be compared on the same seeds.
+ * Each `run` is a single O(#coprocessors) scan per task that allocates
+ * nothing: a clock is never simulated tick by tick.
  */
+import type { Scenario } from '../config/scenario.ts';
 import type { NetworkSim } from './network.ts';
 
 export interface AuctionMechanism {
@@ -15,14 +17,18 @@ export interface AuctionMechanism {
    * the price to `sim.tPrice[j]`) or -1 when nobody accepts.
    */
   run(sim: NetworkSim, j: number, eta: number, order: Int32Array): number;
-  /** Called after the simulator booked task capacity on the winner k. */
-  accepted(sim: NetworkSim, k: number): void;
+  /** Called after the simulator booked task j's capacity and collateral on the winner k (price in `sim.tPrice[j]`). */
+  accepted(sim: NetworkSim, k: number, j: number): void;
 }
 
-export type MechanismName = 'qualified-dutch' | 'reverse-dutch';
+export type MechanismName = Scenario['auction']['mechanism'];
 
 export function makeAuction(name: MechanismName): AuctionMechanism {
   switch (name) {
+    case 'scoring-dutch':
+    case 'first-price':
+    case 'second-price':
+      return new ScoringAuction(name);
     case 'qualified-dutch':
       return new QualifiedDutch();
     case 'reverse-dutch':
@@ -241,5 +247,251 @@ export class ReverseDutch implements AuctionMechanism {
     }
     if (best >= 0) sim.tPrice[j] = sim.tR[j] * (M === 1 ? eta : floor + (span * bestM) / (M - 1));
     return best;
+  }
+}
+
+// Fields of one coprocessor's row in ScoringAuction's packed table.
+const S_CAPAB = 0;
+const S_USED = 1;
+const S_INVCAP = 2;
+const S_LOADCAP = 3;
+const S_FREECOLL = 4;
+const S_RHO = 5;
+const S_COST = 6;
+const S_FACTOR = 7;
+/** Sums over the tasks k holds this period: (1 - eps) p, (1 - eps) Z and Z, Z = sigma chi S. */
+const S_HELD_PAY = 8;
+const S_HELD_OKZ = 9;
+const S_HELD_Z = 10;
+const S_STRIDE = 11;
+
+type ScoringKind = 'scoring-dutch' | 'first-price' | 'second-price';
+
+/**
+ * The scoring auctions (docs/MODEL.md, "The auction"): the operator ranks
+ * coprocessors by its expected surplus s = V - b, from public information and
+ * k's load L' after taking the task:
+ *
+ *   P_op  = rho_k (1 - phi(L'))                    the operator's estimate of success
+ *   V     = P_op R - (1 - P_op) (sigma S - share * sigma chi S m(L'))
+ *
+ * and coprocessor k bids b = (1 + mu_k) c / P, a markup mu_k (its action) over
+ * its break-even price, from its own success probability P = (1 - eps)(1 - phi(L'))
+ * and expected cost
+ *
+ *   c = u_k d + (1 - P) sigma chi S m(L') + Delta,
+ *
+ * Delta being what the load L' costs the tasks k already holds this period (they
+ * settle at the period's final load): its expected earnings on them at its load
+ * now minus at L' (0 while L' <= L*). The price is paid only on success, so
+ * mu = 0 is the truthful bid: the price at which k expects to break even.
+ * A bid above the operator's cap eta R or with a negative score is not eligible.
+ *
+ * - `scoring-dutch`: a clock on the surplus the operator demands, z_m = R (1 - m/M),
+ *   m = 0..M; at step m coprocessor k is offered min(eta R, V_k - z_m) and accepts
+ *   at the first step where that is >= b_k, i.e. m_k = ceil(M (1 - s_k / R)). The
+ *   earliest acceptance wins and is paid its offer; ties by reputation, then the generator.
+ * - `first-price`: the highest score wins and is paid its bid; ties as above.
+ * - `second-price`: the highest score wins and is paid min(eta R, V_w - max(s_2, 0)),
+ *   the bid at which its score would equal the runner-up's (Che 1993).
+ *
+ * The scan visits coprocessors in ascending order of (1 + mu_k) u_k, the lowest
+ * a bid can be per unit of difficulty, and stops once no one left can matter:
+ * every later score is at most maxRho R + G - (1 + mu_r) u_r d, where maxRho is
+ * the largest reputation from there on and G bounds what the operator's refund
+ * on failure can add. Those bounds use only per-period quantities, so loads
+ * changing within a period never invalidate the order.
+ */
+export class ScoringAuction implements AuctionMechanism {
+  readonly name: ScoringKind;
+  private table = new Float64Array(0);
+  /** lowBid[r]: (1 + mu) u of rank r (+inf when inactive): a bid is at least lowBid d. */
+  private lowBid = new Float64Array(0);
+  /** sufRho[r]: the largest reputation among active ranks >= r. */
+  private sufRho = new Float64Array(0);
+  private rank = new Int32Array(0);
+  private order = new Int32Array(0);
+  /** `order`'s sort keys, by coprocessor index. */
+  private sortKey = new Float64Array(0);
+  private readonly byKey = (a: number, b: number) => this.sortKey[a] - this.sortKey[b] || a - b;
+
+  constructor(kind: ScoringKind) {
+    this.name = kind;
+  }
+
+  beginPeriod(sim: NetworkSim, _order: Int32Array): void {
+    const K = sim.nCops;
+    if (this.rank.length !== K) {
+      this.table = new Float64Array(K * S_STRIDE);
+      this.lowBid = new Float64Array(K);
+      this.sufRho = new Float64Array(K + 1);
+      this.rank = new Int32Array(K);
+      this.order = new Int32Array(K);
+      this.sortKey = new Float64Array(K);
+    }
+    const { table, lowBid, sufRho, order, sortKey } = this;
+    for (let k = 0; k < K; k++) {
+      order[k] = k;
+      sortKey[k] = sim.cpActive[k] ? sim.cpBidFactor[k] * sim.cpCost[k] : Number.POSITIVE_INFINITY;
+    }
+    order.sort(this.byKey);
+    for (let r = 0; r < K; r++) {
+      const k = order[r];
+      this.rank[k] = r;
+      const o = r * S_STRIDE;
+      const active = sim.cpActive[k] === 1;
+      table[o + S_CAPAB] = active ? sim.cpCapab[k] : Number.NEGATIVE_INFINITY;
+      table[o + S_USED] = sim.cpUsed[k];
+      table[o + S_INVCAP] = sim.cpInvCap[k];
+      table[o + S_LOADCAP] = sim.cpLoadCap[k];
+      table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
+      table[o + S_RHO] = sim.cpRho[k];
+      table[o + S_COST] = sim.cpCost[k];
+      table[o + S_FACTOR] = sim.cpBidFactor[k];
+      table[o + S_HELD_PAY] = 0;
+      table[o + S_HELD_OKZ] = 0;
+      table[o + S_HELD_Z] = 0;
+      lowBid[r] = sortKey[k];
+    }
+    sufRho[K] = Number.NEGATIVE_INFINITY;
+    for (let r = K - 1; r >= 0; r--) {
+      const rho =
+        lowBid[r] === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : table[r * S_STRIDE + S_RHO];
+      sufRho[r] = rho > sufRho[r + 1] ? rho : sufRho[r + 1];
+    }
+  }
+
+  accepted(sim: NetworkSim, k: number, j: number): void {
+    const o = this.rank[k] * S_STRIDE;
+    const { table } = this;
+    const sc = sim.scenario;
+    const ok = 1 - sim.tEps[j];
+    const Z = sc.slashing.factor * sc.auction.collateralRatio * sim.tS[j];
+    table[o + S_USED] = sim.cpUsed[k];
+    table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
+    table[o + S_HELD_PAY] += ok * sim.tPrice[j];
+    table[o + S_HELD_OKZ] += ok * Z;
+    table[o + S_HELD_Z] += Z;
+  }
+
+  run(sim: NetworkSim, j: number, eta: number, _order?: Int32Array): number {
+    if (!(eta > 0)) return -1;
+    const sc = sim.scenario;
+    const lc = sc.loadCurve;
+    const Ls = lc.optimalLoad;
+    const invSpan = 1 / (1 - Ls);
+    const phiMax = sc.execution.overloadRisk;
+    const ampB = lc.b;
+    const ampC = lc.c;
+    const d = sim.tD[j];
+    const c = sim.tC[j];
+    const R = sim.tR[j];
+    const sigmaS = sc.slashing.factor * sim.tS[j];
+    const chiSigmaS = sigmaS * sc.auction.collateralRatio;
+    const share = sc.slashing.operatorShare;
+    const need = sc.auction.collateralRatio * sim.tS[j];
+    const okEps = 1 - sim.tEps[j];
+    const cap = eta * R;
+    // What the refund on failure can add to V beyond rho R (0 unless the refund can exceed the operator's slash).
+    const G = Math.max(0, -(sigmaS - share * chiSigmaS * (1 + ampB)));
+    const tol = 1e-9 * R;
+    const M = sc.auction.steps;
+    const kind = this.name;
+    const dutch = kind === 'scoring-dutch';
+    const { table, lowBid, sufRho, order } = this;
+    const eligible = sim.cpEligible;
+    const K = order.length;
+    let bestR = -1;
+    let bestS = Number.NEGATIVE_INFINITY;
+    let bestV = 0;
+    let bestB = 0;
+    let bestRho = -1;
+    let bestM = M + 1;
+    let secondS = Number.NEGATIVE_INFINITY;
+    let ties = 0;
+    // A score below `floor` cannot win (nor, under second-price, set the price).
+    let floor = 0;
+    for (let r = 0, o = 0; r < K; r++, o += S_STRIDE) {
+      if (sufRho[r] * R + G - lowBid[r] * d + tol < floor) break;
+      if (table[o + S_CAPAB] < c) continue;
+      const used = table[o + S_USED];
+      const load = (used + d) * table[o + S_INVCAP];
+      if (load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need) continue;
+      eligible[order[r]]++;
+      let phi = 0;
+      let amp = 1;
+      let delta = 0;
+      if (load > Ls) {
+        const x = load < 1 ? (load - Ls) * invSpan : 1;
+        phi = phiMax * x * x;
+        amp = 1 + ampB * x ** ampC;
+        // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
+        const heldZ = table[o + S_HELD_Z];
+        if (heldZ > 0) {
+          const pay = table[o + S_HELD_PAY];
+          const okZ = table[o + S_HELD_OKZ];
+          const now = used * table[o + S_INVCAP];
+          let phi0 = 0;
+          let amp0 = 1;
+          if (now > Ls) {
+            const x0 = now < 1 ? (now - Ls) * invSpan : 1;
+            phi0 = phiMax * x0 * x0;
+            amp0 = 1 + ampB * x0 ** ampC;
+          }
+          delta =
+            (1 - phi0) * (pay + amp0 * okZ) - amp0 * heldZ - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
+        }
+      }
+      const rho = table[o + S_RHO];
+      const pOp = rho * (1 - phi);
+      const pTrue = okEps * (1 - phi);
+      const cpSlash = chiSigmaS * amp;
+      const V = pOp * R - (1 - pOp) * (sigmaS - share * cpSlash);
+      const b = (table[o + S_FACTOR] * (table[o + S_COST] * d + (1 - pTrue) * cpSlash + delta)) / pTrue;
+      const s = V - b;
+      // Not eligible: above the operator's cap, a negative score, or no bid at all (P = 0).
+      if (!(b <= cap) || !(s >= 0)) continue;
+      let better: boolean;
+      let tied: boolean;
+      let m = 0;
+      if (dutch) {
+        m = s >= R ? 0 : Math.ceil(M * (1 - s / R) - 1e-9);
+        if (m < 0) m = 0;
+        better = m < bestM || (m === bestM && rho > bestRho);
+        tied = m === bestM && rho === bestRho;
+      } else {
+        better = s > bestS || (s === bestS && rho > bestRho);
+        tied = s === bestS && rho === bestRho;
+      }
+      if (better) {
+        if (kind === 'second-price') secondS = bestS;
+        bestR = r;
+        bestS = s;
+        bestV = V;
+        bestB = b;
+        bestRho = rho;
+        bestM = m;
+        ties = 1;
+      } else if (tied) {
+        // Reservoir choice among exact ties: each tied coprocessor wins with probability 1/ties.
+        if (kind === 'second-price') secondS = s;
+        ties++;
+        if (sim.rng.next() * ties < 1) {
+          bestR = r;
+          bestV = V;
+          bestB = b;
+        }
+      } else if (s > secondS) secondS = s;
+      if (dutch) floor = R * (1 - bestM / M);
+      else if (kind === 'first-price') floor = bestS;
+      else floor = secondS > 0 ? secondS : 0;
+    }
+    if (bestR < 0) return -1;
+    let price: number;
+    if (dutch) price = Math.min(cap, bestV - R * (1 - bestM / M));
+    else if (kind === 'first-price') price = bestB;
+    else price = Math.min(cap, bestV - (secondS > 0 ? secondS : 0));
+    sim.tPrice[j] = price;
+    return order[bestR];
   }
 }

@@ -25,6 +25,19 @@ export class PeriodMetrics {
   ejectedCoprocessors = 0;
   operatorProfit = 0;
   coprocessorProfit = 0;
+  /**
+   * What the agents chose this period, averaged over the active ones: the
+   * coprocessors' bid markup (their first action under the scoring mechanisms),
+   * reservation / ask ratio psi (the same action under qualified-dutch and
+   * reverse-dutch), load cap and shirk probability; the operators' eta (start
+   * price or payment cap, a share of R) and risk threshold theta.
+   */
+  meanMarkup = 0;
+  meanPsi = 0;
+  meanKappa = 0;
+  meanShirk = 0;
+  meanEta = 0;
+  meanTheta = 0;
 
   reset(): void {
     this.beginPeriod();
@@ -65,6 +78,35 @@ export class PeriodMetrics {
     }
     this.operatorProfit = prof;
     this.activeOperators = na;
+    // Choices: the actions applied this period, by the agents active at its start.
+    let eta = 0;
+    let theta = 0;
+    let nOp = 0;
+    for (let i = 0; i < sim.nOps; i++) {
+      if (!sim.opActive[i] && sim.opEjectedAt[i] !== sim.t - 1) continue;
+      eta += sim.opEta[i];
+      theta += sim.opTheta[i];
+      nOp++;
+    }
+    this.meanEta = nOp > 0 ? eta / nOp : 0;
+    this.meanTheta = nOp > 0 ? theta / nOp : 0;
+    let mu = 0;
+    let psi = 0;
+    let kappa = 0;
+    let shirk = 0;
+    let nCp = 0;
+    for (let k = 0; k < sim.nCops; k++) {
+      if (!sim.cpActive[k] && sim.cpEjectedAt[k] !== sim.t - 1) continue;
+      mu += sim.cpMarkup[k];
+      psi += sim.cpPsi[k];
+      kappa += sim.cpKappa[k];
+      shirk += sim.cpShirk[k];
+      nCp++;
+    }
+    this.meanMarkup = nCp > 0 ? mu / nCp : 0;
+    this.meanPsi = nCp > 0 ? psi / nCp : 0;
+    this.meanKappa = nCp > 0 ? kappa / nCp : 0;
+    this.meanShirk = nCp > 0 ? shirk / nCp : 0;
     let nk = 0;
     for (let k = 0; k < sim.nCops; k++) nk += sim.cpActive[k];
     this.activeCoprocessors = nk;
@@ -91,6 +133,12 @@ export class PeriodMetrics {
       ejected_coprocessors: this.ejectedCoprocessors,
       operator_profit: this.operatorProfit,
       coprocessor_profit: this.coprocessorProfit,
+      mean_markup: this.meanMarkup,
+      mean_psi: this.meanPsi,
+      mean_kappa: this.meanKappa,
+      mean_shirk: this.meanShirk,
+      mean_eta: this.meanEta,
+      mean_theta: this.meanTheta,
     };
   }
 }

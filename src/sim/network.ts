@@ -178,7 +178,12 @@ export class NetworkSim {
   readonly cpMalicious: Uint8Array;
   readonly cpActive: Uint8Array;
   readonly cpUsed: Float64Array;
+  /** The first action read as a reservation / ask ratio (qualified-dutch, reverse-dutch). */
   readonly cpPsi: Float64Array;
+  /** The first action read as a bid markup mu over the break-even price (scoring mechanisms). */
+  readonly cpMarkup: Float64Array;
+  /** 1 + cpMarkup: the bid is this times the break-even price. */
+  readonly cpBidFactor: Float64Array;
   readonly cpKappa: Float64Array;
   readonly cpShirk: Float64Array;
   readonly cpProfit: Float64Array;
@@ -266,6 +271,8 @@ export class NetworkSim {
     this.cpActive = new Uint8Array(K);
     this.cpUsed = f64(K);
     this.cpPsi = f64(K);
+    this.cpMarkup = f64(K);
+    this.cpBidFactor = f64(K);
     this.cpKappa = f64(K);
     this.cpShirk = f64(K);
     this.cpProfit = f64(K);
@@ -376,8 +383,11 @@ export class NetworkSim {
       this.opEta[i] = clip01(opA[2 * i + 1]);
     }
     const w = this.coprocessorActionDim;
+    const [lo, hi] = this.scenario.auction.markupRange;
     for (let k = 0; k < this.nCops; k++) {
       this.cpPsi[k] = clip01(cpA[w * k]);
+      this.cpMarkup[k] = markupFromAction(this.cpPsi[k], lo, hi);
+      this.cpBidFactor[k] = 1 + this.cpMarkup[k];
       this.cpKappa[k] = clip01(cpA[w * k + 1]);
       this.cpLoadCap[k] = this.cpKappa[k];
       this.cpShirk[k] = w === 3 ? shirkFromAction(cpA[w * k + 2]) : 0;
@@ -526,7 +536,7 @@ export class NetworkSim {
         this.cpUsed[k] += d;
         this.cpLocked[k] += chi * this.tS[j];
         this.cpFreeCollateral[k] -= chi * this.tS[j];
-        auction.accepted(this, k);
+        auction.accepted(this, k, j);
         this.cpWins[k]++;
         this.opFilled[i]++;
         this.flows[i * this.nCops + k]++;
@@ -894,6 +904,27 @@ export function shirkFromAction(x: number): number {
 /** The action that gives shirk probability p (the inverse of `shirkFromAction` on (0, 1]). */
 export function actionForShirk(p: number): number {
   return p > 0 ? SHIRK_DEAD_ZONE + (1 - SHIRK_DEAD_ZONE) * Math.min(1, p) : 0;
+}
+
+/**
+ * The bid markup of a coprocessor's first action x in [0, 1] under the scoring
+ * mechanisms: mu = low + x (high - low), `auction.markupRange` = [low, high].
+ */
+export function markupFromAction(x: number, low: number, high: number): number {
+  const u = clip01(x);
+  // The float32 action nearest the truthful one is exactly truthful, whatever the range.
+  if (Math.abs(u * (high - low) + low) <= 1e-7 * (high - low)) return 0;
+  return low + u * (high - low);
+}
+
+/**
+ * The action whose markup is mu (the inverse of `markupFromAction`, clipped to
+ * the range). The truthful action -low / (high - low) maps back to exactly 0.
+ */
+export function actionForMarkup(mu: number, low: number, high: number): number {
+  if (high === low) return 0;
+  const x = (mu - low) / (high - low);
+  return clip01(x);
 }
 
 function clip01(x: number): number {

@@ -1,0 +1,340 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario } from '../src/config/scenario.ts';
+import { Rng } from '../src/core/rng.ts';
+import { ScoringAuction } from '../src/sim/auction.ts';
+import { actionForMarkup, markupFromAction, NetworkSim } from '../src/sim/network.ts';
+
+type Kind = 'scoring-dutch' | 'first-price' | 'second-price';
+const KINDS: Kind[] = ['scoring-dutch', 'first-price', 'second-price'];
+
+/** A task k already holds this period: its risk, price and slash, for the reference's Delta. */
+interface Held {
+  eps: number;
+  price: number;
+  S: number;
+}
+
+/** A small network whose coprocessor state the tests set by hand. */
+function setup(K: number, over: Record<string, unknown> = {}) {
+  const scenario = loadScenario('tiny', { coprocessors: { count: K }, ...over });
+  const sim = new NetworkSim(scenario);
+  sim.reset(1);
+  for (let k = 0; k < K; k++) {
+    sim.cpActive[k] = 1;
+    sim.cpCapab[k] = 1;
+    sim.cpCap[k] = 100;
+    sim.cpInvCap[k] = 0.01;
+    sim.cpUsed[k] = 0;
+    sim.cpFreeCollateral[k] = 1000;
+    sim.cpLoadCap[k] = 1;
+    sim.cpCost[k] = 0.3;
+    sim.cpMarkup[k] = 0;
+    sim.cpBidFactor[k] = 1;
+    sim.cpRho[k] = 0.9;
+  }
+  sim.tD[0] = 4;
+  sim.tC[0] = 0.5;
+  sim.tR[0] = 5;
+  sim.tS[0] = 6;
+  sim.tEps[0] = 0.02;
+  return sim;
+}
+
+/**
+ * The operator's value V and coprocessor k's bid b for task j, written out from
+ * the definitions in docs/MODEL.md ("The auction"), with Delta recomputed from
+ * the list of tasks k holds. Independent of the mechanism's packed scan.
+ */
+function valueAndBid(sim: NetworkSim, k: number, j: number, held: Held[]): { V: number; b: number } {
+  const s = sim.scenario;
+  const Ls = s.loadCurve.optimalLoad;
+  const phiOf = (L: number) => s.execution.overloadRisk * Math.max(0, (Math.min(L, 1) - Ls) / (1 - Ls)) ** 2;
+  const ampOf = (L: number) =>
+    1 + Math.max(0, s.loadCurve.b * Math.max(0, (Math.min(L, 1) - Ls) / (1 - Ls)) ** s.loadCurve.c);
+  const sigma = s.slashing.factor;
+  const chi = s.auction.collateralRatio;
+  const now = sim.cpUsed[k] / sim.cpCap[k];
+  const after = (sim.cpUsed[k] + sim.tD[j]) / sim.cpCap[k];
+  const pOp = sim.cpRho[k] * (1 - phiOf(after));
+  const R = sim.tR[j];
+  const S = sim.tS[j];
+  const V = pOp * R - (1 - pOp) * (sigma * S - s.slashing.operatorShare * sigma * chi * S * ampOf(after));
+  // What k expects to earn on a held task if the period ends at load L.
+  const earn = (h: Held, L: number) => {
+    const p = (1 - h.eps) * (1 - phiOf(L));
+    return p * h.price - (1 - p) * sigma * chi * h.S * ampOf(L);
+  };
+  let delta = 0;
+  for (const h of held) delta += earn(h, now) - earn(h, after);
+  const pTrue = (1 - sim.tEps[j]) * (1 - phiOf(after));
+  const cost = sim.cpCost[k] * sim.tD[j] + (1 - pTrue) * sigma * chi * S * ampOf(after) + delta;
+  return { V, b: (sim.cpBidFactor[k] * cost) / pTrue };
+}
+
+interface Ref {
+  /** Every coprocessor that may win (more than one on an exact tie). */
+  winners: number[];
+  /** The price each of them would be paid. */
+  prices: number[];
+}
+
+/** Brute force: every coprocessor's bid and value, then a tick-by-tick clock (scoring-dutch) or a full sort. */
+function reference(kind: Kind, sim: NetworkSim, j: number, eta: number, held: Held[][]): Ref {
+  const a = sim.scenario.auction;
+  const R = sim.tR[j];
+  const cap = eta * R;
+  const bids: { k: number; V: number; b: number; s: number; rho: number }[] = [];
+  for (let k = 0; k < sim.nCops; k++) {
+    if (!sim.cpActive[k] || sim.cpCapab[k] < sim.tC[j]) continue;
+    const load = (sim.cpUsed[k] + sim.tD[j]) / sim.cpCap[k];
+    if (load > sim.cpLoadCap[k] || sim.cpFreeCollateral[k] < a.collateralRatio * sim.tS[j]) continue;
+    const { V, b } = valueAndBid(sim, k, j, held[k]);
+    if (!(b <= cap) || !(V - b >= 0)) continue;
+    bids.push({ k, V, b, s: V - b, rho: sim.cpRho[k] });
+  }
+  if (bids.length === 0) return { winners: [], prices: [] };
+  if (kind === 'scoring-dutch') {
+    const M = a.steps;
+    for (let m = 0; m <= M; m++) {
+      const z = R * (1 - m / M);
+      // Everyone whose offer min(eta R, V - z) meets its bid at this tick.
+      const accept = bids.filter((x) => Math.min(cap, x.V - z) >= x.b - (1e-9 * R) / M);
+      if (accept.length === 0) continue;
+      const top = Math.max(...accept.map((x) => x.rho));
+      const winners = accept.filter((x) => x.rho === top);
+      return { winners: winners.map((x) => x.k), prices: winners.map((x) => Math.min(cap, x.V - z)) };
+    }
+    throw new Error('unreachable: a score >= 0 accepts by the last tick');
+  }
+  const sorted = [...bids].sort((x, y) => y.s - x.s || y.rho - x.rho);
+  const w = sorted[0];
+  const tied = sorted.filter((x) => x.s === w.s && x.rho === w.rho);
+  const winners = tied.map((x) => x.k);
+  if (kind === 'first-price') return { winners, prices: tied.map((x) => x.b) };
+  const s2 = sorted.length > 1 ? sorted[1].s : Number.NEGATIVE_INFINITY;
+  return { winners, prices: tied.map((x) => Math.min(cap, x.V - Math.max(s2, 0))) };
+}
+
+function orderOf(sim: NetworkSim): Int32Array {
+  return Int32Array.from({ length: sim.nCops }, (_, k) => k);
+}
+
+/** A random market; `clones` coprocessors copy another's every attribute, so their scores tie exactly. */
+function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
+  const K = sim.nCops;
+  const [lo, hi] = sim.scenario.auction.markupRange;
+  for (let k = 0; k < K; k++) {
+    sim.cpActive[k] = rng.next() < 0.9 ? 1 : 0;
+    sim.cpCapab[k] = rng.uniform(0.4, 1);
+    sim.cpCap[k] = rng.uniform(20, 120);
+    sim.cpInvCap[k] = 1 / sim.cpCap[k];
+    sim.cpUsed[k] = rng.uniform(0, 0.9) * sim.cpCap[k];
+    sim.cpFreeCollateral[k] = rng.uniform(0, 200);
+    sim.cpLoadCap[k] = rng.uniform(0.6, 1);
+    sim.cpCost[k] = rng.uniform(0.2, 0.45);
+    sim.cpMarkup[k] = markupFromAction(rng.uniform(0, 0.6), lo, hi);
+    sim.cpBidFactor[k] = 1 + sim.cpMarkup[k];
+    sim.cpRho[k] = rng.uniform(0.6, 0.99);
+  }
+  for (let c = 0; c < clones; c++) {
+    const src = rng.int(K);
+    const dst = rng.int(K);
+    for (const arr of [
+      sim.cpActive,
+      sim.cpCapab,
+      sim.cpCap,
+      sim.cpInvCap,
+      sim.cpUsed,
+      sim.cpFreeCollateral,
+      sim.cpLoadCap,
+      sim.cpCost,
+      sim.cpMarkup,
+      sim.cpBidFactor,
+      sim.cpRho,
+    ])
+      arr[dst] = arr[src];
+  }
+}
+
+describe.each(KINDS)('%s matches its brute-force reference', (kind) => {
+  it('on random markets through periods of acceptances (held tasks raise later bids), ties included', () => {
+    const rng = new Rng(kind.length * 7 + 1);
+    const K = 30;
+    const sim = setup(K, { slashing: { factor: 1.5 } });
+    let winners = 0;
+    let tiesSeen = 0;
+    let overloaded = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      randomMarket(sim, rng, trial % 2 === 0 ? 6 : 0);
+      const held: Held[][] = Array.from({ length: K }, () => []);
+      const auction = new ScoringAuction(kind);
+      auction.beginPeriod(sim, orderOf(sim));
+      for (let task = 0; task < 50; task++) {
+        sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
+        sim.tC[0] = rng.beta(2, 2);
+        sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
+        sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
+        sim.tEps[0] = rng.uniform(0, 0.06);
+        const eta = rng.uniform(0.3, 1);
+        const ref = reference(kind, sim, 0, eta, held);
+        const k = auction.run(sim, 0, eta, orderOf(sim));
+        if (ref.winners.length === 0) {
+          expect(k).toBe(-1);
+          continue;
+        }
+        expect(ref.winners).toContain(k);
+        if (ref.winners.length > 1) tiesSeen++;
+        expect(sim.tPrice[0]).toBeCloseTo(ref.prices[ref.winners.indexOf(k)], 9);
+        winners++;
+        if ((sim.cpUsed[k] + sim.tD[0]) / sim.cpCap[k] > sim.scenario.loadCurve.optimalLoad) overloaded++;
+        held[k].push({ eps: sim.tEps[0], price: sim.tPrice[0], S: sim.tS[0] });
+        sim.cpUsed[k] += sim.tD[0];
+        sim.cpFreeCollateral[k] -= sim.scenario.auction.collateralRatio * sim.tS[0];
+        auction.accepted(sim, k, 0);
+      }
+    }
+    expect(winners).toBeGreaterThan(600);
+    // The comparison covered exact ties and winners above L* (where Delta and the load terms bite).
+    expect(tiesSeen).toBeGreaterThan(5);
+    expect(overloaded).toBeGreaterThan(50);
+  });
+
+  it('breaks exact ties by reputation, then with the seeded generator, each tied coprocessor about equally often', () => {
+    const sim = setup(4);
+    sim.cpRho[3] = 0.95; // the best reputation, but a higher cost: it loses on score
+    sim.cpCost[3] = 0.6;
+    const auction = new ScoringAuction(kind);
+    const wins = [0, 0, 0, 0];
+    sim.rng = new Rng(5);
+    for (let t = 0; t < 3000; t++) {
+      auction.beginPeriod(sim, orderOf(sim));
+      wins[auction.run(sim, 0, 1, orderOf(sim))]++;
+    }
+    expect(wins[3]).toBe(0);
+    for (let k = 0; k < 3; k++) expect(wins[k]).toBeGreaterThan(850);
+    // A slightly better reputation breaks the tie on its own (same bid, same clock step).
+    sim.cpRho[1] = 0.9001;
+    auction.beginPeriod(sim, orderOf(sim));
+    expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(1);
+  });
+});
+
+describe('scoring auctions: what the bid means', () => {
+  it('ineligible coprocessors (capability, capacity, collateral, load cap, ejected, above the cap, negative score) never win', () => {
+    for (const kind of KINDS) {
+      const sim = setup(6);
+      const auction = new ScoringAuction(kind);
+      sim.cpCapab[0] = 0.4; // below the task's complexity 0.5
+      sim.cpUsed[1] = 97; // no free capacity
+      sim.cpFreeCollateral[2] = 5; // needs chi * S = 6
+      sim.cpLoadCap[3] = 0.03; // its own load cap
+      sim.cpActive[4] = 0;
+      sim.cpBidFactor[5] = 3.3; // bids about 0.89 R: below the cap, above its value 0.84 R (a negative score)
+      auction.beginPeriod(sim, orderOf(sim));
+      expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(-1);
+      sim.cpBidFactor[5] = 1;
+      auction.beginPeriod(sim, orderOf(sim));
+      expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(5);
+      // The operator's cap: a bid of about 0.26 R is above a cap of 0.2 R.
+      auction.beginPeriod(sim, orderOf(sim));
+      expect(auction.run(sim, 0, 0.2, orderOf(sim))).toBe(-1);
+    }
+  });
+
+  it('the lower bid wins; first-price pays the bid, second-price the runner-up threshold, scoring-dutch the clock offer', () => {
+    const prices: Record<string, number> = {};
+    for (const kind of KINDS) {
+      const sim = setup(2);
+      sim.cpCost[0] = 0.25;
+      sim.cpCost[1] = 0.35;
+      const auction = new ScoringAuction(kind);
+      auction.beginPeriod(sim, orderOf(sim));
+      expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(0);
+      prices[kind] = sim.tPrice[0];
+      const held: Held[] = [];
+      const b0 = valueAndBid(sim, 0, 0, held).b;
+      const b1 = valueAndBid(sim, 1, 0, held).b;
+      if (kind === 'first-price') expect(sim.tPrice[0]).toBeCloseTo(b0, 12);
+      // Same value for both (same reputation and load): the threshold is the runner-up's bid.
+      if (kind === 'second-price') expect(sim.tPrice[0]).toBeCloseTo(b1, 12);
+      if (kind === 'scoring-dutch') {
+        expect(sim.tPrice[0]).toBeGreaterThanOrEqual(b0);
+        expect(sim.tPrice[0]).toBeLessThan(b0 + sim.tR[0] / sim.scenario.auction.steps + 1e-12);
+      }
+    }
+    expect(prices['second-price']).toBeGreaterThan(prices['first-price']);
+  });
+
+  it('second-price: for a task in isolation, no markup earns more than the truthful one (weak dominance)', () => {
+    const rng = new Rng(3);
+    const K = 8;
+    const sim = setup(K);
+    const [lo, hi] = sim.scenario.auction.markupRange;
+    const grid = [-0.4, -0.2, -0.1, -0.02, 0, 0.02, 0.1, 0.2, 0.5, 1];
+    let strict = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      randomMarket(sim, rng, 0);
+      sim.cpActive[0] = 1;
+      sim.cpCapab[0] = 1;
+      sim.cpFreeCollateral[0] = 1000;
+      sim.cpLoadCap[0] = 1;
+      sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
+      sim.tC[0] = rng.beta(2, 2);
+      sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
+      sim.tS[0] = sim.tR[0];
+      sim.tEps[0] = rng.uniform(0, 0.06);
+      const eta = rng.uniform(0.4, 1);
+      // Coprocessor 0's expected profit when it bids with markup mu: P price - cost if it wins, else 0.
+      const profit = (mu: number) => {
+        sim.cpMarkup[0] = markupFromAction(actionForMarkup(mu, lo, hi), lo, hi);
+        sim.cpBidFactor[0] = 1 + sim.cpMarkup[0];
+        const auction = new ScoringAuction('second-price');
+        auction.beginPeriod(sim, orderOf(sim));
+        const k = auction.run(sim, 0, eta, orderOf(sim));
+        if (k !== 0) return 0;
+        // Its expected profit is P (price - break-even); P > 0 is the same for every markup of this trial.
+        sim.cpBidFactor[0] = 1;
+        const breakEven = valueAndBid(sim, 0, 0, []).b;
+        return sim.tPrice[0] - breakEven;
+      };
+      const truthful = profit(0);
+      for (const mu of grid) {
+        const p = profit(mu);
+        expect(p).toBeLessThanOrEqual(truthful + 1e-9);
+        if (p < truthful - 1e-9) strict++;
+      }
+    }
+    // And deviating does cost something in a good share of the markets.
+    expect(strict).toBeGreaterThan(100);
+  });
+
+  it('the truthful action maps to a markup of exactly 0, for the default and for other ranges', () => {
+    for (const [lo, hi] of [
+      [-0.5, 1.5],
+      [-0.3, 1],
+      [0, 2],
+      [-0.9, 0.7],
+    ]) {
+      const x = Math.fround(actionForMarkup(0, lo, hi));
+      expect(markupFromAction(x, lo, hi)).toBe(0);
+      expect(markupFromAction(0, lo, hi)).toBe(lo);
+      expect(markupFromAction(1, lo, hi)).toBeCloseTo(hi, 12);
+    }
+  });
+
+  it('bad mechanism names and markup ranges are errors that name the field', () => {
+    expect(() => parseScenario({ name: 'x', auction: { mechanism: 'english' } })).toThrow(
+      /auction\.mechanism: unknown mechanism: choose one of scoring-dutch, first-price, second-price, qualified-dutch, reverse-dutch/,
+    );
+    expect(() => parseScenario({ name: 'x', auction: { markupRange: [0.1, 1] } })).toThrow(
+      /auction\.markupRange: must contain 0/,
+    );
+    expect(() => parseScenario({ name: 'x', auction: { markupRange: [-1.5, 1] } })).toThrow(
+      /auction\.markupRange: low must be above -1/,
+    );
+    expect(() => parseScenario({ name: 'x', auction: { markupRange: [1, -1] } })).toThrow(
+      /auction\.markupRange: range must be \[low, high\]/,
+    );
+    expect(parseScenario({ name: 'x' }).auction.mechanism).toBe('scoring-dutch');
+  });
+});
