@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Scenario } from '../src/config/scenario.ts';
 import { writeFileAtomic } from '../src/core/atomic.ts';
+import { CsvTable } from '../src/sim/csv.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
+import { auctionTheoryReport, runAuctionTheory } from './auction-theory.ts';
 import { coprocessorLoadExperiment } from './coprocessor-load.ts';
 import {
   BASELINE_POPULATION,
@@ -51,8 +53,12 @@ export const EXPERIMENTS: readonly Experiment[] = [
   mechanismsExperiment,
 ];
 
-/** Experiment names accepted by `runExperiment` (`paper` runs them all). */
-export const EXPERIMENT_NAMES: readonly string[] = ['paper', ...EXPERIMENTS.map((e) => e.name)];
+/** Experiment names accepted by `runExperiment` (`paper` runs the figure experiments; `auction-theory` runs alone). */
+export const EXPERIMENT_NAMES: readonly string[] = [
+  'paper',
+  ...EXPERIMENTS.map((e) => e.name),
+  'auction-theory',
+];
 
 /** A bad experiment request; the message says what is wrong and what to do. */
 export class ExperimentError extends Error {
@@ -113,6 +119,7 @@ function resolveExperiments(name: string): Experiment[] {
 /** Run an experiment (or `paper`: all of them), writing data, figures and REPORT.md under `out`. */
 export async function runExperiment(name: string, opts: RunExperimentOptions = {}): Promise<ExperimentRun> {
   const t0 = performance.now();
+  if (name === 'auction-theory') return runAuctionTheoryExperiment(opts, t0);
   const experiments = resolveExperiments(name);
   const scale = SCALES[resolveScale(opts.scale ?? 'paper')];
   if (opts.seeds !== undefined && (!Number.isInteger(opts.seeds) || opts.seeds < 1)) {
@@ -184,6 +191,55 @@ export async function runExperiment(name: string, opts: RunExperimentOptions = {
   const report = join(out, 'REPORT.md');
   writeFileAtomic(report, renderReport(name, sections, ctx0, opts, run, seconds, multi ? 'sub' : ''));
   return { name, out, report, sections, computed: run.computed, reused: run.reused, seconds };
+}
+
+/** `experiment auction-theory`: fixed-markup deviations on `auction-lab` (its own seeds: 200 unless --seeds). */
+function runAuctionTheoryExperiment(opts: RunExperimentOptions, t0: number): ExperimentRun {
+  if (opts.seeds !== undefined && (!Number.isInteger(opts.seeds) || opts.seeds < 2)) {
+    throw new ExperimentError(`--seeds must be an integer of at least 2 for intervals, got ${opts.seeds}`);
+  }
+  if (opts.policies !== undefined) {
+    throw new ExperimentError(
+      '--policies does not apply to auction-theory: evaluate a run with `copronet eval <run>` (its coprocessor table reports the learned bid markup)',
+    );
+  }
+  const out = resolve(opts.out ?? join('results', 'auction-theory'));
+  const result = runAuctionTheory({ seeds: opts.seeds ?? 200 });
+  const rows = result.checks.flatMap((c) =>
+    c.points.map((p) => ({
+      mechanism: c.mechanism,
+      markup: p.markup,
+      profit_mean: p.profit.mean,
+      profit_ci_lo: p.profit.ciLo,
+      profit_ci_hi: p.profit.ciHi,
+      vs_truthful_mean: p.vsTruthful.mean,
+      vs_truthful_ci_lo: p.vsTruthful.ciLo,
+      vs_truthful_ci_hi: p.vsTruthful.ciHi,
+      win_share: p.winShare,
+    })),
+  );
+  const table = new CsvTable();
+  for (const r of rows) table.push(r);
+  table.write(join(out, 'deviations.csv'));
+  const markdown = auctionTheoryReport(result);
+  const report = join(out, 'REPORT.md');
+  writeFileAtomic(
+    report,
+    `${markdown}\nCommand: \`copronet experiment auction-theory${opts.seeds ? ` --seeds ${opts.seeds}` : ''}\`; ${gitCommit()}, Node ${process.version}. Data: [deviations.csv](deviations.csv).\n`,
+  );
+  const sections = result.checks.map((c) => ({
+    title: c.mechanism,
+    markdown: `${c.holds ? 'holds' : 'does not hold'}: best markup ${c.best}`,
+  }));
+  return {
+    name: 'auction-theory',
+    out,
+    report,
+    sections,
+    computed: rows.length,
+    reused: 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function range(n: number): number[] {

@@ -65,6 +65,29 @@ describe('evaluation episode', () => {
   });
 });
 
+describe('what the agents chose', () => {
+  it('each episode reports the bid markup, shirk probability, eta and self-executed share the policies set', () => {
+    const scenario = loadScenario('tiny', { coprocessors: { maliciousFraction: 0 } });
+    const ep = (name: BaselineName) =>
+      runEvalEpisode(scenario, makeBaselineSet(name, { scenario }), 10_000).choices;
+    // Baseline markups: truthful 0, cost-plus 0.1, paper-heuristic 0.2, conservative 0.5; nobody malicious shirks.
+    expect(ep('truthful').bid).toBe(0);
+    expect(ep('cost-plus').bid).toBeCloseTo(0.1, 6);
+    expect(ep('paper-heuristic').bid).toBeCloseTo(0.2, 6);
+    expect(ep('conservative').bid).toBeCloseTo(0.5, 6);
+    expect(ep('paper-heuristic').shirk).toBe(0);
+    expect(ep('paper-heuristic').eta).toBeCloseTo(0.95, 6);
+    // greedy operators delegate everything; paper-heuristic ones keep the tasks they can do.
+    expect(ep('greedy').selfShare).toBe(0);
+    expect(ep('paper-heuristic').selfShare).toBeGreaterThan(0.05);
+    // Under qualified-dutch the same action is read as psi: paper-heuristic asks 1.2 x unit cost / R.
+    const qd = loadScenario('tiny', { auction: { mechanism: 'qualified-dutch' } });
+    const psi = runEvalEpisode(qd, makeBaselineSet('paper-heuristic', { scenario: qd }), 10_000).choices.bid;
+    expect(psi).toBeGreaterThan(0.2);
+    expect(psi).toBeLessThan(0.6);
+  });
+});
+
 describe('seeds', () => {
   it('held-out seeds start at 10000 and skip training seeds', () => {
     expect(heldOutSeeds(3).seeds).toEqual([10_000, 10_001, 10_002]);

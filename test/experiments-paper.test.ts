@@ -27,7 +27,7 @@ const EXPECTED: Record<string, string[]> = {
     'sweep-slashing-frontier',
     'sweep-slashing-welfare',
   ],
-  mechanisms: ['mechanisms.csv', 'mechanisms'],
+  mechanisms: ['mechanisms.csv', 'mechanisms-differences.csv', 'mechanisms', 'mechanisms-differences'],
 };
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -338,3 +338,26 @@ describe('scoring auctions: what the bid means', () => {
     expect(parseScenario({ name: 'x' }).auction.mechanism).toBe('scoring-dutch');
   });
 });
+
+describe('fixed-markup coprocessors (markup=<mu>)', () => {
+  it('bid the markup they are given, and refuse one that makes no sense for the mechanism, naming the field', async () => {
+    const { makeBaseline } = await import('../agents/baselines/index.ts');
+    const scenario = loadScenario('tiny');
+    const p = makeBaseline('markup=0.3', 'coprocessor', { scenario });
+    const out = new Float32Array(12);
+    p.act(new Float32Array(4 * 20), new Uint8Array(4).fill(1), 4, out);
+    const [lo, hi] = scenario.auction.markupRange;
+    expect(markupFromAction(out[0], lo, hi)).toBeCloseTo(0.3, 6);
+    expect(out[1]).toBe(1); // no load cap
+    expect(out[2]).toBe(0); // never shirks
+    const qd = loadScenario('tiny', { auction: { mechanism: 'qualified-dutch' } });
+    expect(() => makeBaseline('markup=0.3', 'coprocessor', { scenario: qd })).toThrow(
+      /needs a scoring mechanism, but auction\.mechanism is 'qualified-dutch'/,
+    );
+    expect(() => makeBaseline('markup=2', 'coprocessor', { scenario })).toThrow(
+      /markup 2 is outside auction\.markupRange \[-0\.5, 1\.5\]/,
+    );
+    expect(() => makeBaseline('markup=abc', 'coprocessor', { scenario })).toThrow(/must be a number/);
+    expect(() => makeBaseline('markup=0.1', 'operator', { scenario })).toThrow(/coprocessor bid/);
+  });
+});

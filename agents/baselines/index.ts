@@ -44,10 +44,24 @@ export function isBaseline(name: string): name is BaselineName {
   return (BASELINES as readonly string[]).includes(name);
 }
 
-/** The baseline policy `name` for `role`. */
+/** The baseline policy `name` for `role`; `markup=<mu>` is a coprocessor bidding the fixed markup mu (see `markupPolicy`). */
 export function makeBaseline(name: string, role: Role, ctx: BaselineContext): Policy {
+  const fixed = /^markup=(.*)$/.exec(name);
+  if (fixed) {
+    const mu = Number(fixed[1]);
+    if (role !== 'coprocessor' || fixed[1].trim() === '' || !Number.isFinite(mu)) {
+      throw new Error(
+        role !== 'coprocessor'
+          ? `policy '${name}' is a coprocessor bid; operators take one of ${BASELINES.join(', ')}`
+          : `policy '${name}': the markup must be a number, e.g. markup=0.1`,
+      );
+    }
+    return markupPolicy(ctx.scenario, mu);
+  }
   if (!isBaseline(name)) {
-    throw new Error(`unknown baseline policy '${name}': choose one of ${BASELINES.join(', ')}`);
+    throw new Error(
+      `unknown baseline policy '${name}': choose one of ${BASELINES.join(', ')} (or markup=<mu> for coprocessors)`,
+    );
   }
   const s = ctx.scenario;
   const cpDim = s.coprocessors.allowShirking ? 3 : 2;
@@ -60,6 +74,43 @@ export function makeBaselineSet(name: string, ctx: BaselineContext): PolicySet {
   return {
     operator: makeBaseline(name, 'operator', ctx),
     coprocessor: makeBaseline(name, 'coprocessor', ctx),
+  };
+}
+
+/**
+ * Coprocessors that bid a fixed markup over their break-even price (one per
+ * slot, or the same for all), with no load cap and no shirking: the fixed
+ * bidders of the checks against auction theory. The markup needs a scoring
+ * mechanism and must lie in `auction.markupRange`; anything else is an error
+ * that names the field.
+ */
+export function markupPolicy(s: Scenario, markups: number | ArrayLike<number>): Policy {
+  const m = s.auction.mechanism;
+  if (!SCORING_MECHANISMS.includes(m)) {
+    throw new Error(
+      `a markup bid needs a scoring mechanism, but auction.mechanism is '${m}' (its first coprocessor action is a ` +
+        `reservation / ask ratio psi): set auction.mechanism to one of ${SCORING_MECHANISMS.join(', ')}`,
+    );
+  }
+  const [lo, hi] = s.auction.markupRange;
+  const per = typeof markups === 'number' ? [markups] : Array.from(markups);
+  const bad = per.find((mu) => !(mu >= lo && mu <= hi));
+  if (bad !== undefined) {
+    throw new Error(
+      `markup ${bad} is outside auction.markupRange [${lo}, ${hi}]: widen the range or bid within it`,
+    );
+  }
+  const actions = per.map((mu) => actionForMarkup(mu, lo, hi));
+  const w = s.coprocessors.allowShirking ? 3 : 2;
+  return {
+    name: typeof markups === 'number' ? `markup=${markups}` : 'markups',
+    act(_obs, _active, n, out) {
+      for (let k = 0; k < n; k++) {
+        out[w * k] = actions[actions.length === 1 ? 0 : k];
+        out[w * k + 1] = 1;
+        if (w === 3) out[w * k + 2] = 0;
+      }
+    },
   };
 }
 

@@ -2,7 +2,7 @@
  * One evaluation episode: `runEpisode` (the same numbers as `simulate`), plus
  * the per-role slash counts, from a listener set before the first period.
  */
-import type { Scenario } from '../../src/config/scenario.ts';
+import { SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
 import { runEpisode } from '../../src/sim/episode.ts';
 import type { PolicySet, Role } from '../../src/sim/policy.ts';
 
@@ -17,6 +17,18 @@ export interface EvalEpisode {
   activeAtEnd: Record<Role, number>;
   /** Profit over the episode of every agent, by slot. */
   profit: { operator: Float64Array; coprocessor: Float64Array };
+  /** What the agents chose, per-period means over the active agents, averaged over the periods. */
+  choices: EpisodeChoices;
+}
+
+/** Episode means of the agents' choices (see `PeriodMetrics`). */
+export interface EpisodeChoices {
+  /** Coprocessors' first action: the bid markup under a scoring mechanism, the reservation ratio psi otherwise. */
+  bid: number;
+  shirk: number;
+  eta: number;
+  /** Self-executed tasks / tasks. */
+  selfShare: number;
 }
 
 const noop = () => {};
@@ -24,7 +36,19 @@ const noop = () => {};
 /** Simulate one episode and collect what evaluation reports. */
 export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: number): EvalEpisode {
   const slashes: Record<Role, number> = { operator: 0, coprocessor: 0 };
+  const scoring = SCORING_MECHANISMS.includes(scenario.auction.mechanism);
+  let bid = 0;
+  let shirk = 0;
+  let eta = 0;
+  let periods = 0;
   const { summary, sim } = runEpisode(scenario, policies, seed, {
+    onPeriod(s) {
+      const m = s.metrics;
+      bid += scoring ? m.meanMarkup : m.meanPsi;
+      shirk += m.meanShirk;
+      eta += m.meanEta;
+      periods++;
+    },
     listener: {
       auction: noop,
       ejection: noop,
@@ -44,6 +68,12 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
     profit: {
       operator: Float64Array.from(sim.opTotalProfit),
       coprocessor: Float64Array.from(sim.cpTotalProfit),
+    },
+    choices: {
+      bid: periods > 0 ? bid / periods : 0,
+      shirk: periods > 0 ? shirk / periods : 0,
+      eta: periods > 0 ? eta / periods : 0,
+      selfShare: summary.shares.selfExecuted,
     },
   };
 }

@@ -31,10 +31,12 @@ export interface MetricDef {
   key: MetricKey;
   /** Column header. */
   label: string;
-  /** Which direction is better (for marking the best row). */
-  better: 'higher' | 'lower';
-  /** `rate` prints as a percentage, `amount` as a number. */
-  kind: 'rate' | 'amount';
+  /** Which direction is better (for marking the best row); `none` for a choice, not an outcome. */
+  better: 'higher' | 'lower' | 'none';
+  /** The role tables that show it. @default both */
+  roles?: readonly Role[];
+  /** `rate` prints as a percentage, `amount` as a number, `ratio` with three decimals. */
+  kind: 'rate' | 'amount' | 'ratio';
   /** What it measures. */
   doc: string;
 }
@@ -46,7 +48,11 @@ export type MetricKey =
   | 'slashRate'
   | 'undetectedShirks'
   | 'activeAtEnd'
-  | 'welfare';
+  | 'welfare'
+  | 'bid'
+  | 'shirk'
+  | 'eta'
+  | 'selfShare';
 
 export const METRICS: readonly MetricDef[] = [
   {
@@ -97,6 +103,38 @@ export const METRICS: readonly MetricDef[] = [
     better: 'higher',
     kind: 'amount',
     doc: 'total episode profit of all operators and coprocessors',
+  },
+  {
+    key: 'bid',
+    label: 'bid',
+    better: 'none',
+    kind: 'ratio',
+    roles: ['coprocessor'],
+    doc: "coprocessors' mean first action: the bid markup over the break-even price under a scoring mechanism (0 is truthful), the reservation / ask ratio psi under qualified-dutch and reverse-dutch",
+  },
+  {
+    key: 'shirk',
+    label: 'shirk prob.',
+    better: 'none',
+    kind: 'rate',
+    roles: ['coprocessor'],
+    doc: "coprocessors' mean shirk probability (their choice; undetected shirks are the outcome)",
+  },
+  {
+    key: 'eta',
+    label: 'eta',
+    better: 'none',
+    kind: 'ratio',
+    roles: ['operator'],
+    doc: "operators' mean eta: the payment cap (scoring mechanisms) or start price, as a share of R",
+  },
+  {
+    key: 'selfShare',
+    label: 'self-executed',
+    better: 'none',
+    kind: 'rate',
+    roles: ['operator'],
+    doc: 'tasks the operators executed themselves / tasks',
   },
 ];
 
@@ -418,5 +456,9 @@ export function episodeMetrics(ep: EvalEpisode, role: Role): Record<MetricKey, n
     undetectedShirks: ep.undetectedShirks,
     activeAtEnd: ep.activeAtEnd[role],
     welfare: total(ep.profit.operator) + total(ep.profit.coprocessor),
+    bid: ep.choices.bid,
+    shirk: ep.choices.shirk,
+    eta: ep.choices.eta,
+    selfShare: ep.choices.selfShare,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/atomic.ts';
+import type { Role } from '../../src/sim/policy.ts';
 import type { EvaluationResult, MetricDef, PopulationRow } from './evaluate.ts';
 import { METRICS } from './evaluate.ts';
 import type { Interval, MetricSummary } from './stats.ts';
@@ -13,6 +14,7 @@ const ROLE_TITLE = { operator: 'Operators', coprocessor: 'Coprocessors' } as con
 function fmt(x: number, kind: MetricDef['kind']): string {
   if (!Number.isFinite(x)) return String(x);
   if (kind === 'rate') return `${(100 * x).toFixed(1)}%`;
+  if (kind === 'ratio') return (Math.abs(x) < 0.0005 ? 0 : x).toFixed(3);
   const v = Math.abs(x) < 0.05 ? 0 : x; // no "-0.0"
   return v.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
@@ -29,24 +31,26 @@ function table(header: string[], rows: string[][]): string {
 
 /** Indices of the best rows for one metric (none when every row ties). */
 function bestRows(values: number[], better: MetricDef['better']): Set<number> {
+  if (better === 'none') return new Set();
   const best = better === 'higher' ? Math.max(...values) : Math.min(...values);
   const idx = values.flatMap((v, i) => (v === best ? [i] : []));
   return new Set(idx.length === values.length ? [] : idx);
 }
 
-function roleTable(rows: PopulationRow[], stat: 'mean' | 'iqm'): string {
+function roleTable(role: Role, rows: PopulationRow[], stat: 'mean' | 'iqm'): string {
   const ciKey = stat === 'mean' ? 'meanCi' : 'iqmCi';
-  const best = METRICS.map((m) =>
+  const metrics = METRICS.filter((m) => !m.roles || m.roles.includes(role));
+  const best = metrics.map((m) =>
     bestRows(
       rows.map((r) => r.metrics[m.key][stat]),
       m.better,
     ),
   );
   return table(
-    ['population', ...METRICS.map((m) => m.label)],
+    ['population', ...metrics.map((m) => m.label)],
     rows.map((r, i) => [
       r.population,
-      ...METRICS.map((m, j) => {
+      ...metrics.map((m, j) => {
         const s: MetricSummary = r.metrics[m.key];
         return cell(s[stat], s[ciKey], m.kind, best[j].has(i));
       }),
@@ -84,8 +88,8 @@ export function formatMarkdown(res: EvaluationResult): string {
   }
   for (const t of res.tables) {
     const title = `${ROLE_TITLE[t.role]} (the other role plays ${t.other})`;
-    out.push('', `## ${title}: mean [${pct}% CI]`, '', roleTable(t.rows, 'mean'));
-    out.push('', `## ${title}: IQM [${pct}% CI]`, '', roleTable(t.rows, 'iqm'));
+    out.push('', `## ${title}: mean [${pct}% CI]`, '', roleTable(t.role, t.rows, 'mean'));
+    out.push('', `## ${title}: IQM [${pct}% CI]`, '', roleTable(t.role, t.rows, 'iqm'));
   }
   if (res.mixed.length > 0) {
     for (const role of ['operator', 'coprocessor'] as const) {

@@ -3,7 +3,7 @@
  * field here, validated with zod. Unknown keys are rejected, so a typo in a
  * scenario file is an error that names the field, never a silent default.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -277,7 +277,11 @@ const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '
 
 /** Names of the scenarios shipped in envs/scenarios. */
 export function builtinScenarios(): string[] {
-  return ['paper', 'quick', 'tiny'].filter((n) => existsSync(join(SCENARIO_DIR, `${n}.json`)));
+  if (!existsSync(SCENARIO_DIR)) return [];
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
 }
 
 /**
