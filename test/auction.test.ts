@@ -170,7 +170,7 @@ describe('qualified-dutch auction', () => {
           expect(sim.tPrice[0]).toBeCloseTo(eta * 5 * (1 - ref.m / 20), 10);
           sim.cpUsed[k] += sim.tD[0];
           sim.cpFreeCollateral[k] -= sim.tS[0];
-          auction.accepted(sim, k, 0);
+          auction.accepted(sim, k);
         }
       }
     }
