@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASELINES, type BaselineName, makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+import {
+  BASELINES,
+  type BaselineName,
+  makeBaseline,
+  makeBaselineSet,
+  markupPolicy,
+} from '../agents/baselines/index.ts';
 import { runEvalEpisode } from '../agents/eval/episode.ts';
 import { evaluate, METRICS, type MixedRow, type PopulationRow, verdicts } from '../agents/eval/evaluate.ts';
 import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
@@ -85,6 +91,29 @@ describe('what the agents chose', () => {
     const psi = runEvalEpisode(qd, makeBaselineSet('paper-heuristic', { scenario: qd }), 10_000).choices.bid;
     expect(psi).toBeGreaterThan(0.2);
     expect(psi).toBeLessThan(0.6);
+  });
+});
+
+describe('what the learned agents chose, per slot', () => {
+  it("the report lists each learned slot's bid markup and shirk probability", () => {
+    const scenario = loadScenario('tiny', { coprocessors: { maliciousFraction: 0 } });
+    const learned = markupPolicy(scenario, [0, 0.1, 0.2, 0.3]);
+    const res = evaluate({
+      scenario,
+      seeds: [10_000, 10_001],
+      learned: { coprocessor: learned },
+      baselines: ['truthful'],
+      mixed: false,
+      bootstrap: { reps: 50 },
+    });
+    const row = res.tables.find((t) => t.role === 'coprocessor')?.rows.find((r) => r.learned);
+    expect(row?.slots?.first.map((x) => Number(x.toFixed(6)))).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(row?.slots?.second).toEqual([0, 0, 0, 0]);
+    const md = formatMarkdown(res);
+    expect(md).toContain('## What the learned coprocessors chose, per slot');
+    expect(md).toContain('| bid | 0.000 | 0.100 | 0.200 | 0.300 |');
+    // Baseline rows carry no per-slot table.
+    expect(res.tables.flatMap((t) => t.rows).filter((r) => r.slots)).toHaveLength(1);
   });
 });
 

@@ -19,6 +19,8 @@ export interface EvalEpisode {
   profit: { operator: Float64Array; coprocessor: Float64Array };
   /** What the agents chose, per-period means over the active agents, averaged over the periods. */
   choices: EpisodeChoices;
+  /** The same per slot, averaged over the periods the slot was active (NaN if never): bid and shirk per coprocessor, eta and self-executed share per operator. */
+  slots: { bid: Float64Array; shirk: Float64Array; eta: Float64Array; selfShare: Float64Array };
 }
 
 /** Episode means of the agents' choices (see `PeriodMetrics`). */
@@ -41,9 +43,31 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
   let shirk = 0;
   let eta = 0;
   let periods = 0;
+  const K = scenario.coprocessors.count;
+  const N = scenario.operators.count;
+  const slots = {
+    bid: new Float64Array(K),
+    shirk: new Float64Array(K),
+    eta: new Float64Array(N),
+    selfShare: new Float64Array(N),
+  };
+  const cpN = new Float64Array(K);
+  const opN = new Float64Array(N);
   const { summary, sim } = runEpisode(scenario, policies, seed, {
     onPeriod(s) {
       const m = s.metrics;
+      for (let k = 0; k < K; k++) {
+        if (!s.cpActive[k] && s.cpEjectedAt[k] !== s.t - 1) continue;
+        slots.bid[k] += scoring ? s.cpMarkup[k] : s.cpPsi[k];
+        slots.shirk[k] += s.cpShirk[k];
+        cpN[k]++;
+      }
+      for (let i = 0; i < N; i++) {
+        if (!s.opActive[i] && s.opEjectedAt[i] !== s.t - 1) continue;
+        slots.eta[i] += s.opEta[i];
+        slots.selfShare[i] += s.opTasks[i] > 0 ? s.opSelf[i] / s.opTasks[i] : 0;
+        opN[i]++;
+      }
       bid += scoring ? m.meanMarkup : m.meanPsi;
       shirk += m.meanShirk;
       eta += m.meanEta;
@@ -68,6 +92,12 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
     profit: {
       operator: Float64Array.from(sim.opTotalProfit),
       coprocessor: Float64Array.from(sim.cpTotalProfit),
+    },
+    slots: {
+      bid: slots.bid.map((v, k) => v / cpN[k]),
+      shirk: slots.shirk.map((v, k) => v / cpN[k]),
+      eta: slots.eta.map((v, i) => v / opN[i]),
+      selfShare: slots.selfShare.map((v, i) => v / opN[i]),
     },
     choices: {
       bid: periods > 0 ? bid / periods : 0,

@@ -146,6 +146,12 @@ export interface PopulationRow {
   metrics: Record<MetricKey, MetricSummary>;
   /** Per-episode values, `[seed][scenario]`, per metric. */
   runs: Record<MetricKey, number[][]>;
+  /**
+   * What each slot of the role chose, averaged over the seeds (first scenario):
+   * bid markup (or psi) and shirk probability per coprocessor, eta and
+   * self-executed share per operator. Only for the learned population.
+   */
+  slots?: { first: number[]; second: number[] };
 }
 
 export interface RoleTable {
@@ -300,14 +306,30 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
         MetricKey,
         number[][]
       >;
+      const count = role === 'operator' ? scenarios[0].operators.count : scenarios[0].coprocessors.count;
+      const slotSum = {
+        first: new Float64Array(count),
+        second: new Float64Array(count),
+        n: new Float64Array(count),
+      };
       for (const seed of seeds) {
-        const perScenario = scenarios.map((scenario) => {
+        const perScenario = scenarios.map((scenario, si) => {
           const policies = {
             [role]: pop.make(scenario, seed),
             [oRole]: otherPolicy(oRole, scenario, seed),
           } as unknown as PolicySet;
           const ep = runEvalEpisode(scenario, policies, seed);
           tick(`${role} ${pop.name} ${scenario.name} seed ${seed}`);
+          if (si === 0 && pop.learned) {
+            const a = role === 'operator' ? ep.slots.eta : ep.slots.bid;
+            const b = role === 'operator' ? ep.slots.selfShare : ep.slots.shirk;
+            for (let k = 0; k < count; k++) {
+              if (!Number.isFinite(a[k])) continue;
+              slotSum.first[k] += a[k];
+              slotSum.second[k] += b[k];
+              slotSum.n[k]++;
+            }
+          }
           return episodeMetrics(ep, role);
         });
         for (const m of METRICS) runs[m.key].push(perScenario.map((v) => v[m.key]));
@@ -315,7 +337,13 @@ export function evaluate(opts: EvaluateOptions): EvaluationResult {
       const metrics = Object.fromEntries(
         METRICS.map((m) => [m.key, summarize(runs[m.key], bootstrap)]),
       ) as Record<MetricKey, MetricSummary>;
-      rows.push({ population: pop.name, learned: pop.learned, metrics, runs });
+      const slots = pop.learned
+        ? {
+            first: Array.from(slotSum.first, (v, k) => v / slotSum.n[k]),
+            second: Array.from(slotSum.second, (v, k) => v / slotSum.n[k]),
+          }
+        : undefined;
+      rows.push({ population: pop.name, learned: pop.learned, metrics, runs, ...(slots ? { slots } : {}) });
     }
     tables.push({ role, other: other === 'learned' ? 'learned' : reference, rows });
   }

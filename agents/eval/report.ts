@@ -91,6 +91,25 @@ export function formatMarkdown(res: EvaluationResult): string {
     out.push('', `## ${title}: mean [${pct}% CI]`, '', roleTable(t.role, t.rows, 'mean'));
     out.push('', `## ${title}: IQM [${pct}% CI]`, '', roleTable(t.role, t.rows, 'iqm'));
   }
+  for (const t of res.tables) {
+    const row = t.rows.find((r) => r.learned && r.slots);
+    if (!row?.slots) continue;
+    const [a, b] = t.role === 'operator' ? ['eta', 'self-executed'] : ['bid', 'shirk prob.'];
+    const name = t.role === 'operator' ? 'operator' : 'coprocessor';
+    const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+    out.push(
+      '',
+      `## What the learned ${name}s chose, per slot (mean over the held-out seeds, the other role playing ${t.other})`,
+      '',
+      table(
+        ['', ...row.slots.first.map((_, k) => `${name}_${k}`)],
+        [
+          [a, ...row.slots.first.map(f3)],
+          [b, ...row.slots.second.map(f3)],
+        ],
+      ),
+    );
+  }
   if (res.mixed.length > 0) {
     for (const role of ['operator', 'coprocessor'] as const) {
       const rows = res.mixed.filter((m) => m.role === role);
