@@ -114,6 +114,14 @@ describe('reduceDashboard', () => {
     ]);
     expect(s.market?.period).toBe(2);
     expect(s.marketTrend.delegated.count).toBe(2);
+    // The agents' choices too: the bid trend holds the markups (the snapshots' reading).
+    expect(seriesValues(s.marketTrend.bid)).toEqual([
+      syntheticMarket(1).meanMarkup,
+      syntheticMarket(2).meanMarkup,
+    ]);
+    expect(s.marketTrend.eta.last).toBe(syntheticMarket(2).meanEta);
+    expect(s.marketTrend.shirk.count).toBe(2);
+    expect(s.marketTrend.selfExecuted.last).toBe(syntheticMarket(2).selfExecutedShare);
   });
 });
 
@@ -160,6 +168,8 @@ describe('computeLayout', () => {
     if (l.mode === 'wide') {
       expect(l.curves.width + l.market.width).toBe(140);
       expect(l.curves.height + l.load.height + l.events.height).toBe(40 - 1 - 3);
+      expect(l.load.width + l.choices.width + l.health.width).toBe(140);
+      expect(l.choices.height).toBe(l.health.height);
     }
   });
 });

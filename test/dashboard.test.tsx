@@ -6,6 +6,7 @@ import type { TrainerEvent } from '../src/core/train-events.ts';
 import { Dashboard } from '../src/dashboard/Dashboard.tsx';
 import { createDashboardStore } from '../src/dashboard/dashboard-store.ts';
 import { runDashboard } from '../src/dashboard/run-dashboard.ts';
+import { fmtNum, fmtPct } from '../src/dashboard/format.ts';
 import { syntheticIteration, syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
 import type { TrainerHandle } from '../src/dashboard/types.ts';
 
@@ -93,6 +94,10 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.dispose();
 });
 
+/** A row of the choices panel: label column, value column, then the trend. */
+const choiceRow = (label: string, value: string, labelW = 11) =>
+  `${label.padEnd(labelW)}${value.padStart(7)} `;
+
 function mount() {
   const f = fakeHandle();
   const store = createDashboardStore(f.handle.events$, { throttleMs: 5 });
@@ -126,6 +131,32 @@ describe('Dashboard', () => {
     await waitFor(() => frame().includes('approx KL'), 'the health panel');
     expect(frame()).toContain('-0.0123');
     expect(frame()).toContain('0.0042');
+    app.stdin.write('6');
+    await waitFor(() => frame().includes('bid markup'), 'the choices panel');
+    const f6 = frame();
+    expect(f6).toContain(' 6 Choices');
+    expect(f6).toContain('scoring-dutch');
+    expect(f6).toContain(`coprocessor ${choiceRow('bid markup', `+${fmtNum(m.meanMarkup, 3)}`)}`);
+    expect(f6).toContain(choiceRow('shirk prob', fmtNum(m.meanShirk, 3)));
+    expect(f6).toContain(choiceRow('load cap', fmtNum(m.meanKappa, 3)));
+    expect(f6).toContain(`operator    ${choiceRow('eta', fmtNum(m.meanEta, 3))}`);
+    expect(f6).toContain(choiceRow('self-exec', fmtPct(m.selfExecutedShare)));
+    expect(f6).toContain(choiceRow('theta', fmtNum(m.meanTheta, 3)));
+    expect(f6).toContain(`clearing ${choiceRow('price / R', fmtNum(m.meanPriceRatio, 3), 14)}`);
+    expect(f6).not.toContain('ask psi');
+    app.unmount();
+  });
+
+  it('labels the coprocessors first action ask psi under qualified-dutch', async () => {
+    const { subject, app, frame } = mount();
+    script(subject, 1);
+    const m = { ...syntheticMarket(18), mechanism: 'qualified-dutch', bidReading: 'psi' as const };
+    subject.next({ type: 'market', globalStep: 4096, market: m });
+    app.stdin.write('6');
+    await waitFor(() => frame().includes('ask psi'), 'the psi label');
+    expect(frame()).toContain('qualified-dutch');
+    expect(frame()).toContain(`coprocessor ${choiceRow('ask psi', fmtNum(m.meanPsi, 3))}`);
+    expect(frame()).not.toContain('bid markup');
     app.unmount();
   });
 
@@ -203,6 +234,7 @@ describe('runDashboard', () => {
     for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(dynamicPart(frame).length).toBeLessThanOrEqual(23);
     expect(frame).toContain(' 1 Curves ');
+    expect(frame).toContain(' 6 Choices');
     expect(frame).toContain('keys off');
     subject.next({ type: 'done', globalStep: 1, reason: 'budget' });
     await done;
@@ -217,6 +249,10 @@ describe('runDashboard', () => {
     expect(frame).toContain('Market now');
     expect(frame).toContain('Training health');
     expect(frame).toContain('Coprocessor load');
+    expect(frame).toContain('Agent choices');
+    for (const label of ['bid markup', 'shirk prob', 'eta', 'self-exec', 'clearing price']) {
+      expect(frame).toContain(label);
+    }
     stdout.columns = 80;
     stdout.rows = 24;
     stdout.emit('resize');

@@ -1,9 +1,9 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { TrainerEvent } from '../src/core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../src/core/train-events.ts';
 import { chooseRenderer } from '../src/dashboard/choose-renderer.ts';
 import { runPlainLog } from '../src/dashboard/plain-log.ts';
-import { syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
+import { syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
 import type { TrainerHandle } from '../src/dashboard/types.ts';
 
 function handleOf(subject: Subject<TrainerEvent>): TrainerHandle {
@@ -67,6 +67,45 @@ describe('runPlainLog', () => {
     await done;
     expect(text).toBe('it 1 | step 1 | 1 sps | ETA -\n');
     expect(text.includes('\u001b')).toBe(false);
+  });
+
+  it('ends an iteration line with the choices of the last market snapshot', async () => {
+    const subject = new Subject<TrainerEvent>();
+    const lines: string[] = [];
+    const done = runPlainLog(handleOf(subject), { out: { write: (s: string) => lines.push(s) } });
+    const it = (i: number): TrainerEvent => ({
+      type: 'iteration',
+      iteration: i,
+      globalStep: i,
+      elapsedSec: i,
+      metrics: {},
+    });
+    const market = (m: Partial<MarketSnapshot>): TrainerEvent => ({
+      type: 'market',
+      globalStep: 1,
+      market: { ...syntheticMarket(3), ...m },
+    });
+    subject.next(it(1));
+    const chosen = {
+      meanMarkup: 0.12,
+      meanShirk: 0.03,
+      meanEta: 0.91,
+      selfExecutedShare: 0.18,
+      meanPriceRatio: 0.34,
+    };
+    subject.next(market(chosen));
+    subject.next(it(2));
+    subject.next(
+      market({ ...chosen, mechanism: 'qualified-dutch', bidReading: 'psi', meanPsi: 0.62, meanShirk: 0 }),
+    );
+    subject.next(it(3));
+    subject.complete();
+    await done;
+    expect(lines.map((l) => l.trimEnd())).toEqual([
+      'it 1 | step 1 | 1 sps | ETA -',
+      'it 2 | step 2 | 1 sps | ETA - | cp markup +0.12 shirk 0.03 | op eta 0.91 self 18% | price 0.34',
+      'it 3 | step 3 | 1 sps | ETA - | cp psi 0.62 shirk 0 | op eta 0.91 self 18% | price 0.34',
+    ]);
   });
 
   it('thins iteration lines with `every`', async () => {

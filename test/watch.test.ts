@@ -103,6 +103,11 @@ describe('createWatchHandle', () => {
       Array.from(market.market.coprocessorLoads).map((v) => (Number.isNaN(v) ? 'NaN' : v.toFixed(1))),
     ).toEqual(['0.5', 'NaN', '0.9']);
     expect(Number.isNaN(market.market.reputations.coprocessor[2])).toBe(true);
+    // A line from before the choices were recorded: they load as NaN, the mechanism as unknown.
+    expect(market.market).toMatchObject({ mechanism: '', bidReading: 'markup' });
+    for (const k of ['meanMarkup', 'meanPsi', 'meanKappa', 'meanShirk', 'meanEta', 'meanTheta'] as const) {
+      expect(market.market[k], k).toBeNaN();
+    }
 
     // A writer caught mid-line: nothing until the newline arrives.
     const line3 = metricsLine(3);
@@ -119,6 +124,56 @@ describe('createWatchHandle', () => {
     handle.requestSave();
     handle.requestStop();
     expect(isCompleted()).toBe(true);
+  });
+
+  it('reads the agents choices of a market line, and which reading of the first action applies', async () => {
+    const choices = {
+      meanMarkup: 0.12,
+      meanPsi: 0.56,
+      meanKappa: 0.8,
+      meanShirk: 0.03,
+      meanEta: 0.91,
+      meanTheta: 0.2,
+    };
+    const line = (extra: Record<string, unknown>) =>
+      JSON.stringify({ ...JSON.parse(marketLine), ...choices, ...extra });
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(runJson));
+    writeFileSync(
+      join(dir, 'market.jsonl'),
+      `${line({ mechanism: 'scoring-dutch', bidReading: 'markup' })}\n${line({ mechanism: 'reverse-dutch', bidReading: 'psi' })}\n${line({ mechanism: 'qualified-dutch' })}\n`,
+    );
+    const { handle, events } = await collect((ev) => ev.length >= 4);
+    const markets = events.flatMap((e) => (e.type === 'market' ? [e.market] : []));
+    expect(markets.map((m) => [m.mechanism, m.bidReading])).toEqual([
+      ['scoring-dutch', 'markup'],
+      ['reverse-dutch', 'psi'],
+      // No bidReading in the line: the mechanism's.
+      ['qualified-dutch', 'psi'],
+    ]);
+    for (const m of markets) expect(m).toMatchObject(choices);
+    handle.requestStop();
+  });
+
+  it('takes role names from the role specs a trainer writes, and replays each iteration after its snapshots', async () => {
+    const spec = (name: string) => ({ name, count: 4, obsDim: 19, action: { kind: 'box', dim: 2 } });
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({ ...runJson, roles: [spec('operator'), spec('coprocessor')] }),
+    );
+    // Snapshots carry the step of the iteration before their rollout: 0 before iteration 1 (step 512), 512 after.
+    const market = (step: number) => JSON.stringify({ ...JSON.parse(marketLine), global_step: step });
+    writeFileSync(join(dir, 'metrics.jsonl'), `${metricsLine(1)}\n${metricsLine(2)}\n`);
+    writeFileSync(join(dir, 'market.jsonl'), `${market(0)}\n${market(0)}\n${market(512)}\n`);
+    const { handle, events } = await collect((ev) => ev.length >= 6);
+    expect(events[0]).toMatchObject({ type: 'start', roles: ['operator', 'coprocessor'] });
+    expect(events.slice(1).map((e) => `${e.type}@${'globalStep' in e ? e.globalStep : ''}`)).toEqual([
+      'market@0',
+      'market@0',
+      'iteration@512',
+      'market@512',
+      'iteration@1024',
+    ]);
+    handle.requestStop();
   });
 
   it('waits for files that do not exist yet and reports malformed lines', async () => {

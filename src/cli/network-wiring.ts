@@ -24,7 +24,7 @@ import { RunDir } from '../../agents/run-dir.ts';
 import { initBackend } from '../../agents/tf/backend.ts';
 import { resume, type Trainer } from '../../agents/trainer.ts';
 import { NetworkBatchedEnv, type OpponentMix } from '../../envs/network/index.ts';
-import { loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
+import { loadScenario, parseOverrides, SCORING_MECHANISMS, type Scenario } from '../config/scenario.ts';
 import { Rng } from '../core/rng.ts';
 import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
 import { runEpisode } from '../sim/episode.ts';
@@ -122,10 +122,14 @@ export function baselineReturns(scenario: Scenario, seed = 1): Record<Role, numb
   return out;
 }
 
-/** A market snapshot of the simulator now (copies its arrays). */
+/**
+ * A market snapshot of the simulator now (copies its arrays): the last
+ * period's outcome and what the agents chose in it.
+ */
 export function marketSnapshot(env: NetworkBatchedEnv): MarketSnapshot {
   const sim = env.sim;
   const m = sim.metrics;
+  const mechanism = sim.scenario.auction.mechanism;
   const n = Math.max(1, m.tasks);
   const loads = new Float32Array(sim.nCops);
   const cpRep = new Float32Array(sim.nCops);
@@ -141,6 +145,14 @@ export function marketSnapshot(env: NetworkBatchedEnv): MarketSnapshot {
     selfExecutedShare: (m.selfExecuted + m.fallback) / n,
     droppedShare: m.dropped / n,
     meanPriceRatio: m.meanPriceRatio,
+    mechanism,
+    bidReading: SCORING_MECHANISMS.includes(mechanism) ? 'markup' : 'psi',
+    meanMarkup: m.meanMarkup,
+    meanPsi: m.meanPsi,
+    meanKappa: m.meanKappa,
+    meanShirk: m.meanShirk,
+    meanEta: m.meanEta,
+    meanTheta: m.meanTheta,
     failures: m.failures,
     slashes: m.slashes,
     undetectedShirks: m.undetectedShirks,
@@ -152,7 +164,7 @@ export function marketSnapshot(env: NetworkBatchedEnv): MarketSnapshot {
   };
 }
 
-/** `market.jsonl` line of a snapshot (typed arrays as arrays, NaN as null). */
+/** `market.jsonl` line of a snapshot (typed arrays as arrays, NaN as null, in them and in the scalars). */
 export function marketLine(globalStep: number, s: MarketSnapshot): string {
   const arr = (a: Float32Array) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
   return `${JSON.stringify({
@@ -191,6 +203,8 @@ export function attachMarket(
         .pipe(
           filter((e) => e.type === 'step'),
           auditTime(everyMs),
+          // A step that ended the episode has already reset the simulator: nothing to show until the next one.
+          filter(() => env.sim.t > 0),
           map(() => marketSnapshot(env)),
         )
         .subscribe((market) => {

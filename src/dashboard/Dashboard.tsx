@@ -1,5 +1,6 @@
 import { Box, useApp, useInput, useStdin } from 'ink';
 import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { AgentChoices } from './AgentChoices.tsx';
 import type { DashboardState } from './dashboard-state.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import { Footer } from './Footer.tsx';
@@ -58,6 +59,8 @@ function PanelBody({
       return <TrainingHealth state={state} width={width} height={height} />;
     case 'events':
       return <RecentEvents state={state} width={width} height={height} />;
+    case 'choices':
+      return <AgentChoices state={state} width={width} height={height} />;
   }
 }
 
@@ -203,6 +206,7 @@ export function Dashboard({
         </Box>
         <Box>
           <BoxedPanel id="load" state={state} {...layout.load} />
+          <BoxedPanel id="choices" state={state} {...layout.choices} />
           <BoxedPanel id="health" state={state} {...layout.health} />
         </Box>
         <BoxedPanel id="events" state={state} {...layout.events} />

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { PANELS } from './layout.ts';
 
 export interface HelpOverlayProps {
   width: number;
@@ -13,7 +14,7 @@ export function HelpOverlay({ width, height, readOnly }: HelpOverlayProps) {
     ['s', readOnly ? 'save a checkpoint (off: watching another process)' : 'save a checkpoint now'],
     ['q, Ctrl-C', readOnly ? 'stop watching' : 'save a checkpoint and quit (twice: quit at once)'],
     ['tab', 'next panel (one panel at a time on small terminals)'],
-    ['1-5', 'show that panel'],
+    [`1-${PANELS.length}`, 'show that panel'],
     ['?, esc', 'close this help'],
   ];
   return (

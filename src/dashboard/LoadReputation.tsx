@@ -55,7 +55,7 @@ export function LoadReputation({ state, width, height }: LoadReputationProps) {
         </Text>
       ))}
       <Text wrap="truncate">
-        <Text color="yellow">{marker.padEnd(Math.max(0, plotW - hiLabel.length))}</Text>
+        <Text color="yellow">{marker.padEnd(Math.max(marker.length + 1, plotW - hiLabel.length))}</Text>
         <Text color="gray">{hiLabel}</Text>
       </Text>
       {repRoles.map((role) => {

@@ -6,9 +6,12 @@ export interface TabBarProps {
   width: number;
 }
 
-/** The panel names, the active one highlighted (tabbed layout only). */
+/** Width of the bar with the panels' full titles. */
+const FULL_WIDTH = PANELS.reduce((w, p, i) => w + ` ${i + 1} ${p.title} `.length, 0);
+
+/** The panel names (full titles when they fit), the active one highlighted (tabbed layout only). */
 export function TabBar({ active, width }: TabBarProps) {
-  const short = width < 100;
+  const short = width < FULL_WIDTH;
   return (
     <Text wrap="truncate">
       {PANELS.map((p, i) => {

@@ -20,6 +20,59 @@ export interface LogEntry {
   text: string;
 }
 
+/** Series over market snapshots (one point per snapshot; snapshots without a value add none). */
+export interface MarketTrend {
+  delegated: Series;
+  dropped: Series;
+  /** Mean clearing price / R. */
+  priceRatio: Series;
+  /** Share of tasks their operator ran itself. */
+  selfExecuted: Series;
+  /** Coprocessors' first action in the snapshot's reading: mean bid markup, or ask psi. */
+  bid: Series;
+  /** Coprocessors' mean shirk probability. */
+  shirk: Series;
+  /** Coprocessors' mean load cap kappa. */
+  kappa: Series;
+  /** Operators' mean eta (start price / payment cap, a share of R). */
+  eta: Series;
+  /** Operators' mean self-execution risk threshold theta. */
+  theta: Series;
+}
+
+export const emptyMarketTrend: MarketTrend = {
+  delegated: emptySeries,
+  dropped: emptySeries,
+  priceRatio: emptySeries,
+  selfExecuted: emptySeries,
+  bid: emptySeries,
+  shirk: emptySeries,
+  kappa: emptySeries,
+  eta: emptySeries,
+  theta: emptySeries,
+};
+
+/**
+ * The trends with one snapshot more. A snapshot of a period without tasks (e.g.
+ * of an episode just reset) adds no point to the shares, and one without a
+ * delegated task none to the clearing price: their 0 is no outcome.
+ */
+function pushMarketTrend(t: MarketTrend, m: MarketSnapshot): MarketTrend {
+  const tasks = m.delegatedShare + m.selfExecutedShare + m.droppedShare > 0;
+  const skip = Number.NaN;
+  return {
+    delegated: pushSeries(t.delegated, tasks ? m.delegatedShare : skip),
+    dropped: pushSeries(t.dropped, tasks ? m.droppedShare : skip),
+    priceRatio: pushSeries(t.priceRatio, m.delegatedShare > 0 ? m.meanPriceRatio : skip),
+    selfExecuted: pushSeries(t.selfExecuted, tasks ? m.selfExecutedShare : skip),
+    bid: pushSeries(t.bid, m.bidReading === 'psi' ? m.meanPsi : m.meanMarkup),
+    shirk: pushSeries(t.shirk, m.meanShirk),
+    kappa: pushSeries(t.kappa, m.meanKappa),
+    eta: pushSeries(t.eta, m.meanEta),
+    theta: pushSeries(t.theta, m.meanTheta),
+  };
+}
+
 export interface DashboardState {
   run?: RunInfo;
   /** Roles from `start`, or discovered from `charts/episodic_return/<role>` metrics. */
@@ -36,8 +89,8 @@ export interface DashboardState {
   /** Best mean episodic return per role (from `best` events, or the best seen). */
   best: Record<string, number>;
   market?: MarketSnapshot;
-  /** Delegated share, dropped share and mean price ratio over market snapshots. */
-  marketTrend: { delegated: Series; dropped: Series; priceRatio: Series };
+  /** The market's outcomes and the agents' choices over market snapshots. */
+  marketTrend: MarketTrend;
   paused: boolean;
   done?: { reason: string; globalStep: number };
   /** The most recent log entries (at most `LOG_CAP`). */
@@ -58,7 +111,7 @@ export const initialDashboardState: DashboardState = {
   returns: {},
   sps: emptySeries,
   best: {},
-  marketTrend: { delegated: emptySeries, dropped: emptySeries, priceRatio: emptySeries },
+  marketTrend: emptyMarketTrend,
   paused: false,
   log: [],
   logSeq: 0,
@@ -112,15 +165,8 @@ export function reduceDashboard(s: DashboardState, e: TrainerEvent): DashboardSt
     }
     case 'iteration':
       return onIteration(s, e);
-    case 'market': {
-      const t = s.marketTrend;
-      const marketTrend = {
-        delegated: pushSeries(t.delegated, e.market.delegatedShare),
-        dropped: pushSeries(t.dropped, e.market.droppedShare),
-        priceRatio: pushSeries(t.priceRatio, e.market.meanPriceRatio),
-      };
-      return { ...s, market: e.market, marketTrend };
-    }
+    case 'market':
+      return { ...s, market: e.market, marketTrend: pushMarketTrend(s.marketTrend, e.market) };
     case 'checkpoint':
       return {
         ...s,

@@ -2,7 +2,7 @@ export type { TrainerHandle, LineSink } from './types.ts';
 export type { DashboardOptions } from './run-dashboard.ts';
 export { runDashboard } from './run-dashboard.ts';
 export type { PlainLogOptions } from './plain-log.ts';
-export { runPlainLog, formatIterationLine, formatEventLine } from './plain-log.ts';
+export { runPlainLog, formatIterationLine, formatEventLine, formatChoices } from './plain-log.ts';
 export type { ChooseRendererOptions, Renderer } from './choose-renderer.ts';
 export { chooseRenderer } from './choose-renderer.ts';
 export type { WatchHandle, WatchHandleOptions } from './watch-handle.ts';

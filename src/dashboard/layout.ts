@@ -6,7 +6,7 @@
  * reaches the terminal height.
  */
 
-export type PanelId = 'curves' | 'market' | 'load' | 'health' | 'events';
+export type PanelId = 'curves' | 'market' | 'load' | 'health' | 'events' | 'choices';
 
 export const PANELS: readonly { id: PanelId; title: string; short: string }[] = [
   { id: 'curves', title: 'Learning curves', short: 'Curves' },
@@ -14,6 +14,7 @@ export const PANELS: readonly { id: PanelId; title: string; short: string }[] = 
   { id: 'load', title: 'Coprocessor load & reputation', short: 'Load' },
   { id: 'health', title: 'Training health', short: 'Health' },
   { id: 'events', title: 'Events', short: 'Events' },
+  { id: 'choices', title: 'Agent choices', short: 'Choices' },
 ];
 
 /** Smallest terminal that gets the all-panels layout. */
@@ -33,6 +34,7 @@ export type Layout =
       curves: Box2;
       market: Box2;
       load: Box2;
+      choices: Box2;
       health: Box2;
       events: Box2;
     };
@@ -58,14 +60,18 @@ export function computeLayout(columns: number, rows: number): Layout {
   const bottom = body - events - top;
   const left = Math.round(cols * 0.58);
   const right = cols - left;
+  // Bottom row: load | choices | health; health as wide as its columns need at most, choices at least.
+  const health = Math.min(42, right);
+  const choices = Math.max(32, Math.round(cols * 0.28));
   return {
     mode: 'wide',
     columns: cols,
     rows: rws,
     curves: { width: left, height: top },
     market: { width: right, height: top },
-    load: { width: left, height: bottom },
-    health: { width: right, height: bottom },
+    load: { width: cols - choices - health, height: bottom },
+    choices: { width: choices, height: bottom },
+    health: { width: health, height: bottom },
     events: { width: cols, height: events },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * The dashboard's fallback when there is no terminal to draw in (a pipe, a
- * file, CI, `--no-dashboard`): one plain line per iteration and one per
+ * file, CI, `--no-dashboard`): one plain line per iteration (ending with the
+ * agents' choices in the last market snapshot, when there is one) and one per
  * checkpoint, new best, ejection, pause and end. Never touches stdin.
  */
-import type { TrainerEvent } from '../core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
 import {
   type DashboardState,
   etaSec,
@@ -11,7 +12,7 @@ import {
   reduceDashboard,
   spsOf,
 } from './dashboard-state.ts';
-import { fmtDuration, fmtInt, fmtNum, shortRole } from './format.ts';
+import { fmtDuration, fmtInt, fmtNum, fmtPct, shortRole } from './format.ts';
 import type { LineSink, TrainerHandle } from './types.ts';
 
 export interface PlainLogOptions {
@@ -28,7 +29,37 @@ const LOSSES: readonly [string, string][] = [
   ['losses/approx_kl', 'kl'],
 ];
 
-/** The progress line of the state's last iteration. */
+const finite = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+const two = (v: number) => fmtNum(v, 2);
+
+/**
+ * What the agents chose in a market snapshot, as parts of a plain line:
+ * `cp markup +0.12 shirk 0.03`, `op eta 0.91 self 18%`, `price 0.34` (the
+ * coprocessors' first action reads `psi` under qualified-dutch / reverse-dutch).
+ * Values a snapshot lacks (older runs' market lines) are left out, and so are
+ * the self-executed share of a period without tasks and the price of one
+ * without a delegated task.
+ */
+export function formatChoices(m: MarketSnapshot | undefined): string[] {
+  if (!m) return [];
+  const psi = m.bidReading === 'psi';
+  const bid = psi ? m.meanPsi : m.meanMarkup;
+  const cp: string[] = [];
+  if (finite(bid)) cp.push(psi ? `psi ${two(bid)}` : `markup ${bid > 0 ? '+' : ''}${two(bid)}`);
+  if (finite(m.meanShirk)) cp.push(`shirk ${two(m.meanShirk)}`);
+  // A period without tasks (an episode just reset) has no shares, and one without a delegated task no price.
+  const noTasks = m.delegatedShare === 0 && m.selfExecutedShare === 0 && m.droppedShare === 0;
+  const op: string[] = [];
+  if (finite(m.meanEta)) op.push(`eta ${two(m.meanEta)}`);
+  if (finite(m.selfExecutedShare) && !noTasks) op.push(`self ${fmtPct(m.selfExecutedShare, 0)}`);
+  const parts: string[] = [];
+  if (cp.length) parts.push(`cp ${cp.join(' ')}`);
+  if (op.length) parts.push(`op ${op.join(' ')}`);
+  if (finite(m.meanPriceRatio) && m.delegatedShare !== 0) parts.push(`price ${two(m.meanPriceRatio)}`);
+  return parts;
+}
+
+/** The progress line of the state's last iteration, then the choices of its last market snapshot. */
 export function formatIterationLine(s: DashboardState): string {
   const total = s.run?.totalTimesteps ?? 0;
   const budget = total > 0 ? `/${fmtInt(total)} ${((100 * s.globalStep) / total).toFixed(1)}%` : '';
@@ -47,6 +78,7 @@ export function formatIterationLine(s: DashboardState): string {
     )
     .filter((l) => !l.endsWith('=-'));
   if (losses.length) parts.push(`loss ${losses.join(' ')}`);
+  parts.push(...formatChoices(s.market));
   return parts.join(' | ');
 }
 

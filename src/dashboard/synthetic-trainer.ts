@@ -92,12 +92,22 @@ export function syntheticMarket(period: number, slots = 48): MarketSnapshot {
   for (let k = 0; k < repOp.length; k++) repOp[k] = Math.min(1, 0.7 + 0.3 * hash01(k + 100, period % 11));
   const delegated = 0.55 + 0.2 * hash01(period, 900);
   const self = (1 - delegated) * 0.8;
+  // Choices that settle as the run goes on: markups and shirking fall, eta rises.
+  const learnt = 1 - Math.exp(-period / 200);
   return {
     period,
     delegatedShare: delegated,
     selfExecutedShare: self,
     droppedShare: 1 - delegated - self,
     meanPriceRatio: 0.9 + 0.1 * hash01(period, 901),
+    mechanism: 'scoring-dutch',
+    bidReading: 'markup',
+    meanMarkup: 0.8 - 0.6 * learnt + 0.05 * (hash01(period, 905) - 0.5),
+    meanPsi: 0.65 - 0.3 * learnt,
+    meanKappa: 0.7 + 0.1 * hash01(period, 906),
+    meanShirk: 0.2 * (1 - learnt),
+    meanEta: 0.6 + 0.3 * learnt,
+    meanTheta: 0.1 + 0.1 * learnt,
     failures: Math.floor(5 * hash01(period, 902)),
     slashes: Math.floor(2 * hash01(period, 903)),
     undetectedShirks: Math.floor(3 * hash01(period, 904)),

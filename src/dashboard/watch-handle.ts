@@ -3,13 +3,16 @@
  * `run.json` becomes the `start` event, each line of `metrics.jsonl` an
  * `iteration` event and each line of `market.jsonl` a `market` event. The
  * files are polled from the last byte read; a partial last line waits for its
- * newline. The controls cannot reach the other process: pause, resume and
- * requestSave do nothing, requestStop ends the stream.
+ * newline. The new lines of both files come out in global-step order, so a
+ * replay interleaves iterations and snapshots as they were written. The
+ * controls cannot reach the other process: pause, resume and requestSave do
+ * nothing, requestStop ends the stream.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Observable, Subject, takeUntil } from 'rxjs';
-import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import { SCORING_MECHANISMS } from '../config/scenario.ts';
+import type { BidReading, MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
 import type { TrainerHandle } from './types.ts';
 
 export interface WatchHandleOptions {
@@ -56,7 +59,12 @@ export function readRunInfo(runDir: string): Extract<TrainerEvent, { type: 'star
     backend: String(r.backend ?? '?'),
     seed: Number(r.seed ?? 0),
     totalTimesteps: Number(r.totalTimesteps ?? 0),
-    roles: Array.isArray(r.roles) ? r.roles.map(String) : [],
+    // Role names, or the trainer's role specs ({ name, count, ... }).
+    roles: Array.isArray(r.roles)
+      ? r.roles.map((x: unknown) =>
+          typeof x === 'object' && x !== null && 'name' in x ? String(x.name) : String(x),
+        )
+      : [],
     baselineReturns: (r.baselineReturns as Record<string, number> | undefined) ?? undefined,
   };
 }
@@ -78,15 +86,34 @@ export function metricsLineToEvent(o: Record<string, unknown>): TrainerEvent {
   };
 }
 
-/** One `market.jsonl` line as a `market` event (JSON arrays back to Float32Arrays, null back to NaN). */
+/** The reading a line names, else its mechanism's (a markup when neither says: older lines have no choices). */
+function bidReadingOf(o: Record<string, unknown>, mechanism: string): BidReading {
+  if (o.bidReading === 'markup' || o.bidReading === 'psi') return o.bidReading;
+  return mechanism === '' || (SCORING_MECHANISMS as readonly string[]).includes(mechanism) ? 'markup' : 'psi';
+}
+
+/**
+ * One `market.jsonl` line as a `market` event (JSON arrays back to Float32Arrays,
+ * null back to NaN). Lines of older runs, without the agents' choices, load with
+ * those as NaN and the mechanism as ''.
+ */
 export function marketLineToEvent(o: Record<string, unknown>): TrainerEvent {
   const reps = (o.reputations ?? {}) as Record<string, unknown>;
+  const mechanism = typeof o.mechanism === 'string' ? o.mechanism : '';
   const market: MarketSnapshot = {
     period: num(o.period),
     delegatedShare: num(o.delegatedShare),
     selfExecutedShare: num(o.selfExecutedShare),
     droppedShare: num(o.droppedShare),
     meanPriceRatio: num(o.meanPriceRatio),
+    mechanism,
+    bidReading: bidReadingOf(o, mechanism),
+    meanMarkup: num(o.meanMarkup),
+    meanPsi: num(o.meanPsi),
+    meanKappa: num(o.meanKappa),
+    meanShirk: num(o.meanShirk),
+    meanEta: num(o.meanEta),
+    meanTheta: num(o.meanTheta),
     failures: num(o.failures),
     slashes: num(o.slashes),
     undetectedShirks: num(o.undetectedShirks),
@@ -139,6 +166,15 @@ export class LineTail {
   }
 }
 
+/** Events sorted by global step; a stable sort, so ties keep their order (iterations before snapshots). */
+function stableByStep(events: TrainerEvent[]): TrainerEvent[] {
+  const step = (e: TrainerEvent) => ('globalStep' in e && Number.isFinite(e.globalStep) ? e.globalStep : 0);
+  return events
+    .map((e, i) => [e, i] as const)
+    .sort(([a, i], [b, j]) => step(a) - step(b) || i - j)
+    .map(([e]) => e);
+}
+
 /** A read-only handle on the run in `runDir`. Throws `NotARunError` if it is not one. */
 export function createWatchHandle(runDir: string, { pollMs = 250 }: WatchHandleOptions = {}): WatchHandle {
   readRunInfo(runDir);
@@ -150,6 +186,7 @@ export function createWatchHandle(runDir: string, { pollMs = 250 }: WatchHandleO
       [new LineTail(join(runDir, 'market.jsonl')), marketLineToEvent],
     ];
     const poll = () => {
+      const read: TrainerEvent[] = [];
       for (const [tail, toEvent] of tails) {
         for (const line of tail.read()) {
           let o: unknown;
@@ -163,9 +200,12 @@ export function createWatchHandle(runDir: string, { pollMs = 250 }: WatchHandleO
             });
             continue;
           }
-          if (o && typeof o === 'object') subscriber.next(toEvent(o as Record<string, unknown>));
+          if (o && typeof o === 'object') read.push(toEvent(o as Record<string, unknown>));
         }
       }
+      // Both files in the order they were written (a snapshot carries the step of the iteration before it),
+      // so that replaying a run puts each iteration after the snapshots of its rollout.
+      for (const e of stableByStep(read)) subscriber.next(e);
     };
     try {
       poll();

@@ -18,9 +18,10 @@ import { type Algo, resume, Trainer } from '../../../agents/trainer.ts';
 import '../../../envs/classic/index.ts';
 import type { BatchedEnv } from '../../core/batched.ts';
 import { makeEnv, registry } from '../../core/registry.ts';
-import type { TrainerEvent } from '../../core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import { BatchedFromVector } from '../../core/vector.ts';
 import { chooseRenderer } from '../../dashboard/choose-renderer.ts';
+import { formatChoices } from '../../dashboard/plain-log.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';
 
 /** The scenario trained when neither --env nor --scenario is given. */
@@ -270,9 +271,15 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
             `${trainer.batchSamples} samples, run dir ${info.runDir}`,
         );
         const roles = trainer.roles.map((r) => r.name);
-        trainer.events$.subscribe((ev) => {
-          if (ev.type === 'iteration') console.log(formatProgress(ev, trainer.config.totalTimesteps, roles));
-          else if (ev.type === 'log') console.log(`${ev.level}: ${ev.message}`);
+        // The network env's market snapshots: the line ends with what the agents chose in the last one.
+        let market: MarketSnapshot | undefined;
+        (attached?.events$ ?? trainer.events$).subscribe((ev) => {
+          if (ev.type === 'market') market = ev.market;
+          else if (ev.type === 'iteration') {
+            const choices = formatChoices(market);
+            const line = formatProgress(ev, trainer.config.totalTimesteps, roles);
+            console.log(choices.length > 0 ? `${line}  | ${choices.join(' | ')}` : line);
+          } else if (ev.type === 'log') console.log(`${ev.level}: ${ev.message}`);
           else if (ev.type === 'checkpoint' && ev.reason !== 'periodic')
             console.log(`checkpoint (${ev.reason}): ${ev.path}`);
         });
