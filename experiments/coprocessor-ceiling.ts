@@ -8,19 +8,29 @@
  *    (each seed twice, halves swapped, as `copronet eval` runs its mixed market).
  * Mean episode profit per agent over 10 seeds.
  *
- *   node bin/run-ts.mjs experiments/coprocessor-ceiling.ts [scenario]
+ * Then, for the default `scoring-dutch`: a grid of fixed (markup, kappa) played
+ * by half of the coprocessors against a conservative, a paper-heuristic and a
+ * cost-plus half on the eval's held-out seeds 10000-10019, with 95% t
+ * intervals of both halves and of their paired difference: what the best a
+ * fixed bid can do in the mixed market `copronet eval` reports.
+ *
+ *   node bin/run-ts.mjs experiments/coprocessor-ceiling.ts [scenario] [--scoring-only]
  */
 import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
 import { maskedMean, runEvalEpisode } from '../agents/eval/episode.ts';
 import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
 import { loadScenario } from '../src/config/scenario.ts';
+import { actionForMarkup } from '../src/sim/network.ts';
 import type { Policy } from '../src/sim/policy.ts';
+import { seedBand } from './lib/stats.ts';
 
 const name = process.argv[2] ?? 'quick';
 const seeds = Array.from({ length: 10 }, (_, i) => 100 + i);
 const fmt = (x: number) => x.toFixed(1).padStart(8);
 
-for (const mechanism of ['qualified-dutch', 'reverse-dutch'] as const) {
+for (const mechanism of process.argv.includes('--scoring-only')
+  ? []
+  : (['qualified-dutch', 'reverse-dutch'] as const)) {
   const scenario = loadScenario(name, { auction: { mechanism } });
   const w = scenario.coprocessors.allowShirking ? 3 : 2;
   const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
@@ -87,4 +97,63 @@ for (const mechanism of ['qualified-dutch', 'reverse-dutch'] as const) {
       `best fixed population: ${bestPop.name} ${bestPop.value.toFixed(1)}; ` +
       `best half against cost-plus: ${bestMix.name} ${bestMix.value.toFixed(1)} vs ${bestMix.other.toFixed(1)}`,
   );
+}
+
+{
+  const scenario = loadScenario(name, { auction: { mechanism: 'scoring-dutch' } });
+  const w = scenario.coprocessors.allowShirking ? 3 : 2;
+  const [lo, hi] = scenario.auction.markupRange;
+  const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
+  const evalSeeds = Array.from({ length: 20 }, (_, i) => 10_000 + i);
+  const f = (x: number) => x.toFixed(1);
+  const band = (xs: number[]) => {
+    const b = seedBand(xs);
+    return `${f(b.mean)} [${f(b.ciLo)}, ${f(b.ciHi)}]`;
+  };
+  const fixedBid = (mu: number, kappa: number): Policy => ({
+    name: `markup ${mu}, kappa ${kappa}`,
+    act(_obs, _active, m, out) {
+      for (let k = 0; k < m; k++) {
+        out[w * k] = actionForMarkup(mu, lo, hi);
+        out[w * k + 1] = kappa;
+        if (w === 3) out[w * k + 2] = 0;
+      }
+    },
+  });
+  console.log(
+    `\n## scoring-dutch (${name}, operators paper-heuristic, seeds ${evalSeeds[0]}-${evalSeeds.at(-1)}): a fixed half against a baseline half`,
+  );
+  for (const against of ['conservative', 'paper-heuristic', 'cost-plus']) {
+    console.log(
+      `\nagainst a ${against} half: mine, theirs, mine - theirs (profit per agent, 95% t intervals)`,
+    );
+    let best = { name: '', diff: Number.NEGATIVE_INFINITY, apart: false };
+    for (const kappa of [0.6, 0.7, 0.8, 1]) {
+      for (const mu of [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1, 1.2]) {
+        const p = fixedBid(mu, kappa);
+        const mine: number[] = [];
+        const theirs: number[] = [];
+        for (const seed of evalSeeds) {
+          const h = mixedMarketHalves({
+            scenario,
+            role: 'coprocessor',
+            seed,
+            learned: p,
+            baseline: () => makeBaseline(against, 'coprocessor', { scenario }),
+            other: operator,
+          });
+          mine.push(h.learned);
+          theirs.push(h.baseline);
+        }
+        const diff = mine.map((x, i) => x - theirs[i]);
+        console.log(`  ${p.name.padEnd(22)} ${band(mine)}  ${band(theirs)}  ${band(diff)}`);
+        const d = seedBand(diff).mean;
+        if (d > best.diff)
+          best = { name: p.name, diff: d, apart: seedBand(mine).ciLo > seedBand(theirs).ciHi };
+      }
+    }
+    console.log(
+      `best against ${against}: ${best.name}, difference ${f(best.diff)}; the halves' intervals ${best.apart ? 'are apart' : 'overlap'}`,
+    );
+  }
 }
