@@ -11,6 +11,7 @@ export {
   type CoprocessorNetworkOptions,
   networkOptionsFromKwargs,
 } from './parallel.ts';
+export { NETWORK_PPO_DEFAULTS } from './hyperparams.ts';
 export { STATE_DIM, STATE_NAMES } from './state.ts';
 
 if (!registry.has('CoprocessorNetwork-v0')) {

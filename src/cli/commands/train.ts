@@ -16,6 +16,7 @@ import { RunDir } from '../../../agents/run-dir.ts';
 import { type BackendInfo, type BackendName, initBackend } from '../../../agents/tf/backend.ts';
 import { type Algo, resume, Trainer } from '../../../agents/trainer.ts';
 import '../../../envs/classic/index.ts';
+import { NETWORK_PPO_DEFAULTS } from '../../../envs/network/hyperparams.ts';
 import type { BatchedEnv } from '../../core/batched.ts';
 import { makeEnv, registry } from '../../core/registry.ts';
 import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
@@ -216,6 +217,8 @@ export function registerTrainCommand(program: Command, deps: TrainCommandDeps): 
           );
         }
         const config: Record<string, unknown> = {
+          // A network scenario starts from the network's PPO hyperparameters (envs/network/hyperparams.ts).
+          ...(!single && opts.algo === 'ppo' ? NETWORK_PPO_DEFAULTS : {}),
           ...(opts.config ? readConfigFile(opts.config) : {}),
           ...setConfig,
         };
