@@ -2,7 +2,7 @@
  * Simulator and environment throughput at paper scale (100 operators, 100
  * coprocessors, 1000 periods, about a million tasks).
  */
-import { makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+import { makeBaseline } from '../agents/baselines/index.ts';
 import { CoprocessorNetworkEnv, NetworkBatchedEnv } from '../envs/network/index.ts';
 import { loadScenario } from '../src/config/scenario.ts';
 import type { MechanismName } from '../src/sim/auction.ts';
@@ -11,7 +11,13 @@ import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../src/sim/network.ts';
 
 export interface SimBenchResult {
   mechanism: MechanismName;
+  /** The coprocessors' baseline (the operators play paper-heuristic). */
+  coprocessors: string;
   tasks: number;
+  /** Tasks that went to auction in the episode. */
+  auctions: number;
+  /** Operators still active at the end (a collapsed network auctions little in its second half). */
+  activeOperators: number;
   /** Wall-clock seconds per episode, best and median of `repeats`. */
   bestSec: number;
   medianSec: number;
@@ -23,36 +29,66 @@ export interface SimBenchResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** One simulator run to time: a mechanism and the coprocessors' baseline (`paper-heuristic` if not given). */
+export interface SimBenchCase {
+  mechanism: MechanismName;
+  coprocessors?: string;
+}
+
 /**
- * The whole paper-scale episode with paper-heuristic policies under each of
- * `mechanisms`, `repeats` times (after one warm-up each). The mechanisms take
- * turns within each repeat, so a slow spell of the machine hits them alike.
+ * The whole paper-scale episode under each case (operators paper-heuristic),
+ * `repeats` times after one warm-up each. The cases take turns within each
+ * repeat, so a slow spell of the machine hits them alike.
  */
 export function benchSimulator(
   repeats = 5,
-  mechanisms: readonly MechanismName[] = ['scoring-dutch'],
+  cases: readonly SimBenchCase[] = [{ mechanism: 'scoring-dutch' }],
 ): SimBenchResult[] {
-  const runs = mechanisms.map((mechanism) => {
+  const runs = cases.map(({ mechanism, coprocessors = 'paper-heuristic' }) => {
     const scenario = loadScenario('paper', { auction: { mechanism } });
-    const policies = makeBaselineSet('paper-heuristic', { scenario });
+    const policies = {
+      operator: makeBaseline('paper-heuristic', 'operator', { scenario }),
+      coprocessor: makeBaseline(coprocessors, 'coprocessor', { scenario }),
+    };
     runEpisode(scenario, policies, 0, { periods: 50 }); // warm-up: let the JIT compile the hot loops
-    return { mechanism, scenario, policies, times: [] as number[], cpu: [] as number[], tasks: 0 };
+    return {
+      mechanism,
+      coprocessors,
+      scenario,
+      policies,
+      times: [] as number[],
+      cpu: [] as number[],
+      tasks: 0,
+      auctions: 0,
+      activeOperators: 0,
+    };
   });
   for (let r = 0; r < repeats; r++) {
     for (const run of runs) {
+      let auctions = 0;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      run.tasks = runEpisode(run.scenario, run.policies, 1).summary.tasks;
+      const { summary } = runEpisode(run.scenario, run.policies, 1, {
+        onPeriod: (sim) => {
+          for (let i = 0; i < sim.nOps; i++) auctions += sim.opAuctions[i];
+        },
+      });
       run.times.push((performance.now() - t0) / 1000);
       const c = process.cpuUsage(c0);
       run.cpu.push((c.user + c.system) / 1e6);
+      run.tasks = summary.tasks;
+      run.auctions = auctions;
+      run.activeOperators = summary.activeAtEnd.operators;
     }
   }
   return runs.map((run) => {
     const best = Math.min(...run.times);
     return {
       mechanism: run.mechanism,
+      coprocessors: run.coprocessors,
       tasks: run.tasks,
+      auctions: run.auctions,
+      activeOperators: run.activeOperators,
       bestSec: best,
       medianSec: median(run.times),
       cpuSec: Math.min(...run.cpu),

@@ -22,7 +22,7 @@ import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
 import { loadScenario } from '../src/config/scenario.ts';
 import { actionForMarkup } from '../src/sim/network.ts';
 import type { Policy } from '../src/sim/policy.ts';
-import { seedBand } from './lib/stats.ts';
+import { printGridAgainst } from './lib/halves.ts';
 
 const name = process.argv[2] ?? 'quick';
 const seeds = Array.from({ length: 10 }, (_, i) => 100 + i);
@@ -105,11 +105,6 @@ for (const mechanism of process.argv.includes('--scoring-only')
   const [lo, hi] = scenario.auction.markupRange;
   const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
   const evalSeeds = Array.from({ length: 20 }, (_, i) => 10_000 + i);
-  const f = (x: number) => x.toFixed(1);
-  const band = (xs: number[]) => {
-    const b = seedBand(xs);
-    return `${f(b.mean)} [${f(b.ciLo)}, ${f(b.ciHi)}]`;
-  };
   const fixedBid = (mu: number, kappa: number): Policy => ({
     name: `markup ${mu}, kappa ${kappa}`,
     act(_obs, _active, m, out) {
@@ -123,37 +118,10 @@ for (const mechanism of process.argv.includes('--scoring-only')
   console.log(
     `\n## scoring-dutch (${name}, operators paper-heuristic, seeds ${evalSeeds[0]}-${evalSeeds.at(-1)}): a fixed half against a baseline half`,
   );
+  const grid = [0.6, 0.7, 0.8, 1].flatMap((kappa) =>
+    [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1, 1.2].map((mu) => fixedBid(mu, kappa)),
+  );
   for (const against of ['conservative', 'paper-heuristic', 'cost-plus']) {
-    console.log(
-      `\nagainst a ${against} half: mine, theirs, mine - theirs (profit per agent, 95% t intervals)`,
-    );
-    let best = { name: '', diff: Number.NEGATIVE_INFINITY, apart: false };
-    for (const kappa of [0.6, 0.7, 0.8, 1]) {
-      for (const mu of [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1, 1.2]) {
-        const p = fixedBid(mu, kappa);
-        const mine: number[] = [];
-        const theirs: number[] = [];
-        for (const seed of evalSeeds) {
-          const h = mixedMarketHalves({
-            scenario,
-            role: 'coprocessor',
-            seed,
-            learned: p,
-            baseline: () => makeBaseline(against, 'coprocessor', { scenario }),
-            other: operator,
-          });
-          mine.push(h.learned);
-          theirs.push(h.baseline);
-        }
-        const diff = mine.map((x, i) => x - theirs[i]);
-        console.log(`  ${p.name.padEnd(22)} ${band(mine)}  ${band(theirs)}  ${band(diff)}`);
-        const d = seedBand(diff).mean;
-        if (d > best.diff)
-          best = { name: p.name, diff: d, apart: seedBand(mine).ciLo > seedBand(theirs).ciHi };
-      }
-    }
-    console.log(
-      `best against ${against}: ${best.name}, difference ${f(best.diff)}; the halves' intervals ${best.apart ? 'are apart' : 'overlap'}`,
-    );
+    printGridAgainst(grid, { scenario, role: 'coprocessor', seeds: evalSeeds, against, other: operator });
   }
 }

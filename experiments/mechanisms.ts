@@ -225,15 +225,33 @@ function measuredLines(
     fall.length > 0 && stay.length > 0
       ? `among the ${stay.length} mechanisms that keep at least half of the operators (${list(fall.map(code))} ${fall.length === 1 ? 'collapses' : 'collapse'}, below), `
       : '';
-  const lines: string[] = [
-    `- ${pop.label}: ${scope}operators pay the least of the reward under ${pay.low} and the most under ${pay.high}; ` +
-      `completion is highest under ${comp.high} and lowest under ${comp.low}; ` +
-      `the episode's load Gini is lowest (the most balanced load) under ${gini.low} and highest under ${gini.high}, ` +
-      `the per-period load CV lowest under ${cvs.low} and highest under ${cvs.high}; ` +
-      `the fewest delegated tasks ran above L* (overload risk, amplified slashing) under ${over.low}, the most under ${over.high}; ` +
-      `operator profit is highest under ${opp.high} and lowest under ${opp.low}, coprocessor profit highest under ${cpp.high} and lowest under ${cpp.low}; ` +
-      `undetected shirks are fewest under ${shirk.low} and most under ${shirk.high}.`,
-  ];
+  const lines: string[] = [];
+  if (among.length === 1) {
+    // One mechanism left to rank: its levels, not a best and a worst.
+    const m = among[0];
+    const a = (f: (r: SummaryResult) => number) => avg(runs[m], f);
+    lines.push(
+      `- ${pop.label}: only ${code(m)} keeps at least half of the operators (${list(fall.map(code))} collapse, below): ` +
+        `operators pay ${fmt(a((r) => r.paymentRatio))} of the reward, completion ${fmt(a((r) => r.completion))}, ` +
+        `load Gini ${fmt(a((r) => r.loadGini))}, ${pct(
+          a((r) => r.overloadedShare),
+          2,
+        )} of the delegated tasks above L*, ` +
+        `${fmt(
+          a((r) => r.undetectedShirks),
+          1,
+        )} undetected shirks per episode.`,
+    );
+  } else
+    lines.push(
+      `- ${pop.label}: ${scope}operators pay the least of the reward under ${pay.low} and the most under ${pay.high}; ` +
+        `completion is highest under ${comp.high} and lowest under ${comp.low}; ` +
+        `the episode's load Gini is lowest (the most balanced load) under ${gini.low} and highest under ${gini.high}, ` +
+        `the per-period load CV lowest under ${cvs.low} and highest under ${cvs.high}; ` +
+        `the fewest delegated tasks ran above L* (overload risk, amplified slashing) under ${over.low}, the most under ${over.high}; ` +
+        `operator profit is highest under ${opp.high} and lowest under ${opp.low}, coprocessor profit highest under ${cpp.high} and lowest under ${cpp.low}; ` +
+        `undetected shirks are fewest under ${shirk.low} and most under ${shirk.high}.`,
+    );
 
   if (fall.length === 0) {
     lines.push(`- ${pop.label}: no mechanism lost half of its operators in any seed.`);

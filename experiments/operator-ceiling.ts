@@ -11,21 +11,15 @@
  *   node bin/run-ts.mjs experiments/operator-ceiling.ts [scenario] [seeds]
  */
 import { makeBaseline } from '../agents/baselines/index.ts';
-import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
 import { loadScenario } from '../src/config/scenario.ts';
 import type { Policy } from '../src/sim/policy.ts';
-import { seedBand } from './lib/stats.ts';
+import { printGridAgainst } from './lib/halves.ts';
 
 const name = process.argv[2] ?? 'quick';
 const nSeeds = Number(process.argv[3] ?? 20);
 const seeds = Array.from({ length: nSeeds }, (_, i) => 10_000 + i);
 const scenario = loadScenario(name);
 const coprocessor = makeBaseline('paper-heuristic', 'coprocessor', { scenario });
-const f = (x: number) => x.toFixed(1);
-const band = (xs: number[]) => {
-  const b = seedBand(xs);
-  return `${f(b.mean)} [${f(b.ciLo)}, ${f(b.ciHi)}]`;
-};
 
 const fixed = (theta: number, eta: number): Policy => ({
   name: `theta ${theta}, eta ${eta}`,
@@ -40,35 +34,9 @@ const fixed = (theta: number, eta: number): Policy => ({
 console.log(
   `# ${name} under ${scenario.auction.mechanism}, coprocessors paper-heuristic, seeds ${seeds[0]}-${seeds.at(-1)}`,
 );
+const grid = [0, 0.05, 0.1, 0.16].flatMap((theta) =>
+  [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((eta) => fixed(theta, eta)),
+);
 for (const against of ['greedy', 'conservative', 'paper-heuristic']) {
-  console.log(`\n## a fixed half against a ${against} half: profit per agent (mine, theirs, mine - theirs)`);
-  let best = { name: '', diff: Number.NEGATIVE_INFINITY, apart: false, text: '' };
-  for (const theta of [0, 0.05, 0.1, 0.16]) {
-    for (const eta of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]) {
-      const p = fixed(theta, eta);
-      const mine: number[] = [];
-      const theirs: number[] = [];
-      for (const seed of seeds) {
-        const h = mixedMarketHalves({
-          scenario,
-          role: 'operator',
-          seed,
-          learned: p,
-          baseline: () => makeBaseline(against, 'operator', { scenario }),
-          other: coprocessor,
-        });
-        mine.push(h.learned);
-        theirs.push(h.baseline);
-      }
-      const a = seedBand(mine);
-      const b = seedBand(theirs);
-      const d = seedBand(mine.map((x, i) => x - theirs[i]));
-      const text = `${p.name.padEnd(20)} ${band(mine)}  ${band(theirs)}  ${band(mine.map((x, i) => x - theirs[i]))}`;
-      console.log(`  ${text}`);
-      if (d.mean > best.diff) best = { name: p.name, diff: d.mean, apart: a.ciLo > b.ciHi, text };
-    }
-  }
-  console.log(
-    `best against ${against}: ${best.name}, difference ${f(best.diff)}; the halves' intervals ${best.apart ? 'are apart' : 'overlap'}`,
-  );
+  printGridAgainst(grid, { scenario, role: 'operator', seeds, against, other: coprocessor });
 }
