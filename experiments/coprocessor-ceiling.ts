@@ -16,11 +16,10 @@
  *
  *   node bin/run-ts.mjs experiments/coprocessor-ceiling.ts [scenario] [--scoring-only]
  */
-import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
+import { BASELINES, makeBaseline, markupPolicy } from '../agents/baselines/index.ts';
 import { maskedMean, runEvalEpisode } from '../agents/eval/episode.ts';
 import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
 import { loadScenario } from '../src/config/scenario.ts';
-import { actionForMarkup } from '../src/sim/network.ts';
 import type { Policy } from '../src/sim/policy.ts';
 import { printGridAgainst } from './lib/halves.ts';
 
@@ -101,25 +100,13 @@ for (const mechanism of process.argv.includes('--scoring-only')
 
 {
   const scenario = loadScenario(name, { auction: { mechanism: 'scoring-dutch' } });
-  const w = scenario.coprocessors.allowShirking ? 3 : 2;
-  const [lo, hi] = scenario.auction.markupRange;
   const operator = makeBaseline('paper-heuristic', 'operator', { scenario });
   const evalSeeds = Array.from({ length: 20 }, (_, i) => 10_000 + i);
-  const fixedBid = (mu: number, kappa: number): Policy => ({
-    name: `markup ${mu}, kappa ${kappa}`,
-    act(_obs, _active, m, out) {
-      for (let k = 0; k < m; k++) {
-        out[w * k] = actionForMarkup(mu, lo, hi);
-        out[w * k + 1] = kappa;
-        if (w === 3) out[w * k + 2] = 0;
-      }
-    },
-  });
   console.log(
     `\n## scoring-dutch (${name}, operators paper-heuristic, seeds ${evalSeeds[0]}-${evalSeeds.at(-1)}): a fixed half against a baseline half`,
   );
   const grid = [0.6, 0.7, 0.8, 1].flatMap((kappa) =>
-    [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1, 1.2].map((mu) => fixedBid(mu, kappa)),
+    [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1, 1.2].map((mu) => markupPolicy(scenario, mu, { kappa })),
   );
   for (const against of ['conservative', 'paper-heuristic', 'cost-plus']) {
     printGridAgainst(grid, { scenario, role: 'coprocessor', seeds: evalSeeds, against, other: operator });

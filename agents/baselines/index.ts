@@ -79,12 +79,16 @@ export function makeBaselineSet(name: string, ctx: BaselineContext): PolicySet {
 
 /**
  * Coprocessors that bid a fixed markup over their break-even price (one per
- * slot, or the same for all), with no load cap and no shirking: the fixed
+ * slot, or the same for all), with a load cap `opts.kappa` (default 1: none) and no shirking: the fixed
  * bidders of the checks against auction theory. The markup needs a scoring
  * mechanism and must lie in `auction.markupRange`; anything else is an error
  * that names the field.
  */
-export function markupPolicy(s: Scenario, markups: number | ArrayLike<number>): Policy {
+export function markupPolicy(
+  s: Scenario,
+  markups: number | ArrayLike<number>,
+  opts: { kappa?: number } = {},
+): Policy {
   const m = s.auction.mechanism;
   if (!SCORING_MECHANISMS.includes(m)) {
     throw new Error(
@@ -102,12 +106,14 @@ export function markupPolicy(s: Scenario, markups: number | ArrayLike<number>): 
   }
   const actions = per.map((mu) => actionForMarkup(mu, lo, hi));
   const w = s.coprocessors.allowShirking ? 3 : 2;
+  const kappa = opts.kappa ?? 1;
+  const name = typeof markups === 'number' ? `markup=${markups}` : 'markups';
   return {
-    name: typeof markups === 'number' ? `markup=${markups}` : 'markups',
+    name: opts.kappa === undefined ? name : `${name}, kappa ${kappa}`,
     act(_obs, _active, n, out) {
       for (let k = 0; k < n; k++) {
         out[w * k] = actions[actions.length === 1 ? 0 : k];
-        out[w * k + 1] = 1;
+        out[w * k + 1] = kappa;
         if (w === 3) out[w * k + 2] = 0;
       }
     },
