@@ -29,7 +29,6 @@ function setup(K: number, over: Record<string, unknown> = {}) {
     sim.cpLoadCap[k] = 1;
     sim.cpCost[k] = 0.3;
     sim.cpMarkup[k] = 0;
-    sim.cpBidFactor[k] = 1;
     sim.cpRho[k] = 0.9;
   }
   sim.tD[0] = 4;
@@ -68,7 +67,7 @@ function valueAndBid(sim: NetworkSim, k: number, j: number, held: Held[]): { V: 
   for (const h of held) delta += earn(h, now) - earn(h, after);
   const pTrue = (1 - sim.tEps[j]) * (1 - phiOf(after));
   const cost = sim.cpCost[k] * sim.tD[j] + (1 - pTrue) * sigma * chi * S * ampOf(after) + delta;
-  return { V, b: (sim.cpBidFactor[k] * cost) / pTrue };
+  return { V, b: ((1 + sim.cpMarkup[k]) * cost) / pTrue };
 }
 
 interface Ref {
@@ -133,7 +132,6 @@ function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
     sim.cpLoadCap[k] = rng.uniform(0.6, 1);
     sim.cpCost[k] = rng.uniform(0.2, 0.45);
     sim.cpMarkup[k] = markupFromAction(rng.uniform(0, 0.6), lo, hi);
-    sim.cpBidFactor[k] = 1 + sim.cpMarkup[k];
     sim.cpRho[k] = rng.uniform(0.6, 0.99);
   }
   for (let c = 0; c < clones; c++) {
@@ -149,7 +147,6 @@ function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
       sim.cpLoadCap,
       sim.cpCost,
       sim.cpMarkup,
-      sim.cpBidFactor,
       sim.cpRho,
     ])
       arr[dst] = arr[src];
@@ -229,10 +226,10 @@ describe('scoring auctions: what the bid means', () => {
       sim.cpFreeCollateral[2] = 5; // needs chi * S = 6
       sim.cpLoadCap[3] = 0.03; // its own load cap
       sim.cpActive[4] = 0;
-      sim.cpBidFactor[5] = 3.3; // bids about 0.89 R: below the cap, above its value 0.84 R (a negative score)
+      sim.cpMarkup[5] = 2.3; // bids about 0.89 R: below the cap, above its value 0.84 R (a negative score)
       auction.beginPeriod(sim, orderOf(sim));
       expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(-1);
-      sim.cpBidFactor[5] = 1;
+      sim.cpMarkup[5] = 0;
       auction.beginPeriod(sim, orderOf(sim));
       expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(5);
       // The operator's cap: a bid of about 0.26 R is above a cap of 0.2 R.
@@ -287,13 +284,12 @@ describe('scoring auctions: what the bid means', () => {
       // Coprocessor 0's expected profit when it bids with markup mu: P price - cost if it wins, else 0.
       const profit = (mu: number) => {
         sim.cpMarkup[0] = markupFromAction(actionForMarkup(mu, lo, hi), lo, hi);
-        sim.cpBidFactor[0] = 1 + sim.cpMarkup[0];
         const auction = new ScoringAuction('second-price');
         auction.beginPeriod(sim, orderOf(sim));
         const k = auction.run(sim, 0, eta, orderOf(sim));
         if (k !== 0) return 0;
         // Its expected profit is P (price - break-even); P > 0 is the same for every markup of this trial.
-        sim.cpBidFactor[0] = 1;
+        sim.cpMarkup[0] = 0;
         const breakEven = valueAndBid(sim, 0, 0, []).b;
         return sim.tPrice[0] - breakEven;
       };

@@ -332,7 +332,7 @@ export class ScoringAuction implements AuctionMechanism {
     const { table, lowBid, sufRho, order, sortKey } = this;
     for (let k = 0; k < K; k++) {
       order[k] = k;
-      sortKey[k] = sim.cpActive[k] ? sim.cpBidFactor[k] * sim.cpCost[k] : Number.POSITIVE_INFINITY;
+      sortKey[k] = sim.cpActive[k] ? (1 + sim.cpMarkup[k]) * sim.cpCost[k] : Number.POSITIVE_INFINITY;
     }
     order.sort(this.byKey);
     for (let r = 0; r < K; r++) {
@@ -347,7 +347,7 @@ export class ScoringAuction implements AuctionMechanism {
       table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
       table[o + S_RHO] = sim.cpRho[k];
       table[o + S_COST] = sim.cpCost[k];
-      table[o + S_FACTOR] = sim.cpBidFactor[k];
+      table[o + S_FACTOR] = 1 + sim.cpMarkup[k];
       table[o + S_HELD_PAY] = 0;
       table[o + S_HELD_OKZ] = 0;
       table[o + S_HELD_Z] = 0;

@@ -180,10 +180,8 @@ export class NetworkSim {
   readonly cpUsed: Float64Array;
   /** The first action read as a reservation / ask ratio (qualified-dutch, reverse-dutch). */
   readonly cpPsi: Float64Array;
-  /** The first action read as a bid markup mu over the break-even price (scoring mechanisms). */
+  /** The first action read as a bid markup mu over the break-even price (scoring mechanisms): bid = (1 + mu) x break-even. */
   readonly cpMarkup: Float64Array;
-  /** 1 + cpMarkup: the bid is this times the break-even price. */
-  readonly cpBidFactor: Float64Array;
   readonly cpKappa: Float64Array;
   readonly cpShirk: Float64Array;
   readonly cpProfit: Float64Array;
@@ -272,7 +270,6 @@ export class NetworkSim {
     this.cpUsed = f64(K);
     this.cpPsi = f64(K);
     this.cpMarkup = f64(K);
-    this.cpBidFactor = f64(K);
     this.cpKappa = f64(K);
     this.cpShirk = f64(K);
     this.cpProfit = f64(K);
@@ -387,7 +384,6 @@ export class NetworkSim {
     for (let k = 0; k < this.nCops; k++) {
       this.cpPsi[k] = clip01(cpA[w * k]);
       this.cpMarkup[k] = markupFromAction(this.cpPsi[k], lo, hi);
-      this.cpBidFactor[k] = 1 + this.cpMarkup[k];
       this.cpKappa[k] = clip01(cpA[w * k + 1]);
       this.cpLoadCap[k] = this.cpKappa[k];
       this.cpShirk[k] = w === 3 ? shirkFromAction(cpA[w * k + 2]) : 0;
