@@ -18,7 +18,7 @@
  * mean markup each coprocessor slot bids.
  */
 import { makeBaseline, markupPolicy } from '../agents/baselines/index.ts';
-import { loadScenario, type Scenario } from '../src/config/scenario.ts';
+import { deepMerge, loadScenario, type Scenario } from '../src/config/scenario.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import type { MechanismName } from '../src/sim/auction.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
@@ -83,7 +83,10 @@ export function runAuctionTheory(opts: AuctionTheoryOptions = {}): AuctionTheory
   const checks: MechanismCheck[] = [];
   const name = opts.scenario ?? 'auction-lab';
   for (const mechanism of opts.mechanisms ?? THEORY_MECHANISMS) {
-    const scenario = loadScenario(name, { ...opts.overrides, auction: { ...auctionOf(opts), mechanism } });
+    const scenario = loadScenario(
+      name,
+      deepMerge(opts.overrides ?? {}, { auction: { mechanism } }) as Record<string, unknown>,
+    );
     const operator = makeBaseline('greedy', 'operator', { scenario });
     const K = scenario.coprocessors.count;
     const profits = grid.map(() => new Float64Array(seeds.length));
@@ -129,11 +132,6 @@ export function runAuctionTheory(opts: AuctionTheoryOptions = {}): AuctionTheory
     checks.push({ mechanism, points, best: grid[best], holds, holdsUnpaired });
   }
   return { scenario: name, seeds, checks };
-}
-
-function auctionOf(opts: AuctionTheoryOptions): Record<string, unknown> {
-  const a = opts.overrides?.auction;
-  return typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : {};
 }
 
 export interface LearnedMarkups {
