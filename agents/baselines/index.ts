@@ -7,7 +7,7 @@
  * its own break-even price (the simulator prices each task), under
  * qualified-dutch and reverse-dutch a reservation / ask ratio of R.
  */
-import { SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
+import { isScoringMechanism, SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
   actionForMarkup,
@@ -90,7 +90,7 @@ export function markupPolicy(
   opts: { kappa?: number } = {},
 ): Policy {
   const m = s.auction.mechanism;
-  if (!SCORING_MECHANISMS.includes(m)) {
+  if (!isScoringMechanism(m)) {
     throw new Error(
       `a markup bid needs a scoring mechanism, but auction.mechanism is '${m}' (its first coprocessor action is a ` +
         `reservation / ask ratio psi): set auction.mechanism to one of ${SCORING_MECHANISMS.join(', ')}`,
@@ -191,7 +191,7 @@ function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario,
   const sigmaChiS = s.slashing.factor * s.auction.collateralRatio * s.tasks.slashRatio;
   const pDetect = s.slashing.detectionProbability;
   const minPremium = 1;
-  const scoring = SCORING_MECHANISMS.includes(s.auction.mechanism);
+  const scoring = isScoringMechanism(s.auction.mechanism);
   const [lo, hi] = s.auction.markupRange;
   const markup = (mu: number) => actionForMarkup(mu, lo, hi);
   return {

@@ -2,7 +2,7 @@
  * One evaluation episode: `runEpisode` (the same numbers as `simulate`), plus
  * the per-role slash counts, from a listener set before the first period.
  */
-import { SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
+import { isScoringMechanism, type Scenario } from '../../src/config/scenario.ts';
 import { runEpisode } from '../../src/sim/episode.ts';
 import type { PolicySet, Role } from '../../src/sim/policy.ts';
 
@@ -38,7 +38,7 @@ const noop = () => {};
 /** Simulate one episode and collect what evaluation reports. */
 export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: number): EvalEpisode {
   const slashes: Record<Role, number> = { operator: 0, coprocessor: 0 };
-  const scoring = SCORING_MECHANISMS.includes(scenario.auction.mechanism);
+  const scoring = isScoringMechanism(scenario.auction.mechanism);
   let bid = 0;
   let shirk = 0;
   let eta = 0;

@@ -24,7 +24,7 @@ import { RunDir } from '../../agents/run-dir.ts';
 import { initBackend } from '../../agents/tf/backend.ts';
 import { resume, type Trainer } from '../../agents/trainer.ts';
 import { NetworkBatchedEnv, type OpponentMix } from '../../envs/network/index.ts';
-import { loadScenario, parseOverrides, SCORING_MECHANISMS, type Scenario } from '../config/scenario.ts';
+import { isScoringMechanism, loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
 import { Rng } from '../core/rng.ts';
 import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
 import { runEpisode } from '../sim/episode.ts';
@@ -146,7 +146,7 @@ export function marketSnapshot(env: NetworkBatchedEnv): MarketSnapshot {
     droppedShare: m.dropped / n,
     meanPriceRatio: m.meanPriceRatio,
     mechanism,
-    bidReading: SCORING_MECHANISMS.includes(mechanism) ? 'markup' : 'psi',
+    bidReading: isScoringMechanism(mechanism) ? 'markup' : 'psi',
     meanMarkup: m.meanMarkup,
     meanPsi: m.meanPsi,
     meanKappa: m.meanKappa,

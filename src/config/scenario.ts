@@ -117,6 +117,11 @@ export const SCORING_MECHANISMS: readonly (typeof MECHANISMS)[number][] = [
   'second-price',
 ];
 
+/** Whether a coprocessor's first action is a bid markup under mechanism `m` (else a reservation / ask ratio psi). */
+export function isScoringMechanism(m: string): boolean {
+  return (SCORING_MECHANISMS as readonly string[]).includes(m);
+}
+
 export const AuctionSchema = z.strictObject({
   /**
    * `scoring-dutch` (a descending clock on the operator's demanded surplus; the first acceptance wins and is paid

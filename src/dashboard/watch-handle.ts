@@ -11,7 +11,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Observable, Subject, takeUntil } from 'rxjs';
-import { SCORING_MECHANISMS } from '../config/scenario.ts';
+import { isScoringMechanism } from '../config/scenario.ts';
 import type { BidReading, MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
 import type { TrainerHandle } from './types.ts';
 
@@ -89,7 +89,7 @@ export function metricsLineToEvent(o: Record<string, unknown>): TrainerEvent {
 /** The reading a line names, else its mechanism's (a markup when neither says: older lines have no choices). */
 function bidReadingOf(o: Record<string, unknown>, mechanism: string): BidReading {
   if (o.bidReading === 'markup' || o.bidReading === 'psi') return o.bidReading;
-  return mechanism === '' || (SCORING_MECHANISMS as readonly string[]).includes(mechanism) ? 'markup' : 'psi';
+  return mechanism === '' || isScoringMechanism(mechanism) ? 'markup' : 'psi';
 }
 
 /**
@@ -166,13 +166,10 @@ export class LineTail {
   }
 }
 
-/** Events sorted by global step; a stable sort, so ties keep their order (iterations before snapshots). */
-function stableByStep(events: TrainerEvent[]): TrainerEvent[] {
+/** Events sorted by global step (Array.prototype.sort is stable: ties keep their order, iterations before snapshots). */
+function byStep(events: TrainerEvent[]): TrainerEvent[] {
   const step = (e: TrainerEvent) => ('globalStep' in e && Number.isFinite(e.globalStep) ? e.globalStep : 0);
-  return events
-    .map((e, i) => [e, i] as const)
-    .sort(([a, i], [b, j]) => step(a) - step(b) || i - j)
-    .map(([e]) => e);
+  return events.sort((a, b) => step(a) - step(b));
 }
 
 /** A read-only handle on the run in `runDir`. Throws `NotARunError` if it is not one. */
@@ -205,7 +202,7 @@ export function createWatchHandle(runDir: string, { pollMs = 250 }: WatchHandleO
       }
       // Both files in the order they were written (a snapshot carries the step of the iteration before it),
       // so that replaying a run puts each iteration after the snapshots of its rollout.
-      for (const e of stableByStep(read)) subscriber.next(e);
+      for (const e of byStep(read)) subscriber.next(e);
     };
     try {
       poll();
