@@ -42,7 +42,7 @@ if (want('sim')) {
 if (want('env')) {
   const r = benchEnv();
   console.log(
-    '\n## environment: paper scale, 200 agents x 1000 periods (targets: batched < 1.5x bare, record < 2x batched)',
+    '\n## environment: paper scale, 200 agents x 1000 periods, coprocessors conservative, best of 3 (targets: batched < 1.5x bare, record < 2x batched)',
   );
   console.log(`bare simulator      ${fmt(r.bareSec, 3)} s`);
   console.log(
