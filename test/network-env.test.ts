@@ -5,6 +5,7 @@ import { loadScenario } from '../src/config/scenario.ts';
 import { checkParallelEnv } from '../src/core/checker.ts';
 import { makeParallel } from '../src/core/registry.ts';
 import { Rng } from '../src/core/rng.ts';
+import { NetworkSim } from '../src/sim/network.ts';
 
 const harsh = { slashing: { factor: 6 }, periods: 60 };
 
@@ -221,6 +222,19 @@ describe('snapshot / restore', () => {
     }
     expect(b.episode).toBe(a.episode);
     expect(a.episode).toBeGreaterThan(1);
+  });
+
+  it('refuses a simulator snapshot holding state this version does not keep, naming it', () => {
+    const sim = new NetworkSim(loadScenario('tiny'));
+    sim.reset(1);
+    const snap = sim.snapshot();
+    const other = new NetworkSim(loadScenario('tiny'));
+    expect(() => other.restore({ ...snap, arrays: { ...snap.arrays, cpRetired: [0, 0, 0, 0] } })).toThrow(
+      /holds 'cpRetired', which this simulator does not keep: it was written by another version/,
+    );
+    expect(() => other.restore({ ...snap, arrays: { ...snap.arrays, cpBal: [1, 2] } })).toThrow(
+      /'cpBal' does not fit this scenario/,
+    );
   });
 });
 

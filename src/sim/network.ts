@@ -854,7 +854,13 @@ export class NetworkSim {
     const self = this as unknown as Record<string, unknown>;
     for (const [key, values] of Object.entries(snap.arrays)) {
       const target = self[key];
-      if (!ArrayBuffer.isView(target) || (target as Float64Array).length !== values.length) {
+      if (!ArrayBuffer.isView(target) || TASK_SCRATCH.has(key)) {
+        throw new Error(
+          `NetworkSim.restore: the snapshot holds '${key}', which this simulator does not keep: ` +
+            'it was written by another version of copronet; resume it with that version, or start a new run.',
+        );
+      }
+      if ((target as Float64Array).length !== values.length) {
         throw new Error(
           `NetworkSim.restore: the snapshot's '${key}' does not fit this scenario (a different agent count?).`,
         );
