@@ -14,14 +14,13 @@
  * Every grid point runs on the same seeds, and the simulator draws the same
  * tasks and the same settlement numbers whoever wins (one draw per task), so
  * the differences between grid points are paired: their intervals are the ones
- * that decide. Learned policies (`learnedMarkups`) are read the same way: the
- * mean markup each coprocessor slot bids.
+ * that decide. What learned policies bid, slot by slot, is in `copronet eval`'s
+ * report (its per-slot table).
  */
 import { makeBaseline, markupPolicy } from '../agents/baselines/index.ts';
-import { deepMerge, loadScenario, type Scenario } from '../src/config/scenario.ts';
+import { deepMerge, loadScenario } from '../src/config/scenario.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import type { MechanismName } from '../src/sim/auction.ts';
-import type { PolicySet } from '../src/sim/policy.ts';
 import { mdTable } from './lib/context.ts';
 import { type SeedBand, seedBand } from './lib/stats.ts';
 
@@ -132,41 +131,6 @@ export function runAuctionTheory(opts: AuctionTheoryOptions = {}): AuctionTheory
     checks.push({ mechanism, points, best: grid[best], holds, holdsUnpaired });
   }
   return { scenario: name, seeds, checks };
-}
-
-export interface LearnedMarkups {
-  /** Mean markup each coprocessor slot bid, over periods and seeds (deterministic policy). */
-  perAgent: number[];
-  mean: number;
-}
-
-/** The markups a learned coprocessor policy bids, per slot, on seeds `seeds` (operators greedy). */
-export function learnedMarkups(
-  scenario: Scenario,
-  policies: PolicySet,
-  seeds: readonly number[],
-): LearnedMarkups {
-  const K = scenario.coprocessors.count;
-  const sum = new Float64Array(K);
-  const n = new Float64Array(K);
-  const set: PolicySet = {
-    operator: makeBaseline('greedy', 'operator', { scenario }),
-    coprocessor: policies.coprocessor,
-  };
-  for (const seed of seeds) {
-    runEpisode(scenario, set, seed, {
-      onPeriod: (sim) => {
-        for (let k = 0; k < K; k++) {
-          if (!sim.cpActive[k]) continue;
-          sum[k] += sim.cpMarkup[k];
-          n[k]++;
-        }
-      },
-    });
-  }
-  const perAgent = Array.from(sum, (s, k) => (n[k] > 0 ? s / n[k] : Number.NaN));
-  const live = perAgent.filter(Number.isFinite);
-  return { perAgent, mean: live.reduce((a, b) => a + b, 0) / Math.max(1, live.length) };
 }
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
