@@ -5,6 +5,7 @@
  * nothing: a clock is never simulated tick by tick.
  */
 import type { Scenario } from '../config/scenario.ts';
+import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 
 export interface AuctionMechanism {
@@ -379,10 +380,8 @@ export class ScoringAuction implements AuctionMechanism {
     const sc = sim.scenario;
     const lc = sc.loadCurve;
     const Ls = lc.optimalLoad;
-    const invSpan = 1 / (1 - Ls);
     const phiMax = sc.execution.overloadRisk;
     const ampB = lc.b;
-    const ampC = lc.c;
     const d = sim.tD[j];
     const c = sim.tC[j];
     const R = sim.tR[j];
@@ -422,22 +421,16 @@ export class ScoringAuction implements AuctionMechanism {
       let amp = 1;
       let delta = 0;
       if (load > Ls) {
-        const x = load < 1 ? (load - Ls) * invSpan : 1;
-        phi = phiMax * x * x;
-        amp = 1 + ampB * x ** ampC;
+        phi = overloadRisk(load, Ls, phiMax);
+        amp = slashAmplifier(load, lc);
         // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
         const heldZ = table[o + S_HELD_Z];
         if (heldZ > 0) {
           const pay = table[o + S_HELD_PAY];
           const okZ = table[o + S_HELD_OKZ];
           const now = used * table[o + S_INVCAP];
-          let phi0 = 0;
-          let amp0 = 1;
-          if (now > Ls) {
-            const x0 = now < 1 ? (now - Ls) * invSpan : 1;
-            phi0 = phiMax * x0 * x0;
-            amp0 = 1 + ampB * x0 ** ampC;
-          }
+          const phi0 = overloadRisk(now, Ls, phiMax);
+          const amp0 = slashAmplifier(now, lc);
           delta =
             (1 - phi0) * (pay + amp0 * okZ) - amp0 * heldZ - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
         }
