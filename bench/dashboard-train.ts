@@ -5,11 +5,11 @@
  */
 import { filter } from 'rxjs';
 import { initBackend } from '../agents/tf/backend.ts';
-import { Trainer } from '../agents/trainer.ts';
+import { Trainer } from '../agents/trainer/trainer.ts';
 import { NetworkBatchedEnv } from '../envs/network/index.ts';
-import { attachMarket } from '../src/cli/network-wiring.ts';
-import { loadScenario } from '../src/config/scenario.ts';
-import { runDashboard, runDashboardInWorker } from '../src/dashboard/index.ts';
+import { attachMarket } from '../src/app/cli/network-wiring.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
+import { runDashboard, runDashboardInWorker } from '../src/app/dashboard/index.ts';
 import { FakeTerminal, NoKeys } from './dashboard.ts';
 
 export interface DashboardTrainResult {

@@ -9,9 +9,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
-import { runDashboard } from '../src/dashboard/run-dashboard.ts';
-import { createSyntheticTrainer } from '../src/dashboard/synthetic-trainer.ts';
-import type { TrainerHandle } from '../src/dashboard/types.ts';
+import { runDashboard } from '../src/app/dashboard/run-dashboard.ts';
+import { createSyntheticTrainer } from '../src/app/dashboard/synthetic-trainer.ts';
+import type { TrainerHandle } from '../src/app/dashboard/types.ts';
 
 /** A trainer-like event source the benchmark can start and stop. */
 export interface BenchEventSource extends TrainerHandle {

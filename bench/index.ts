@@ -56,7 +56,7 @@ if (want('env')) {
 if (want('ppo')) {
   const { benchPpo } = await import('./ppo.ts');
   const { NetworkBatchedEnv } = await import('../envs/network/index.ts');
-  const { loadScenario } = await import('../src/config/scenario.ts');
+  const { loadScenario } = await import('../envs/scenarios/index.ts');
   console.log(
     '\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods (target < 30 s)',
   );

@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BackendName, initBackend } from '../agents/tf/backend.ts';
-import { Trainer } from '../agents/trainer.ts';
+import { Trainer } from '../agents/trainer/trainer.ts';
 import '../envs/classic/index.ts';
 import type { BatchedEnv } from '../src/core/batched.ts';
 import { makeEnv } from '../src/core/registry.ts';

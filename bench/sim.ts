@@ -2,9 +2,9 @@
  * Simulator and environment throughput at paper scale (100 operators, 100
  * coprocessors, 1000 periods, about a million tasks).
  */
-import { makeBaseline } from '../agents/baselines/index.ts';
+import { makeBaseline } from '../envs/network/baselines.ts';
 import { CoprocessorNetworkEnv, NetworkBatchedEnv } from '../envs/network/index.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import type { MechanismName } from '../src/sim/auction.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import { COPROCESSOR_OBS_DIM, OPERATOR_OBS_DIM } from '../src/sim/network.ts';

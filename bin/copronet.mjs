@@ -6,4 +6,4 @@ import { register } from 'tsx/esm/api';
 process.env.NODE_ENV ??= 'production';
 
 register();
-await import('../src/cli/main.ts');
+await import('../src/app/cli/main.ts');

@@ -17,8 +17,9 @@
  * that decide. What learned policies bid, slot by slot, is in `copronet eval`'s
  * report (its per-slot table).
  */
-import { makeBaseline, markupPolicy } from '../agents/baselines/index.ts';
-import { deepMerge, loadScenario } from '../src/config/scenario.ts';
+import { makeBaseline, markupPolicy } from '../envs/network/baselines.ts';
+import { deepMerge } from '../src/sim/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import type { MechanismName } from '../src/sim/auction.ts';
 import { mdTable } from './lib/context.ts';

@@ -16,10 +16,10 @@
  *
  *   node bin/run-ts.mjs experiments/coprocessor-ceiling.ts [scenario] [--scoring-only]
  */
-import { BASELINES, makeBaseline, markupPolicy } from '../agents/baselines/index.ts';
-import { maskedMean, runEvalEpisode } from '../agents/eval/episode.ts';
-import { mixedMarketHalves } from '../agents/eval/evaluate.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+import { BASELINES, makeBaseline, markupPolicy } from '../envs/network/baselines.ts';
+import { maskedMean, runEvalEpisode } from './eval/episode.ts';
+import { mixedMarketHalves } from './eval/evaluate.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import type { Policy } from '../src/sim/policy.ts';
 import { printGridAgainst } from './lib/halves.ts';
 

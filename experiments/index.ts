@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Scenario } from '../src/config/scenario.ts';
+import type { Scenario } from '../src/sim/scenario.ts';
 import { writeFileAtomic } from '../src/core/atomic.ts';
 import { CsvTable } from '../src/sim/csv.ts';
 import type { PolicySet } from '../src/sim/policy.ts';

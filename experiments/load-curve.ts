@@ -2,7 +2,7 @@
  * Figs. 8-9: the optimal load curve Lambda(L) with its constants (a, b, c, L*),
  * and coprocessor load vs reward coloured by the GAS load parameter alpha.
  */
-import { loadScenario } from '../src/config/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { loadCurve } from '../src/sim/load-curve.ts';
 import {
   byPopulation,

@@ -1,11 +1,11 @@
 /**
  * Beyond the paper: the five auction mechanisms (`MECHANISMS` in
- * src/config/scenario.ts) on the same seeds. Operator cost (payments per
+ * src/sim/scenario.ts) on the same seeds. Operator cost (payments per
  * reward on delegated tasks), profits, completion, load balance, overload,
  * survival and integrity; per mechanism the mean over seeds with its 95% CI,
  * and paired differences (by seed) against the default mechanism.
  */
-import { AuctionSchema, MECHANISMS } from '../src/config/scenario.ts';
+import { AuctionSchema, MECHANISMS } from '../src/sim/scenario.ts';
 import type { SummaryResult } from './lib/cells.ts';
 import {
   baselineOnly,
@@ -23,7 +23,7 @@ import {
 } from './lib/context.ts';
 import { type SeedBand, seedBand } from './lib/stats.ts';
 
-export { MECHANISMS } from '../src/config/scenario.ts';
+export { MECHANISMS } from '../src/sim/scenario.ts';
 
 export type Mechanism = (typeof MECHANISMS)[number];
 

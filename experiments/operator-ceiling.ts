@@ -10,8 +10,8 @@
  *
  *   node bin/run-ts.mjs experiments/operator-ceiling.ts [scenario] [seeds]
  */
-import { makeBaseline } from '../agents/baselines/index.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+import { makeBaseline } from '../envs/network/baselines.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import type { Policy } from '../src/sim/policy.ts';
 import { printGridAgainst } from './lib/halves.ts';
 

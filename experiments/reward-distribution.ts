@@ -2,7 +2,7 @@
  * Fig. 3: the distribution of rewards across operators per period (quantile
  * bands of the period profit of active operators) and its Gini over time.
  */
-import { loadScenario } from '../src/config/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import {
   byPopulation,
   type Experiment,

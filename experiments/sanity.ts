@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type BackendName, initBackend } from '../agents/tf/backend.ts';
-import { Trainer } from '../agents/trainer.ts';
+import { Trainer } from '../agents/trainer/trainer.ts';
 import { BatchedBandit } from '../envs/classic/bandit.ts';
 import '../envs/classic/index.ts';
 import { makeEnv } from '../src/core/registry.ts';

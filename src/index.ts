@@ -28,19 +28,19 @@ export * from './core/spaces/index.ts';
 export type { MarketSnapshot, TrainerEvent } from './core/train-events.ts';
 export { BatchedFromVector, SyncVectorEnv } from './core/vector.ts';
 export * from './core/wrappers/index.ts';
+export { builtinScenarios, loadScenario } from '../envs/scenarios/index.ts';
 export {
-  loadScenario,
   parseScenario,
   parseOverrides,
   type Scenario,
   ScenarioError,
   type ScenarioInput,
   ScenarioSchema,
-} from './config/scenario.ts';
+} from './sim/scenario.ts';
 export { type EpisodeSummary, runEpisode } from './sim/episode.ts';
 export { NetworkSim, type SimListener } from './sim/network.ts';
 export type { Policy, PolicySet, Role } from './sim/policy.ts';
-export { BASELINES, makeBaseline, makeBaselineSet } from '../agents/baselines/index.ts';
+export { BASELINES, makeBaseline, makeBaselineSet } from '../envs/network/baselines.ts';
 export {
   CoprocessorNetworkEnv,
   type CoprocessorNetworkOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../src/config/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { QualifiedDutch, ReverseDutch } from '../src/sim/auction.ts';
 import { NetworkSim } from '../src/sim/network.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../agents/tf/backend.ts';
-import { Trainer } from '../agents/trainer.ts';
+import { Trainer } from '../agents/trainer/trainer.ts';
 import { CartPoleEnv } from '../envs/classic/cartpole.ts';
 import '../envs/classic/index.ts';
 import { checkEnv } from '../src/core/checker.ts';

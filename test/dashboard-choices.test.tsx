@@ -6,17 +6,17 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { NetworkBatchedEnv } from '../envs/network/index.ts';
-import { marketLine, marketSnapshot } from '../src/cli/network-wiring.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+import { marketLine, marketSnapshot } from '../src/app/cli/network-wiring.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import type { MarketSnapshot, TrainerEvent } from '../src/core/train-events.ts';
-import { AgentChoices } from '../src/dashboard/AgentChoices.tsx';
-import { initialDashboardState, reduceDashboard } from '../src/dashboard/dashboard-state.ts';
-import { computeLayout } from '../src/dashboard/layout.ts';
-import { formatChoices, formatIterationLine } from '../src/dashboard/plain-log.ts';
-import { seriesValues } from '../src/dashboard/series.ts';
-import { syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
-import { TabBar } from '../src/dashboard/TabBar.tsx';
-import { marketLineToEvent } from '../src/dashboard/watch-handle.ts';
+import { AgentChoices } from '../src/app/dashboard/AgentChoices.tsx';
+import { initialDashboardState, reduceDashboard } from '../src/app/dashboard/dashboard-state.ts';
+import { computeLayout } from '../src/app/dashboard/layout.ts';
+import { formatChoices, formatIterationLine } from '../src/app/dashboard/plain-log.ts';
+import { seriesValues } from '../src/app/dashboard/series.ts';
+import { syntheticMarket, syntheticStart } from '../src/app/dashboard/synthetic-trainer.ts';
+import { TabBar } from '../src/app/dashboard/TabBar.tsx';
+import { marketLineToEvent } from '../src/app/dashboard/watch-handle.ts';
 import { actionForShirk } from '../src/sim/network.ts';
 
 // Constant actions: operators theta = 0.4, eta = 0.7; coprocessors x = 0.3, kappa = 0.8, shirk 0.25.

@@ -7,12 +7,16 @@ import {
   progressOf,
   reduceDashboard,
   spsOf,
-} from '../src/dashboard/dashboard-state.ts';
-import { binCounts, barRows, sparkline } from '../src/dashboard/histogram.ts';
-import { computeLayout } from '../src/dashboard/layout.ts';
-import { lineChart, resample } from '../src/dashboard/line-chart.ts';
-import { emptySeries, pushSeries, seriesValues } from '../src/dashboard/series.ts';
-import { syntheticIteration, syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
+} from '../src/app/dashboard/dashboard-state.ts';
+import { binCounts, barRows, sparkline } from '../src/app/dashboard/histogram.ts';
+import { computeLayout } from '../src/app/dashboard/layout.ts';
+import { lineChart, resample } from '../src/app/dashboard/line-chart.ts';
+import { emptySeries, pushSeries, seriesValues } from '../src/app/dashboard/series.ts';
+import {
+  syntheticIteration,
+  syntheticMarket,
+  syntheticStart,
+} from '../src/app/dashboard/synthetic-trainer.ts';
 
 const fold = (events: TrainerEvent[]) => events.reduce(reduceDashboard, initialDashboardState);
 

@@ -3,12 +3,16 @@ import { render } from 'ink-testing-library';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrainerEvent } from '../src/core/train-events.ts';
-import { Dashboard } from '../src/dashboard/Dashboard.tsx';
-import { createDashboardStore } from '../src/dashboard/dashboard-store.ts';
-import { runDashboard } from '../src/dashboard/run-dashboard.ts';
-import { fmtNum, fmtPct } from '../src/dashboard/format.ts';
-import { syntheticIteration, syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
-import type { TrainerHandle } from '../src/dashboard/types.ts';
+import { Dashboard } from '../src/app/dashboard/Dashboard.tsx';
+import { createDashboardStore } from '../src/app/dashboard/dashboard-store.ts';
+import { runDashboard } from '../src/app/dashboard/run-dashboard.ts';
+import { fmtNum, fmtPct } from '../src/app/dashboard/format.ts';
+import {
+  syntheticIteration,
+  syntheticMarket,
+  syntheticStart,
+} from '../src/app/dashboard/synthetic-trainer.ts';
+import type { TrainerHandle } from '../src/app/dashboard/types.ts';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;

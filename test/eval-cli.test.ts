@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { BASELINES, makeBaseline } from '../agents/baselines/index.ts';
-import type { Scenario } from '../src/config/scenario.ts';
-import { type LoadedPolicies, registerEvalCommand } from '../src/cli/commands/eval.ts';
+import { BASELINES, makeBaseline } from '../envs/network/baselines.ts';
+import type { Scenario } from '../src/sim/scenario.ts';
+import { type LoadedPolicies, registerEvalCommand } from '../src/app/cli/commands/eval.ts';
 
 interface Harness {
   run(...args: string[]): Promise<unknown>;

@@ -8,7 +8,7 @@ import {
   stratifiedBootstrapCis,
   summarize,
   trimMean,
-} from '../agents/eval/stats.ts';
+} from '../experiments/eval/stats.ts';
 import { Rng } from '../src/core/rng.ts';
 
 describe('aggregates', () => {

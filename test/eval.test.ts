@@ -8,13 +8,19 @@ import {
   makeBaseline,
   makeBaselineSet,
   markupPolicy,
-} from '../agents/baselines/index.ts';
-import { runEvalEpisode } from '../agents/eval/episode.ts';
-import { evaluate, METRICS, type MixedRow, type PopulationRow, verdicts } from '../agents/eval/evaluate.ts';
-import { halfMask, mixPolicies } from '../agents/eval/mix.ts';
-import { formatMarkdown, writeReport } from '../agents/eval/report.ts';
-import { assertHeldOut, heldOutSeeds } from '../agents/eval/seeds.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+} from '../envs/network/baselines.ts';
+import { runEvalEpisode } from '../experiments/eval/episode.ts';
+import {
+  evaluate,
+  METRICS,
+  type MixedRow,
+  type PopulationRow,
+  verdicts,
+} from '../experiments/eval/evaluate.ts';
+import { halfMask, mixPolicies } from '../experiments/eval/mix.ts';
+import { formatMarkdown, writeReport } from '../experiments/eval/report.ts';
+import { assertHeldOut, heldOutSeeds } from '../experiments/eval/seeds.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import type { Policy } from '../src/sim/policy.ts';
 

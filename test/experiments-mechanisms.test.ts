@@ -11,7 +11,7 @@ import {
   pairedDifferences,
   REFERENCE_MECHANISM,
 } from '../experiments/mechanisms.ts';
-import { MECHANISMS as SCENARIO_MECHANISMS } from '../src/config/scenario.ts';
+import { MECHANISMS as SCENARIO_MECHANISMS } from '../src/sim/scenario.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'copronet-mechanisms-'));

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeBaselineSet } from '../agents/baselines/index.ts';
+import { makeBaselineSet } from '../envs/network/baselines.ts';
 import { runExperiment } from '../experiments/index.ts';
 import type { CellSpec, SummaryResult } from '../experiments/lib/cells.ts';
 import { cellId, runCells } from '../experiments/lib/runner.ts';
-import type { Scenario } from '../src/config/scenario.ts';
+import type { Scenario } from '../src/sim/scenario.ts';
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../agents/tf/backend.ts';
-import { resume, Trainer } from '../agents/trainer.ts';
-import { makeNetworkEnv } from '../src/cli/network-wiring.ts';
+import { resume, Trainer } from '../agents/trainer/trainer.ts';
+import { makeNetworkEnv } from '../src/app/cli/network-wiring.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BASELINES } from '../agents/baselines/index.ts';
+import { BASELINES } from '../envs/network/baselines.ts';
 import { NetworkBatchedEnv } from '../envs/network/index.ts';
-import { makeNetworkEnv, splitNetworkOverrides } from '../src/cli/network-wiring.ts';
-import { loadScenario } from '../src/config/scenario.ts';
+import { makeNetworkEnv, splitNetworkOverrides } from '../src/app/cli/network-wiring.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import type { Policy } from '../src/sim/policy.ts';
 
 /** A fixed policy that writes `value` into every action entry, and counts its calls. */

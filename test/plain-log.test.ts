@@ -1,10 +1,10 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { MarketSnapshot, TrainerEvent } from '../src/core/train-events.ts';
-import { chooseRenderer } from '../src/dashboard/choose-renderer.ts';
-import { runPlainLog } from '../src/dashboard/plain-log.ts';
-import { syntheticMarket, syntheticStart } from '../src/dashboard/synthetic-trainer.ts';
-import type { TrainerHandle } from '../src/dashboard/types.ts';
+import { chooseRenderer } from '../src/app/dashboard/choose-renderer.ts';
+import { runPlainLog } from '../src/app/dashboard/plain-log.ts';
+import { syntheticMarket, syntheticStart } from '../src/app/dashboard/synthetic-trainer.ts';
+import type { TrainerHandle } from '../src/app/dashboard/types.ts';
 
 function handleOf(subject: Subject<TrainerEvent>): TrainerHandle {
   const noop = () => {};

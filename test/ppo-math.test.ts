@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { computeGae, explainedVariance } from '../agents/ppo/buffer.ts';
+import { computeGae, explainedVariance } from '../agents/common/buffer.ts';
 import { PpoConfigSchema } from '../agents/ppo/config.ts';
 import { ppoLoss } from '../agents/ppo/ppo.ts';
 import { initBackend } from '../agents/tf/backend.ts';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunDir } from '../agents/run-dir.ts';
+import { RunDir } from '../agents/trainer/run-dir.ts';
 import { initBackend } from '../agents/tf/backend.ts';
-import { resolveConfig, resume, Trainer } from '../agents/trainer.ts';
+import { resolveConfig, resume, Trainer } from '../agents/trainer/trainer.ts';
 import { BatchedBandit } from '../envs/classic/bandit.ts';
 import type { TrainerEvent } from '../src/core/train-events.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunDir, writeFileAtomic } from '../agents/run-dir.ts';
+import { RunDir, writeFileAtomic } from '../agents/trainer/run-dir.ts';
 
 let dir: string;
 beforeAll(() => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario } from '../src/config/scenario.ts';
+import { parseScenario } from '../src/sim/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { ScoringAuction } from '../src/sim/auction.ts';
 import { actionForMarkup, markupFromAction, NetworkSim } from '../src/sim/network.ts';
@@ -337,7 +338,7 @@ describe('scoring auctions: what the bid means', () => {
 
 describe('fixed-markup coprocessors (markup=<mu>)', () => {
   it('bid the markup they are given, and refuse one that makes no sense for the mechanism, naming the field', async () => {
-    const { makeBaseline } = await import('../agents/baselines/index.ts');
+    const { makeBaseline } = await import('../envs/network/baselines.ts');
     const scenario = loadScenario('tiny');
     const p = makeBaseline('markup=0.3', 'coprocessor', { scenario });
     const out = new Float32Array(12);

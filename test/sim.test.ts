@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeBaselineSet } from '../agents/baselines/index.ts';
-import { loadScenario, parseScenario, ScenarioError } from '../src/config/scenario.ts';
+import { makeBaselineSet } from '../envs/network/baselines.ts';
+import { parseScenario, ScenarioError } from '../src/sim/scenario.ts';
+import { loadScenario } from '../envs/scenarios/index.ts';
 import { runEpisode } from '../src/sim/episode.ts';
 import { binomialScore, logistic, loadStep, reputationOmega, reputationStep } from '../src/sim/gas.ts';
 import { loadCurve, overloadRisk, slashAmplifier } from '../src/sim/load-curve.ts';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerWatchCommand } from '../src/cli/commands/watch.ts';
+import { registerWatchCommand } from '../src/app/cli/commands/watch.ts';
 import type { TrainerEvent } from '../src/core/train-events.ts';
-import { createWatchHandle, LineTail, NotARunError } from '../src/dashboard/watch-handle.ts';
+import { createWatchHandle, LineTail, NotARunError } from '../src/app/dashboard/watch-handle.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let dir: string;

@@ -9,8 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
+import type { UpdateMetrics } from '../common/config.ts';
 import type { RolePolicy } from '../tf/policy.ts';
-import { explainedVariance, type RoleRollout } from './buffer.ts';
+import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
 import type { PpoConfig } from './config.ts';
 import {
   gatherMinibatch,
@@ -18,7 +19,7 @@ import {
   maskedMean,
   minibatchOrder,
   normalizeAdvantages,
-} from './prepare.ts';
+} from '../common/prepare.ts';
 
 /** Loss terms of one minibatch (scalars, kept out of the gradient tape's tidy). */
 export interface PpoLossTerms {
@@ -82,8 +83,7 @@ export function ppoLoss(
   return { loss, pgLoss, vLoss, entropy: ent, oldApproxKl, approxKl, clipfrac };
 }
 
-/** Metrics of one role's update (no role suffix). */
-export type UpdateMetrics = Record<string, number>;
+export type { UpdateMetrics };
 
 /**
  * Run the PPO epochs on a prepared rollout and return the metrics CleanRL logs

@@ -4,7 +4,7 @@
  * advantage is the discounted return minus the learned baseline).
  */
 import { z } from 'zod';
-import { BaseLearnerConfigSchema } from '../ppo/config.ts';
+import { BaseLearnerConfigSchema } from '../common/config.ts';
 
 export const ReinforceConfigSchema = BaseLearnerConfigSchema.extend({
   /**

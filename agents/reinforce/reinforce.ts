@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
 import type { RolePolicy } from '../tf/policy.ts';
-import { explainedVariance, type RoleRollout } from '../ppo/buffer.ts';
-import { gatherMinibatch, maskedMean, minibatchOrder, normalizeAdvantages } from '../ppo/prepare.ts';
-import type { UpdateMetrics } from '../ppo/ppo.ts';
+import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
+import { gatherMinibatch, maskedMean, minibatchOrder, normalizeAdvantages } from '../common/prepare.ts';
+import type { UpdateMetrics } from '../common/config.ts';
 import type { ReinforceConfig } from './config.ts';
 
 export async function reinforceUpdate(

@@ -21,7 +21,7 @@
  * nothing can be delegated).
  */
 import { type Observable, Subject } from 'rxjs';
-import type { Scenario } from '../../src/config/scenario.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
 import type { BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from '../../src/core/batched.ts';
 import { Rng, type RngState } from '../../src/core/rng.ts';
 import {

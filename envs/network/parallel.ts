@@ -7,7 +7,8 @@
  * This is a thin layer on the batched view (`env.batched`), which the trainer uses directly.
  */
 import type { Observable } from 'rxjs';
-import { loadScenario, type Scenario } from '../../src/config/scenario.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
+import { loadScenario } from '../scenarios/index.ts';
 import type { EnvMetadata, Info, ParallelEnv, ParallelStepResult, ResetOptions } from '../../src/core/env.ts';
 import { Box } from '../../src/core/spaces/box.ts';
 import { assertAction, assertSeed, describe } from '../../src/core/validate.ts';

@@ -10,8 +10,9 @@
  * - `summary`: end-of-episode numbers for the sweeps (welfare, integrity,
  *   activity, payments, load balance).
  */
-import { makeBaselineSet } from '../../agents/baselines/index.ts';
-import { loadScenario, type Scenario } from '../../src/config/scenario.ts';
+import { makeBaselineSet } from '../../envs/network/baselines.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
+import { loadScenario } from '../../envs/scenarios/index.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { runEpisode } from '../../src/sim/episode.ts';
 import { logistic } from '../../src/sim/gas.ts';

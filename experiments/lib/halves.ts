@@ -3,9 +3,9 @@
  * seeds (each seed twice, halves swapped, as `copronet eval` runs its mixed
  * market), and the grid search the ceiling experiments run with it.
  */
-import { makeBaseline } from '../../agents/baselines/index.ts';
-import { mixedMarketHalves } from '../../agents/eval/evaluate.ts';
-import type { Scenario } from '../../src/config/scenario.ts';
+import { makeBaseline } from '../../envs/network/baselines.ts';
+import { mixedMarketHalves } from '../eval/evaluate.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
 import type { Policy, Role } from '../../src/sim/policy.ts';
 import { type SeedBand, seedBand } from './stats.ts';
 

@@ -4,7 +4,7 @@
  * factor. Every figure experiment asks for the same cells, so `experiment
  * paper` computes them once.
  */
-import { loadScenario } from '../../src/config/scenario.ts';
+import { loadScenario } from '../../envs/scenarios/index.ts';
 import type { CellSpec, NetworkResult } from './cells.ts';
 import { cellSpec, type ExperimentContext, type Population } from './context.ts';
 

@@ -4,7 +4,7 @@
  * Each `run` is a single O(#coprocessors) scan per task that allocates
  * nothing: a clock is never simulated tick by tick.
  */
-import type { Scenario } from '../config/scenario.ts';
+import type { Scenario } from './scenario.ts';
 import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 

@@ -2,7 +2,7 @@
  * Run one episode of the network with fixed policies and summarise it: what
  * `copronet simulate` prints, and what the experiments and benchmarks call.
  */
-import type { Scenario } from '../config/scenario.ts';
+import type { Scenario } from './scenario.ts';
 import { gini } from '../core/stats.ts';
 import { COPROCESSOR_OBS_DIM, NetworkSim, OPERATOR_OBS_DIM, type SimListener } from './network.ts';
 import type { PolicySet } from './policy.ts';

@@ -1,7 +1,7 @@
 /**
  * Per-period counters of the network (one reused object, no allocation per period).
  */
-import type { Scenario } from '../config/scenario.ts';
+import type { Scenario } from './scenario.ts';
 import type { NetworkSim } from './network.ts';
 
 export class PeriodMetrics {

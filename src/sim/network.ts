@@ -11,7 +11,7 @@
  *   (ledger) -> GAS filters update reputation and the load parameter alpha ->
  *   the load-curve incentive is paid -> agents below their minimum balance are ejected.
  */
-import type { Scenario } from '../config/scenario.ts';
+import type { Scenario } from './scenario.ts';
 import { Rng, type RngState } from '../core/rng.ts';
 import { type AuctionMechanism, makeAuction } from './auction.ts';
 import { logistic, logit, loadStep, reputationOmega, reputationStep } from './gas.ts';

@@ -3,7 +3,7 @@
  * trainer: its event stream and its four controls.
  */
 import type { Observable } from 'rxjs';
-import type { TrainerEvent } from '../core/train-events.ts';
+import type { TrainerEvent } from '../../core/train-events.ts';
 
 /** A running (or watched) training run, as the dashboard sees it. */
 export interface TrainerHandle {

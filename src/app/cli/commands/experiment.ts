@@ -10,7 +10,7 @@ import {
   ExperimentError,
   type LoadPolicies,
   runExperiment,
-} from '../../../experiments/index.ts';
+} from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
 
 export interface ExperimentCommandDeps {

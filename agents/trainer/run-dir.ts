@@ -11,7 +11,7 @@
  * directory is written under a temp name and renamed into place, so a crash
  * never leaves a half-written file behind.
  */
-import { writeFileAtomic } from '../src/core/atomic.ts';
+import { writeFileAtomic } from '../../src/core/atomic.ts';
 import {
   appendFileSync,
   existsSync,
@@ -30,7 +30,7 @@ function tmpSuffix(): string {
   return `${process.pid}-${Date.now().toString(36)}-${tmpCounter}`;
 }
 
-export { writeFileAtomic } from '../src/core/atomic.ts';
+export { writeFileAtomic } from '../../src/core/atomic.ts';
 
 /** One tensor of a checkpoint. */
 export interface CheckpointTensor {

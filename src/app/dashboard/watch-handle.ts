@@ -11,8 +11,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Observable, Subject, takeUntil } from 'rxjs';
-import { isScoringMechanism } from '../config/scenario.ts';
-import type { BidReading, MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import { isScoringMechanism } from '../../sim/scenario.ts';
+import type { BidReading, MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import type { TrainerHandle } from './types.ts';
 
 export interface WatchHandleOptions {

@@ -19,17 +19,18 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
-import { BASELINES, type BaselineName, makeBaseline } from '../../agents/baselines/index.ts';
-import { RunDir } from '../../agents/run-dir.ts';
-import { initBackend } from '../../agents/tf/backend.ts';
-import { resume, type Trainer } from '../../agents/trainer.ts';
-import { NetworkBatchedEnv, type OpponentMix } from '../../envs/network/index.ts';
-import { isScoringMechanism, loadScenario, parseOverrides, type Scenario } from '../config/scenario.ts';
-import { Rng } from '../core/rng.ts';
-import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
-import { runEpisode } from '../sim/episode.ts';
-import { logistic } from '../sim/gas.ts';
-import type { Policy, PolicySet, Role } from '../sim/policy.ts';
+import { BASELINES, type BaselineName, makeBaseline } from '../../../envs/network/baselines.ts';
+import { RunDir } from '../../../agents/trainer/run-dir.ts';
+import { initBackend } from '../../../agents/tf/backend.ts';
+import { resume, type Trainer } from '../../../agents/trainer/trainer.ts';
+import { NetworkBatchedEnv, type OpponentMix } from '../../../envs/network/index.ts';
+import { isScoringMechanism, parseOverrides, type Scenario } from '../../sim/scenario.ts';
+import { loadScenario } from '../../../envs/scenarios/index.ts';
+import { Rng } from '../../core/rng.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
+import { runEpisode } from '../../sim/episode.ts';
+import { logistic } from '../../sim/gas.ts';
+import type { Policy, PolicySet, Role } from '../../sim/policy.ts';
 
 /** Who plays (part of) a role instead of the learner: `opponent.<role>=<names>[@share]`. */
 export interface OpponentSpec {

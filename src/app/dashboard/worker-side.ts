@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Subject } from 'rxjs';
-import type { TrainerEvent } from '../core/train-events.ts';
+import type { TrainerEvent } from '../../core/train-events.ts';
 import { runDashboard } from './run-dashboard.ts';
 import type { FromMain, ToMain, WorkerInit } from './worker-protocol.ts';
 

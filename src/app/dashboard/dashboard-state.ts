@@ -3,7 +3,7 @@
  * event) to a new state. It runs outside React (in an rxjs `scan`), so the
  * components only read a ready-made snapshot and rendering stays cheap.
  */
-import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import { fmtInt, fmtNum } from './format.ts';
 import { emptySeries, pushSeries, type Series } from './series.ts';
 

@@ -4,23 +4,23 @@
  * (`--scenario paper`), with a live dashboard or plain progress lines.
  *
  * The network env and the dashboard come in through `deps` (wired in
- * `src/cli/main.ts`), so this command depends only on the BatchedEnv contract.
+ * `src/app/cli/main.ts`), so this command depends only on the BatchedEnv contract.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Observable } from 'rxjs';
-import { PpoConfigSchema } from '../../../agents/ppo/config.ts';
-import { ReinforceConfigSchema } from '../../../agents/reinforce/config.ts';
-import { RunDir } from '../../../agents/run-dir.ts';
-import { type BackendInfo, type BackendName, initBackend } from '../../../agents/tf/backend.ts';
-import { type Algo, resume, Trainer } from '../../../agents/trainer.ts';
-import '../../../envs/classic/index.ts';
-import { NETWORK_PPO_DEFAULTS } from '../../../envs/network/hyperparams.ts';
-import type { BatchedEnv } from '../../core/batched.ts';
-import { makeEnv, registry } from '../../core/registry.ts';
-import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
-import { BatchedFromVector } from '../../core/vector.ts';
+import { PpoConfigSchema } from '../../../../agents/ppo/config.ts';
+import { ReinforceConfigSchema } from '../../../../agents/reinforce/config.ts';
+import { RunDir } from '../../../../agents/trainer/run-dir.ts';
+import { type BackendInfo, type BackendName, initBackend } from '../../../../agents/tf/backend.ts';
+import { type Algo, resume, Trainer } from '../../../../agents/trainer/trainer.ts';
+import '../../../../envs/classic/index.ts';
+import { NETWORK_PPO_DEFAULTS } from '../../../../envs/network/hyperparams.ts';
+import type { BatchedEnv } from '../../../core/batched.ts';
+import { makeEnv, registry } from '../../../core/registry.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../../core/train-events.ts';
+import { BatchedFromVector } from '../../../core/vector.ts';
 import { chooseRenderer } from '../../dashboard/choose-renderer.ts';
 import { formatChoices } from '../../dashboard/plain-log.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';

@@ -7,7 +7,7 @@
  * Components read the store with `useSyncExternalStore`.
  */
 import { type Observable, audit, scan, timer } from 'rxjs';
-import type { TrainerEvent } from '../core/train-events.ts';
+import type { TrainerEvent } from '../../core/train-events.ts';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.ts';
 
 export interface DashboardStore {

@@ -10,10 +10,10 @@
  *   baseline the other half, once with the learned half first and once
  *   swapped; the per-agent profits of each half are averaged over both runs.
  */
-import type { Scenario } from '../../src/config/scenario.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
 import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
 import { ROLES } from '../../src/sim/policy.ts';
-import { BASELINES, type BaselineName, makeBaseline } from '../baselines/index.ts';
+import { BASELINES, type BaselineName, makeBaseline } from '../../envs/network/baselines.ts';
 import { type EvalEpisode, maskedMean, runEvalEpisode, total } from './episode.ts';
 import { halfMask, mixPolicies } from './mix.ts';
 import { assertHeldOut } from './seeds.ts';

@@ -2,15 +2,15 @@
  * The `copronet` command line.
  */
 import { Command, CommanderError } from 'commander';
-import { makeBaseline } from '../../agents/baselines/index.ts';
-import { ScenarioError } from '../config/scenario.ts';
+import { makeBaseline } from '../../../envs/network/baselines.ts';
+import { ScenarioError } from '../../sim/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerExperimentCommand } from './commands/experiment.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerWatchCommand } from './commands/watch.ts';
-import { loadScenario } from '../config/scenario.ts';
+import { loadScenario } from '../../../envs/scenarios/index.ts';
 import {
   attachMarket,
   baselineReturns,

@@ -8,12 +8,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { BASELINES, type BaselineName, isBaseline } from '../../../agents/baselines/index.ts';
-import { evaluate } from '../../../agents/eval/evaluate.ts';
-import { formatJson, formatMarkdown, writeReport } from '../../../agents/eval/report.ts';
-import { HELD_OUT_SEED_START, heldOutSeeds } from '../../../agents/eval/seeds.ts';
-import { loadScenario, parseOverrides, type Scenario, scenarioDifferences } from '../../config/scenario.ts';
-import type { PolicySet, Role } from '../../sim/policy.ts';
+import { BASELINES, type BaselineName, isBaseline } from '../../../../envs/network/baselines.ts';
+import { evaluate } from '../../../../experiments/eval/evaluate.ts';
+import { formatJson, formatMarkdown, writeReport } from '../../../../experiments/eval/report.ts';
+import { HELD_OUT_SEED_START, heldOutSeeds } from '../../../../experiments/eval/seeds.ts';
+import { parseOverrides, type Scenario, scenarioDifferences } from '../../../sim/scenario.ts';
+import { loadScenario } from '../../../../envs/scenarios/index.ts';
+import type { PolicySet, Role } from '../../../sim/policy.ts';
 import { parseIntOption, parsePositiveIntOption } from '../options.ts';
 
 /** What the trainer's checkpoint loader gives evaluation. */

@@ -7,7 +7,7 @@
  * its own break-even price (the simulator prices each task), under
  * qualified-dutch and reverse-dutch a reservation / ask ratio of R.
  */
-import { isScoringMechanism, SCORING_MECHANISMS, type Scenario } from '../../src/config/scenario.ts';
+import { isScoringMechanism, SCORING_MECHANISMS, type Scenario } from '../../src/sim/scenario.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
   actionForMarkup,

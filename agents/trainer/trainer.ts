@@ -22,19 +22,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Observable, Subject } from 'rxjs';
-import type { BatchedEnv, RoleObservation, RoleSpec } from '../src/core/batched.ts';
-import { actionDim } from '../src/core/batched.ts';
-import { Rng, type RngState } from '../src/core/rng.ts';
-import { RunningMeanStd, type RunningMeanStdJSON } from '../src/core/running-stats.ts';
-import type { TrainerEvent } from '../src/core/train-events.ts';
-import { RoleRollout } from './ppo/buffer.ts';
-import { type PpoConfig, PpoConfigSchema } from './ppo/config.ts';
-import { type UpdateMetrics, ppoUpdate } from './ppo/ppo.ts';
-import { prepareRollout } from './ppo/prepare.ts';
-import { type ReinforceConfig, ReinforceConfigSchema } from './reinforce/config.ts';
-import { reinforceUpdate } from './reinforce/reinforce.ts';
+import type { BatchedEnv, RoleObservation, RoleSpec } from '../../src/core/batched.ts';
+import { actionDim } from '../../src/core/batched.ts';
+import { Rng, type RngState } from '../../src/core/rng.ts';
+import { RunningMeanStd, type RunningMeanStdJSON } from '../../src/core/running-stats.ts';
+import type { TrainerEvent } from '../../src/core/train-events.ts';
+import { RoleRollout } from '../common/buffer.ts';
+import { type PpoConfig, PpoConfigSchema } from '../ppo/config.ts';
+import { type UpdateMetrics, ppoUpdate } from '../ppo/ppo.ts';
+import { prepareRollout } from '../common/prepare.ts';
+import { type ReinforceConfig, ReinforceConfigSchema } from '../reinforce/config.ts';
+import { reinforceUpdate } from '../reinforce/reinforce.ts';
 import { type CheckpointTensor, RunDir } from './run-dir.ts';
-import { RolePolicy } from './tf/policy.ts';
+import { RolePolicy } from '../tf/policy.ts';
 
 export type Algo = 'ppo' | 'reinforce';
 export type LearnerConfig = PpoConfig | ReinforceConfig;

@@ -2,11 +2,11 @@
  * `copronet check-env <id>`: run a registered environment through the checker.
  */
 import type { Command } from 'commander';
-import '../../../envs/classic/index.ts';
-import '../../../envs/network/index.ts';
-import { checkEnv, checkParallelEnv, EnvCheckError } from '../../core/checker.ts';
-import { type AnyParallelEnv, type AnySingleEnv, make, registry, spec } from '../../core/registry.ts';
-import { parseOverrides } from '../../config/scenario.ts';
+import '../../../../envs/classic/index.ts';
+import '../../../../envs/network/index.ts';
+import { checkEnv, checkParallelEnv, EnvCheckError } from '../../../core/checker.ts';
+import { type AnyParallelEnv, type AnySingleEnv, make, registry, spec } from '../../../core/registry.ts';
+import { parseOverrides } from '../../../sim/scenario.ts';
 
 export function registerCheckEnvCommand(program: Command): void {
   program

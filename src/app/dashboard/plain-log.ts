@@ -4,7 +4,7 @@
  * agents' choices in the last market snapshot, when there is one) and one per
  * checkpoint, new best, ejection, pause and end. Never touches stdin.
  */
-import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import {
   type DashboardState,
   etaSec,

@@ -2,7 +2,7 @@
  * One evaluation episode: `runEpisode` (the same numbers as `simulate`), plus
  * the per-role slash counts, from a listener set before the first period.
  */
-import { isScoringMechanism, type Scenario } from '../../src/config/scenario.ts';
+import { isScoringMechanism, type Scenario } from '../../src/sim/scenario.ts';
 import { runEpisode } from '../../src/sim/episode.ts';
 import type { PolicySet, Role } from '../../src/sim/policy.ts';
 

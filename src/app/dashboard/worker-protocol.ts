@@ -1,5 +1,5 @@
 /** Messages between the training thread and the dashboard's worker thread. */
-import type { TrainerEvent } from '../core/train-events.ts';
+import type { TrainerEvent } from '../../core/train-events.ts';
 
 export interface WorkerInit {
   columns: number;

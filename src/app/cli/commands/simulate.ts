@@ -3,11 +3,12 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { BASELINES, makeBaseline } from '../../../agents/baselines/index.ts';
-import { loadScenario, parseOverrides } from '../../config/scenario.ts';
-import { writeJsonAtomic } from '../../core/atomic.ts';
-import { CsvTable } from '../../sim/csv.ts';
-import { type EpisodeSummary, runEpisode } from '../../sim/episode.ts';
+import { BASELINES, makeBaseline } from '../../../../envs/network/baselines.ts';
+import { parseOverrides } from '../../../sim/scenario.ts';
+import { loadScenario } from '../../../../envs/scenarios/index.ts';
+import { writeJsonAtomic } from '../../../core/atomic.ts';
+import { CsvTable } from '../../../sim/csv.ts';
+import { type EpisodeSummary, runEpisode } from '../../../sim/episode.ts';
 import { parseIntOption } from '../options.ts';
 
 export function registerSimulateCommand(program: Command): void {

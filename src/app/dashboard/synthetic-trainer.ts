@@ -5,7 +5,7 @@
  * trainer.
  */
 import { Subject } from 'rxjs';
-import type { MarketSnapshot, TrainerEvent } from '../core/train-events.ts';
+import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import type { TrainerHandle } from './types.ts';
 
 export interface SyntheticTrainerOptions {

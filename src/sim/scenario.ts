@@ -3,9 +3,6 @@
  * field here, validated with zod. Unknown keys are rejected, so a typo in a
  * scenario file is an error that names the field, never a silent default.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const prob = z.number().min(0).max(1);
@@ -276,39 +273,6 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
 
 function fail(message: string, issues: { path: string; message: string }[]): never {
   throw new ScenarioError(message, issues);
-}
-
-const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'envs', 'scenarios');
-
-/** Names of the scenarios shipped in envs/scenarios. */
-export function builtinScenarios(): string[] {
-  if (!existsSync(SCENARIO_DIR)) return [];
-  return readdirSync(SCENARIO_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
-}
-
-/**
- * Load a scenario by built-in name (`paper`, `quick`, ...) or by path to a JSON
- * file, then apply overrides (a deep-partial object, e.g. `{slashing: {factor: 2}}`).
- */
-export function loadScenario(nameOrPath: string, overrides?: Record<string, unknown>): Scenario {
-  const builtin = join(SCENARIO_DIR, `${nameOrPath}.json`);
-  const path = existsSync(builtin) ? builtin : resolve(nameOrPath);
-  if (!existsSync(path)) {
-    throw new ScenarioError(
-      `unknown scenario '${nameOrPath}': not a built-in (${builtinScenarios().join(', ')}) and no file at ${path}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const merged = overrides ? deepMerge(raw, overrides) : raw;
-  return parseScenario(merged, `scenario ${path}`);
 }
 
 /**
