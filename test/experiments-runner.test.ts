@@ -135,7 +135,7 @@ describe('experiment errors', () => {
   });
 
   it('the CLI prints the error and exits non-zero', () => {
-    const bin = join(import.meta.dirname, '..', 'bin', 'copronet.mjs');
+    const bin = join(import.meta.dirname, '..', 'bin', 'dev.mjs');
     const name = spawnSync(process.execPath, [bin, 'experiment', 'fig99'], { encoding: 'utf8' });
     expect(name.status).not.toBe(0);
     expect(name.stderr).toMatch(/unknown experiment 'fig99': choose one of paper, slashing/);

@@ -9,17 +9,7 @@ describe('copronet train --no-dashboard', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'train-plain-')), 'run');
     const text = execFileSync(
       process.execPath,
-      [
-        'bin/copronet.mjs',
-        'train',
-        '--scenario',
-        'tiny',
-        '--timesteps',
-        '3000',
-        '--no-dashboard',
-        '--out',
-        out,
-      ],
+      ['bin/dev.mjs', 'train', '--scenario', 'tiny', '--timesteps', '3000', '--no-dashboard', '--out', out],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const lines = text.split('\n').filter((l) => l.startsWith('iter '));
@@ -42,13 +32,9 @@ describe('copronet train --no-dashboard', () => {
   it('--set takes precedence over the network defaults', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'train-set-')), 'run');
     const args = ['train', '--scenario', 'tiny', '--timesteps', '1100', '--no-dashboard', '--out', out];
-    execFileSync(
-      process.execPath,
-      ['bin/copronet.mjs', ...args, '--set', 'entCoef=0.02', 'learningRate=3e-4'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    execFileSync(process.execPath, ['bin/dev.mjs', ...args, '--set', 'entCoef=0.02', 'learningRate=3e-4'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ learningRate: 3e-4, entCoef: 0.02, gamma: 0.95 });
   }, 60_000);

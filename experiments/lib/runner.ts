@@ -13,6 +13,7 @@ import Tinypool from 'tinypool';
 import { writeJsonAtomic } from '../../src/core/atomic.ts';
 import { BASELINE_POPULATION, type CellResult, type CellSpec, computeBaselineCell } from './cells.ts';
 import { Progress } from './progress.ts';
+import { workerEntry } from '../../src/core/worker-entry.ts';
 
 /** Key-sorted JSON, so equal specs give equal text. */
 export function stableJson(x: unknown): string {
@@ -118,7 +119,7 @@ export async function runCells(cells: readonly CellSpec[], opts: RunCellsOptions
     let failure: unknown;
     if (workers > 1) {
       pool = new Tinypool({
-        filename: new URL('./worker.mjs', import.meta.url).href,
+        filename: workerEntry(import.meta.url, 'cell-worker').href,
         minThreads: workers,
         maxThreads: workers,
       });

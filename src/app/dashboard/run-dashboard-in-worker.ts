@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainerHandle } from './types.ts';
 import type { FromMain, ToMain, WorkerInit } from './worker-protocol.ts';
+import { workerEntry } from '../../core/worker-entry.ts';
 
 export interface WorkerDashboardOptions {
   /** The terminal to draw on. @default process.stdout */
@@ -40,7 +41,7 @@ export function runDashboardInWorker(
     throttleMs: opts.throttleMs ?? 250,
     maxRenderShare: opts.maxRenderShare,
   };
-  const worker = new Worker(new URL('./dashboard-worker.mjs', import.meta.url), { workerData: init });
+  const worker = new Worker(workerEntry(import.meta.url, 'dashboard-worker'), { workerData: init });
   const post = (m: FromMain) => worker.postMessage(m);
   const sub = handle.events$.subscribe({
     next: (event) => post({ type: 'event', event }),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `copronet` CLI: runs the TypeScript sources through tsx.
+// The `copronet` command from the TypeScript sources, through tsx (development:
+// no build needed). The package's own bin is the compiled dist/src/app/bin.js.
 import { register } from 'tsx/esm/api';
 
 // React's production build: the dashboard draws about twice as fast.
