@@ -1,14 +1,40 @@
 /**
- * `npm run bench [-- sim env ppo dashboard]`: the performance targets, measured.
- * Prints a table per part; with no arguments runs them all.
+ * `npm run bench [-- sim env ppo dashboard startup experiment]`: the performance
+ * targets, measured. Prints a table per part; with no arguments runs the default
+ * set (every part but `dashboard-runs`).
  */
 import { benchEnv, benchSimulator } from './sim.ts';
 
+/** Parts and roughly how long each takes on a 2-core machine. */
+const PARTS: Record<string, string> = {
+  sim: 'the paper episode under every mechanism, 5 rounds (~1 min)',
+  env: 'the paper episode through the batched view and the record API (~1 min)',
+  ppo: 'one paper-scale PPO iteration on wasm and on cpu (~5 min, most of it cpu)',
+  dashboard: 'the dashboard cost inside one training run (~2 min)',
+  startup:
+    'whole-process start of the compiled CLI: --help and simulate --scenario tiny, median of 5 (~10 s)',
+  experiment: 'experiment paper --scale quick on 2 workers (~30 s)',
+  'dashboard-runs': 'the dashboard cost from separate runs (~5 min; not in the default set)',
+};
+const DEFAULT_PARTS = Object.keys(PARTS).filter((p) => p !== 'dashboard-runs');
+
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const want = (p: string) => parts.length === 0 || parts.includes(p);
+const unknown = parts.filter((p) => !(p in PARTS));
+if (unknown.length > 0) {
+  console.error(
+    `error: unknown bench part${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `'${p}'`).join(', ')}; the parts:`,
+  );
+  for (const [p, what] of Object.entries(PARTS)) console.error(`  ${p.padEnd(15)} ${what}`);
+  process.exit(2);
+}
+const want = (p: string) => (parts.length === 0 ? DEFAULT_PARTS.includes(p) : parts.includes(p));
 const fmt = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDigits: d });
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+if (parts.length === 0) {
+  console.log('running every part (about 15 minutes; `npm run bench -- <part>` runs one):');
+  for (const p of DEFAULT_PARTS) console.log(`  ${p.padEnd(15)} ${PARTS[p]}`);
+}
 
 if (want('sim')) {
   const cases = [
@@ -100,4 +126,28 @@ if (parts.includes('dashboard-runs')) {
     `headless ${fmt(r.headlessSps, 0)} SPS; worker ${fmt(r.dashboardSps, 0)} SPS (${fmt(r.overheadPct, 1)}%); ` +
       `same thread ${fmt(r.sameThreadSps, 0)} SPS (${fmt(r.sameThreadOverheadPct, 1)}%, ${fmt(r.meanFrameMs, 1)} ms per frame)`,
   );
+}
+
+if (want('startup')) {
+  const { benchStartup } = await import('./startup.ts');
+  console.log(
+    '\n## CLI start, whole process, compiled JavaScript (dist/), median and best of 5 (targets: --help < 0.25 s, simulate --scenario tiny < 0.4 s)',
+  );
+  for (const r of benchStartup(5)) {
+    console.log(`${r.command.padEnd(40)} median ${fmt(r.medianSec, 3)} s  best ${fmt(r.bestSec, 3)} s`);
+  }
+}
+
+if (want('experiment')) {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { runExperiment } = await import('../experiments/index.ts');
+  const out = mkdtempSync(join(tmpdir(), 'copronet-bench-paper-'));
+  const t0 = performance.now();
+  const run = await runExperiment('paper', { scale: 'quick', out, workers: 2, quiet: true });
+  const sec = (performance.now() - t0) / 1000;
+  rmSync(out, { recursive: true, force: true });
+  console.log('\n## experiment paper --scale quick, 2 workers, from scratch (target < 5 min)');
+  console.log(`${fmt(sec, 1)} s, ${run.computed} cells computed`);
 }

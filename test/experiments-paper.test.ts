@@ -34,10 +34,8 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe('experiment paper --scale quick', () => {
   it('writes every CSV, SVG and PNG and a report that covers each figure', { timeout: 600_000 }, async () => {
-    const t0 = performance.now();
+    // Its wall time is a benchmark (`npm run bench -- experiment`), not an assertion.
     const run = await runExperiment('paper', { scale: 'quick', out, workers: 2, quiet: true });
-    const seconds = (performance.now() - t0) / 1000;
-    expect(seconds).toBeLessThan(300);
     expect(run.computed).toBeGreaterThan(0);
     expect(Object.keys(EXPECTED).sort()).toEqual(EXPERIMENTS.map((e) => e.name).sort());
     for (const [dir, files] of Object.entries(EXPECTED)) {
