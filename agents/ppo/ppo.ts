@@ -86,6 +86,22 @@ export function ppoLoss(
 export type { UpdateMetrics };
 
 /**
+ * The loss terms ppoUpdate averages over minibatches, each with the name CleanRL logs it under.
+ * A minibatch's `aux` tensor stacks them in this order, and every index below comes from this
+ * list, so a new term is added here and shifts nothing.
+ */
+const LOGGED = [
+  ['pgLoss', 'losses/policy_loss'],
+  ['vLoss', 'losses/value_loss'],
+  ['entropy', 'losses/entropy'],
+  ['oldApproxKl', 'losses/old_approx_kl'],
+  ['approxKl', 'losses/approx_kl'],
+  ['clipfrac', 'losses/clipfrac'],
+] as const satisfies readonly (readonly [Exclude<keyof PpoLossTerms, 'loss'>, string])[];
+const APPROX_KL = LOGGED.findIndex(([term]) => term === 'approxKl');
+const CLIPFRAC = LOGGED.findIndex(([term]) => term === 'clipfrac');
+
+/**
  * Run the PPO epochs on a prepared rollout and return the metrics CleanRL logs
  * (`losses/*`, averaged over the minibatches of the last epoch run, except
  * clipfrac averaged over all). `maybeYield` is awaited between minibatches.
@@ -101,13 +117,13 @@ export async function ppoUpdate(
   const { obsDim, rawDim, stateDim } = ro.shape;
   const cDim = obsDim + stateDim;
   const clipfracs: number[] = [];
-  let last = new Float64Array(6);
+  let last = new Float64Array(LOGGED.length);
   let epochsRun = 0;
 
   for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
     // ALGO LOGIC: shuffle, then walk fixed-shape minibatches
     const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
-    const sums = new Float64Array(6);
+    const sums = new Float64Array(LOGGED.length);
     let nMb = 0;
     for (let m = 0; m < cfg.numMinibatches; m++) {
       const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
@@ -120,32 +136,28 @@ export async function ppoUpdate(
           const { logp, entropy } = policy.evaluate(obs, raw);
           const newValue = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
           const t = ppoLoss(logp, entropy, newValue, mb, cfg);
-          return {
-            loss: t.loss,
-            aux: tf.stack([t.pgLoss, t.vLoss, t.entropy, t.oldApproxKl, t.approxKl, t.clipfrac]),
-          };
+          return { loss: t.loss, aux: tf.stack(LOGGED.map(([term]) => t[term])) };
         },
         lr,
         cfg.maxGradNorm,
       );
-      for (let k = 0; k < 6; k++) sums[k] += a[k];
-      clipfracs.push(a[5]);
+      for (let k = 0; k < LOGGED.length; k++) sums[k] += a[k];
+      clipfracs.push(a[CLIPFRAC]);
       nMb++;
       await maybeYield();
     }
     epochsRun++;
     if (nMb > 0) last = sums.map((s) => s / nMb);
-    if (cfg.targetKl !== null && last[4] > cfg.targetKl) break;
+    if (cfg.targetKl !== null && last[APPROX_KL] > cfg.targetKl) break;
   }
 
-  return {
-    'losses/policy_loss': last[0],
-    'losses/value_loss': last[1],
-    'losses/entropy': last[2],
-    'losses/old_approx_kl': last[3],
-    'losses/approx_kl': last[4],
-    'losses/clipfrac': clipfracs.length ? clipfracs.reduce((s, x) => s + x, 0) / clipfracs.length : 0,
-    'losses/explained_variance': explainedVariance(ro.values, ro.returns, ro.active),
-    'losses/epochs': epochsRun,
-  };
+  // Each term's mean over the last epoch's minibatches; clipfrac's over every minibatch, in its place.
+  const metrics: UpdateMetrics = {};
+  for (let k = 0; k < LOGGED.length; k++) metrics[LOGGED[k][1]] = last[k];
+  metrics[LOGGED[CLIPFRAC][1]] = clipfracs.length
+    ? clipfracs.reduce((s, x) => s + x, 0) / clipfracs.length
+    : 0;
+  metrics['losses/explained_variance'] = explainedVariance(ro.values, ro.returns, ro.active);
+  metrics['losses/epochs'] = epochsRun;
+  return metrics;
 }

@@ -11,6 +11,17 @@ import { gatherMinibatch, maskedMean, minibatchOrder, normalizeAdvantages } from
 import type { UpdateMetrics } from '../common/config.ts';
 import type { ReinforceConfig } from './config.ts';
 
+/**
+ * The loss terms reinforceUpdate averages over minibatches, each with the name CleanRL logs it
+ * under. A minibatch's `aux` tensor stacks them in this order (indices come from this list).
+ */
+const LOGGED = [
+  ['pgLoss', 'losses/policy_loss'],
+  ['vLoss', 'losses/value_loss'],
+  ['entropy', 'losses/entropy'],
+] as const;
+
+/** One pass over a prepared rollout; returns the `losses/*` metrics, averaged over the minibatches. */
 export async function reinforceUpdate(
   policy: RolePolicy,
   ro: RoleRollout,
@@ -22,7 +33,7 @@ export async function reinforceUpdate(
   const { obsDim, rawDim, stateDim } = ro.shape;
   const cDim = obsDim + stateDim;
   const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
-  const sums = new Float64Array(3);
+  const sums = new Float64Array(LOGGED.length);
   let nMb = 0;
   for (let m = 0; m < cfg.numMinibatches; m++) {
     const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
@@ -45,23 +56,22 @@ export async function reinforceUpdate(
           maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count),
         ) as tf.Scalar;
         const ent = maskedMean(entropy, mask, count);
+        const terms = { pgLoss, vLoss, entropy: ent };
         return {
           loss: tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar,
-          aux: tf.stack([pgLoss, vLoss, ent]),
+          aux: tf.stack(LOGGED.map(([term]) => terms[term])),
         };
       },
       lr,
       cfg.maxGradNorm,
     );
-    for (let k = 0; k < 3; k++) sums[k] += a[k];
+    for (let k = 0; k < LOGGED.length; k++) sums[k] += a[k];
     nMb++;
     await maybeYield();
   }
   const n = Math.max(nMb, 1);
-  return {
-    'losses/policy_loss': sums[0] / n,
-    'losses/value_loss': sums[1] / n,
-    'losses/entropy': sums[2] / n,
-    'losses/explained_variance': explainedVariance(ro.values, ro.returns, ro.active),
-  };
+  const metrics: UpdateMetrics = {};
+  for (let k = 0; k < LOGGED.length; k++) metrics[LOGGED[k][1]] = sums[k] / n;
+  metrics['losses/explained_variance'] = explainedVariance(ro.values, ro.returns, ro.active);
+  return metrics;
 }

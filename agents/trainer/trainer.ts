@@ -19,53 +19,42 @@
  * `snapshot(): unknown` and `restore(state: unknown): void` (JSON-serialisable);
  * without them a resumed run resets the env with a derived seed and says so in
  * a `log` event.
+ *
+ * The pieces: config.ts (algorithm and hyperparameters), state.ts (what the
+ * loop changes), events.ts (the event stream), control.ts (pause, save and stop
+ * requests, yielding), checkpoint.ts (what a checkpoint holds, saving and
+ * restoring it), run-dir.ts (the files).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { BatchedEnv, RoleObservation, RoleSpec } from '../../src/core/batched.ts';
 import { actionDim } from '../../src/core/batched.ts';
-import { Rng, type RngState } from '../../src/core/rng.ts';
-import { RunningMeanStd, type RunningMeanStdJSON } from '../../src/core/running-stats.ts';
+import { Rng } from '../../src/core/rng.ts';
 import type { TrainerEvent } from '../../src/core/train-events.ts';
-import { RoleRollout } from '../common/buffer.ts';
-import { type PpoConfig, PpoConfigSchema } from '../ppo/config.ts';
-import { type UpdateMetrics, ppoUpdate } from '../ppo/ppo.ts';
 import { prepareRollout } from '../common/prepare.ts';
-import { type ReinforceConfig, ReinforceConfigSchema } from '../reinforce/config.ts';
+import type { PpoConfig } from '../ppo/config.ts';
+import { type UpdateMetrics, ppoUpdate } from '../ppo/ppo.ts';
+import type { ReinforceConfig } from '../reinforce/config.ts';
 import { reinforceUpdate } from '../reinforce/reinforce.ts';
-import { type CheckpointTensor, RunDir } from './run-dir.ts';
-import { RolePolicy } from '../tf/policy.ts';
+import type { RolePolicy } from '../tf/policy.ts';
+import {
+  type BoundaryState,
+  buildCheckpoint,
+  captureBoundary,
+  checkFits,
+  readCheckpoint,
+  restoreEnv,
+  restoreState,
+  writeCheckpoint,
+} from './checkpoint.ts';
+import { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
+import { type StopReason, TrainerControl } from './control.ts';
+import { type CheckpointReason, TrainerEvents } from './events.ts';
+import { RunDir } from './run-dir.ts';
+import { createTrainerState, type RoleState, type TrainerState } from './state.ts';
 
-export type Algo = 'ppo' | 'reinforce';
-export type LearnerConfig = PpoConfig | ReinforceConfig;
-
-/** A BatchedEnv that can save and restore its full state (for exact resumes). */
-export interface SnapshotCapable {
-  snapshot(): unknown;
-  restore(state: unknown): void;
-}
-
-function canSnapshot(env: BatchedEnv): env is BatchedEnv & SnapshotCapable {
-  const e = env as Partial<SnapshotCapable>;
-  return typeof e.snapshot === 'function' && typeof e.restore === 'function';
-}
-
-/** Parse a (partial) config for an algorithm, filling defaults; errors name the bad fields. */
-export function resolveConfig(algo: Algo, input: Record<string, unknown> = {}): LearnerConfig {
-  const schema = algo === 'ppo' ? PpoConfigSchema : ReinforceConfigSchema;
-  const res = schema.strict().safeParse(input);
-  if (!res.success) {
-    const issues = res.error.issues
-      .map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('\n');
-    throw new Error(
-      `Invalid ${algo} config:\n${issues}\nFix the value in the --config file or the --set override; ` +
-        'every field and its default is documented in agents/' +
-        `${algo}/config.ts.`,
-    );
-  }
-  return res.data;
-}
+export type { SnapshotCapable } from './checkpoint.ts';
+export { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
 
 export interface TrainerOptions {
   env: BatchedEnv;
@@ -87,50 +76,6 @@ export interface TrainerOptions {
   existingRunDir?: RunDir;
 }
 
-interface RoleState {
-  spec: RoleSpec;
-  policy: RolePolicy;
-  rollout: RoleRollout;
-  rms: RunningMeanStd | null;
-  /** Current observation (normalised when normObs), live mask. */
-  obs: Float32Array;
-  active: Uint8Array;
-  raw: Float32Array;
-  envAct: Float32Array;
-  epReturn: Float64Array;
-  epLength: Int32Array;
-  finishedReturns: number[];
-  finishedLengths: number[];
-  best: number;
-}
-
-/** The state at an iteration boundary, in memory (what a checkpoint stores besides tensors). */
-interface BoundaryState {
-  globalStep: number;
-  iteration: number;
-  rng: ReturnType<Rng['state']>;
-  env: unknown;
-  envState: number[];
-  roles: Record<
-    string,
-    {
-      obs: number[];
-      active: number[];
-      epReturn: number[];
-      epLength: number[];
-      rms: RunningMeanStdJSON | null;
-      best: number | null;
-    }
-  >;
-}
-
-interface CheckpointState extends BoundaryState {
-  version: 1;
-  algo: Algo;
-  elapsedSec: number;
-  adamSteps: Record<string, number>;
-}
-
 let trainerCounter = 0;
 
 export class Trainer {
@@ -144,23 +89,15 @@ export class Trainer {
   /** Samples per iteration: `numSteps` times the slots over all roles. */
   readonly batchSamples: number;
   readonly numIterations: number;
-  /** Samples trained on so far. */
-  globalStep = 0;
-  /** Iterations completed so far. */
-  iteration = 0;
   readonly events$: Observable<TrainerEvent>;
 
-  private readonly subject = new Subject<TrainerEvent>();
-  private readonly state: Record<string, RoleState> = {};
-  private rng: Rng;
-  private readonly envStateBuf: Float32Array;
-  private readonly scope: string;
+  private readonly events = new TrainerEvents();
+  private readonly control: TrainerControl;
+  private readonly state: TrainerState;
   private readonly baselineReturns?: Record<string, number>;
+  private readonly yieldNow = () => this.control.maybeYield();
+  /** Training time of the runs before a resume. */
   private elapsedBefore = 0;
-  private lastYield = 0;
-  private paused = false;
-  private stopReason: 'interrupt' | 'quit' | undefined;
-  private saveRequested = false;
   private started = false;
   private envReady = false;
 
@@ -180,9 +117,9 @@ export class Trainer {
     this.roles = this.env.roles;
     if (this.roles.length === 0)
       throw new Error('The env has no roles: a BatchedEnv needs at least one role with slots.');
-    this.events$ = this.subject.asObservable();
-    this.rng = new Rng(`trainer:${this.config.seed}`);
-    this.scope = `t${++trainerCounter}`;
+    this.events$ = this.events.events$;
+    this.control = new TrainerControl(this.config.yieldMs, this.events);
+    const scope = `t${++trainerCounter}`;
     const cfg = this.config;
     const stateDim = cfg.centralizedCritic ? this.env.stateDim : 0;
     if (cfg.centralizedCritic && !(stateDim > 0)) {
@@ -190,41 +127,8 @@ export class Trainer {
         'centralizedCritic needs env.stateDim > 0: this env exposes no global state; turn the option off.',
       );
     }
-    this.envStateBuf = new Float32Array(Math.max(stateDim, 0));
-    let slots = 0;
-    for (const spec of this.roles) {
-      slots += spec.count;
-      const policy = new RolePolicy(spec, {
-        hidden: cfg.hiddenSizes,
-        activation: cfg.activation,
-        seed: cfg.seed,
-        criticInputDim: spec.obsDim + stateDim,
-        adamEps: cfg.adamEps,
-        scope: this.scope,
-      });
-      const rollout = new RoleRollout({
-        numSteps: cfg.numSteps,
-        count: spec.count,
-        obsDim: spec.obsDim,
-        rawDim: policy.rawDim,
-        stateDim,
-      });
-      this.state[spec.name] = {
-        spec,
-        policy,
-        rollout,
-        rms: cfg.normObs ? new RunningMeanStd(spec.obsDim) : null,
-        obs: new Float32Array(spec.count * spec.obsDim),
-        active: new Uint8Array(spec.count),
-        raw: new Float32Array(spec.count * policy.rawDim),
-        envAct: new Float32Array(spec.count * actionDim(spec.action)),
-        epReturn: new Float64Array(spec.count),
-        epLength: new Int32Array(spec.count),
-        finishedReturns: [],
-        finishedLengths: [],
-        best: Number.NEGATIVE_INFINITY,
-      };
-    }
+    this.state = createTrainerState(this.roles, cfg, stateDim, scope);
+    const slots = this.roles.reduce((n, spec) => n + spec.count, 0);
     this.batchSamples = cfg.numSteps * slots;
     this.numIterations = Math.floor(cfg.totalTimesteps / this.batchSamples);
     if (this.numIterations < 1) {
@@ -237,6 +141,16 @@ export class Trainer {
       this.runDir.writeJson('config.json', { algo: this.algo, ...cfg });
       if (!opts.existingRunDir) this.runDir.writeJson('run.json', this.runInfo());
     }
+  }
+
+  /** Samples trained on so far. */
+  get globalStep(): number {
+    return this.state.globalStep;
+  }
+
+  /** Iterations completed so far. */
+  get iteration(): number {
+    return this.state.iteration;
   }
 
   /** The start information written to run.json. */
@@ -264,10 +178,7 @@ export class Trainer {
 
   /** The policy of a role (for evaluation or inspection). */
   policy(role: string): RolePolicy {
-    const st = this.state[role];
-    if (!st)
-      throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
-    return st.policy;
+    return this.role(role).policy;
   }
 
   /**
@@ -275,9 +186,7 @@ export class Trainer {
    * Uses the observation normaliser without updating it. `rng` defaults to a fixed evaluation stream.
    */
   act(role: string, obs: Float32Array, opts: { deterministic?: boolean; rng?: Rng } = {}): Float32Array {
-    const st = this.state[role];
-    if (!st)
-      throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
+    const st = this.role(role);
     const rows = obs.length / st.spec.obsDim;
     const x = st.rms ? st.rms.normalize(obs, undefined, 1e-8, this.config.obsClip) : obs;
     const raw = new Float32Array(rows * st.policy.rawDim);
@@ -286,104 +195,132 @@ export class Trainer {
     return out;
   }
 
+  private role(role: string): RoleState {
+    const st = this.state.roles[role];
+    if (!st)
+      throw new Error(`Unknown role '${role}': this env has ${this.roles.map((r) => r.name).join(', ')}.`);
+    return st;
+  }
+
   // ---------------------------------------------------------------------------
-  // Controls (safe to call from event handlers and signal handlers).
+  // Controls (control.ts; safe to call from event handlers and signal handlers).
 
   pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.emit({ type: 'paused', paused: true });
+    this.control.pause();
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.emit({ type: 'paused', paused: false });
+    this.control.resume();
   }
 
   get isPaused(): boolean {
-    return this.paused;
+    return this.control.isPaused;
   }
 
   /** Write `checkpoints/latest` at the next iteration boundary. */
   requestSave(): void {
-    this.saveRequested = true;
+    this.control.requestSave();
   }
 
   /** Stop as soon as possible: save a checkpoint and resolve `run()`. */
-  requestStop(reason: 'interrupt' | 'quit' = 'interrupt'): void {
-    this.stopReason ??= reason;
-  }
-
-  private emit(ev: TrainerEvent): void {
-    if (this.subject.observed) this.subject.next(ev);
-  }
-
-  private log(level: 'info' | 'warn', message: string): void {
-    this.emit({ type: 'log', level, message });
-  }
-
-  // ---------------------------------------------------------------------------
-  // Observation intake.
-
-  private intake(st: RoleState, obs: RoleObservation): void {
-    if (st.rms) {
-      st.rms.update(obs.obs, st.spec.count, obs.active);
-      st.rms.normalize(obs.obs, st.obs, 1e-8, this.config.obsClip);
-    } else {
-      st.obs.set(obs.obs);
-    }
-    st.active.set(obs.active);
-  }
-
-  private resetEnv(seed: number): void {
-    const first = this.env.reset(seed);
-    for (const spec of this.roles) {
-      const o = first[spec.name];
-      if (!o)
-        throw new Error(
-          `env.reset() returned no observation for role '${spec.name}'; every role in env.roles must be present.`,
-        );
-      this.intake(this.state[spec.name], o);
-      this.state[spec.name].epReturn.fill(0);
-      this.state[spec.name].epLength.fill(0);
-    }
-    if (this.envStateBuf.length) this.env.state(this.envStateBuf);
-    this.envReady = true;
-  }
-
-  private async maybeYield(): Promise<void> {
-    const now = performance.now();
-    if (now - this.lastYield < this.config.yieldMs && !this.paused) return;
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.paused && !this.stopReason) await new Promise<void>((r) => setTimeout(r, 50));
-    this.lastYield = performance.now();
+  requestStop(reason: StopReason = 'interrupt'): void {
+    this.control.requestStop(reason);
   }
 
   // ---------------------------------------------------------------------------
   // The loop.
 
+  /**
+   * Train until the budget is spent or a stop is requested. Yields to the event loop every
+   * `yieldMs` so a dashboard can render. Resolves with the final step and why it ended.
+   */
+  async run(): Promise<{ globalStep: number; reason: 'budget' | StopReason }> {
+    if (this.started)
+      throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
+    this.started = true;
+    this.events.start(this, this.baselineReturns);
+    if (!this.envReady) this.resetEnv(this.config.seed);
+    const t0 = performance.now();
+    const step0 = this.globalStep;
+    const elapsed = () => this.elapsedBefore + (performance.now() - t0) / 1000;
+    this.control.startClock();
+
+    while (this.iteration < this.numIterations) {
+      // The state before the rollout: what a stop in the middle of it saves.
+      const boundary = captureBoundary(this.state, this.env);
+      if (this.control.stopReason) return this.finishStopped(boundary, elapsed());
+
+      // ROLLOUT: numSteps steps of every slot
+      const tRollout = performance.now();
+      if (!(await this.collect())) return this.finishStopped(boundary, elapsed());
+
+      const iteration = this.iteration + 1;
+      const metrics: Record<string, number> = {};
+      this.episodeMetrics(metrics);
+
+      // ALGO LOGIC: the update of every role, with the annealed learning rate
+      const lr = this.learningRate(iteration);
+      const tUpdate = performance.now();
+      Object.assign(metrics, await this.update(lr));
+      metrics['perf/rollout_sec'] = (tUpdate - tRollout) / 1000;
+      metrics['perf/update_sec'] = (performance.now() - tUpdate) / 1000;
+      this.state.globalStep += this.batchSamples;
+      this.state.iteration = iteration;
+      const el = elapsed();
+      metrics['charts/SPS'] = Math.round(
+        (this.globalStep - step0) / Math.max((performance.now() - t0) / 1000, 1e-9),
+      );
+
+      // TRY NOT TO MODIFY: record rewards for plotting purposes
+      this.runDir?.appendMetrics({ global_step: this.globalStep, iteration, elapsed_sec: el, ...metrics });
+      this.events.iteration(iteration, this.globalStep, el, metrics);
+
+      // CHECKPOINTS: a new best return per role, every checkpointEvery iterations, on request
+      for (const spec of this.roles) {
+        const v = metrics[`charts/episodic_return/${spec.name}`];
+        const st = this.state.roles[spec.name];
+        if (v !== undefined && v > st.best) {
+          st.best = v;
+          this.events.best(this.globalStep, spec.name, v);
+          if (this.runDir && iteration > 1) this.save(`best-${spec.name}`, el);
+        }
+      }
+      const periodic = this.config.checkpointEvery > 0 && iteration % this.config.checkpointEvery === 0;
+      const manual = this.control.saveRequested;
+      if (manual || (periodic && iteration < this.numIterations)) {
+        this.checkpoint(manual ? 'manual' : 'periodic', el);
+        this.control.saveDone();
+      }
+    }
+    this.checkpoint('final', elapsed());
+    this.events.done(this.globalStep, 'budget');
+    return { globalStep: this.globalStep, reason: 'budget' };
+  }
+
   /** Collect one rollout. Returns false when a stop request interrupted it. */
   private async collect(): Promise<boolean> {
     const T = this.config.numSteps;
-    const gammaStates = this.envStateBuf.length > 0;
+    const envState = this.state.envState;
+    const gammaStates = envState.length > 0;
     const actions: Record<string, Float32Array> = {};
     for (let t = 0; t < T; t++) {
       // ALGO LOGIC: action logic (sampled in JS from the trainer's Rng)
       for (const spec of this.roles) {
-        const st = this.state[spec.name];
+        const st = this.state.roles[spec.name];
         const ro = st.rollout;
         const N = spec.count;
         ro.obs.set(st.obs, t * N * spec.obsDim);
         ro.active.set(st.active, t * N);
-        if (gammaStates) ro.states.set(this.envStateBuf, t * this.envStateBuf.length);
-        st.policy.act(st.obs, N, this.rng, st.raw, st.envAct);
+        if (gammaStates) ro.states.set(envState, t * envState.length);
+        st.policy.act(st.obs, N, this.state.rng, st.raw, st.envAct);
         ro.raw.set(st.raw, t * N * st.policy.rawDim);
         actions[spec.name] = st.envAct.slice();
       }
+
+      // TRY NOT TO MODIFY: execute the game and log data
       const res = this.env.step(actions);
       for (const spec of this.roles) {
-        const st = this.state[spec.name];
+        const st = this.state.roles[spec.name];
         const ro = st.rollout;
         const tr = res[spec.name];
         if (!tr)
@@ -422,15 +359,15 @@ export class Trainer {
         }
         this.intake(st, tr);
       }
-      if (gammaStates) this.env.state(this.envStateBuf);
-      await this.maybeYield();
-      if (this.stopReason) return false;
+      if (gammaStates) this.env.state(envState);
+      await this.control.maybeYield();
+      if (this.control.stopReason) return false;
     }
     for (const spec of this.roles) {
-      const st = this.state[spec.name];
+      const st = this.state.roles[spec.name];
       st.rollout.nextObs.set(st.obs);
       st.rollout.nextActive.set(st.active);
-      if (gammaStates) st.rollout.nextState.set(this.envStateBuf);
+      if (gammaStates) st.rollout.nextState.set(envState);
     }
     return true;
   }
@@ -442,32 +379,30 @@ export class Trainer {
     return (1 - (iteration - 1) / this.numIterations) * lr;
   }
 
+  /** Update every role on its rollout; returns the update metrics with a role suffix. */
   private async update(lr: number): Promise<Record<string, number>> {
     const metrics: Record<string, number> = {};
     for (const spec of this.roles) {
-      const st = this.state[spec.name];
-      prepareRollout(st.policy, st.rollout, this.config);
-      let m: UpdateMetrics;
-      if (this.algo === 'ppo') {
-        m = await ppoUpdate(st.policy, st.rollout, this.config as PpoConfig, lr, this.rng, () =>
-          this.maybeYield(),
-        );
-      } else {
-        m = await reinforceUpdate(st.policy, st.rollout, this.config as ReinforceConfig, lr, this.rng, () =>
-          this.maybeYield(),
-        );
-      }
+      const { policy, rollout } = this.state.roles[spec.name];
+      // ALGO LOGIC: log-probabilities, values and advantages (GAE) of the rollout
+      prepareRollout(policy, rollout, this.config);
+      const rng = this.state.rng;
+      const m: UpdateMetrics =
+        this.algo === 'ppo'
+          ? await ppoUpdate(policy, rollout, this.config as PpoConfig, lr, rng, this.yieldNow)
+          : await reinforceUpdate(policy, rollout, this.config as ReinforceConfig, lr, rng, this.yieldNow);
       for (const [k, v] of Object.entries(m)) metrics[`${k}/${spec.name}`] = v;
       metrics[`charts/learning_rate/${spec.name}`] = lr;
     }
     return metrics;
   }
 
+  /** Mean return and length of the episodes finished during the rollout, per role and overall. */
   private episodeMetrics(metrics: Record<string, number>): void {
     let lenSum = 0;
     let lenN = 0;
     for (const spec of this.roles) {
-      const st = this.state[spec.name];
+      const st = this.state.roles[spec.name];
       const n = st.finishedReturns.length;
       metrics[`charts/episodes/${spec.name}`] = n;
       if (n > 0) {
@@ -484,221 +419,90 @@ export class Trainer {
     if (lenN > 0) metrics['charts/episodic_length'] = lenSum / lenN;
   }
 
-  /**
-   * Train until the budget is spent or a stop is requested. Yields to the event loop every
-   * `yieldMs` so a dashboard can render. Resolves with the final step and why it ended.
-   */
-  async run(): Promise<{ globalStep: number; reason: 'budget' | 'interrupt' | 'quit' }> {
-    if (this.started)
-      throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
-    this.started = true;
-    const info = this.runInfo();
-    this.emit({
-      type: 'start',
-      runName: this.runName,
-      scenario: this.scenario,
-      backend: info.backend,
-      seed: this.config.seed,
-      totalTimesteps: this.config.totalTimesteps,
-      roles: this.roles.map((r) => r.name),
-      baselineReturns: this.baselineReturns,
-    });
-    if (!this.envReady) this.resetEnv(this.config.seed);
-    const t0 = performance.now();
-    const step0 = this.globalStep;
-    const elapsed = () => this.elapsedBefore + (performance.now() - t0) / 1000;
-    this.lastYield = performance.now();
+  // ---------------------------------------------------------------------------
+  // Observations.
 
-    while (this.iteration < this.numIterations) {
-      const boundary = this.captureBoundary();
-      if (this.stopReason) return this.finishStopped(boundary, elapsed());
-      const tRollout = performance.now();
-      if (!(await this.collect())) return this.finishStopped(boundary, elapsed());
-
-      const iteration = this.iteration + 1;
-      const lr = this.learningRate(iteration);
-      const metrics: Record<string, number> = {};
-      this.episodeMetrics(metrics);
-      const tUpdate = performance.now();
-      Object.assign(metrics, await this.update(lr));
-      metrics['perf/rollout_sec'] = (tUpdate - tRollout) / 1000;
-      metrics['perf/update_sec'] = (performance.now() - tUpdate) / 1000;
-      this.globalStep += this.batchSamples;
-      this.iteration = iteration;
-      const el = elapsed();
-      metrics['charts/SPS'] = Math.round(
-        (this.globalStep - step0) / Math.max((performance.now() - t0) / 1000, 1e-9),
-      );
-
-      // TRY NOT TO MODIFY: record rewards for plotting purposes
-      this.runDir?.appendMetrics({ global_step: this.globalStep, iteration, elapsed_sec: el, ...metrics });
-      this.emit({ type: 'iteration', iteration, globalStep: this.globalStep, elapsedSec: el, metrics });
-
-      for (const spec of this.roles) {
-        const v = metrics[`charts/episodic_return/${spec.name}`];
-        const st = this.state[spec.name];
-        if (v !== undefined && v > st.best) {
-          st.best = v;
-          this.emit({ type: 'best', globalStep: this.globalStep, role: spec.name, value: v });
-          if (this.runDir && iteration > 1) this.save(`best-${spec.name}`, el);
-        }
-      }
-      const periodic = this.config.checkpointEvery > 0 && iteration % this.config.checkpointEvery === 0;
-      if (this.saveRequested || (periodic && iteration < this.numIterations)) {
-        this.checkpoint(this.saveRequested ? 'manual' : 'periodic', el);
-        this.saveRequested = false;
-      }
+  /** Take a role's observations (updating and applying the normaliser when normObs). */
+  private intake(st: RoleState, obs: RoleObservation): void {
+    if (st.rms) {
+      st.rms.update(obs.obs, st.spec.count, obs.active);
+      st.rms.normalize(obs.obs, st.obs, 1e-8, this.config.obsClip);
+    } else {
+      st.obs.set(obs.obs);
     }
-    this.checkpoint('final', elapsed());
-    this.emit({ type: 'done', globalStep: this.globalStep, reason: 'budget' });
-    return { globalStep: this.globalStep, reason: 'budget' };
+    st.active.set(obs.active);
   }
 
-  private finishStopped(boundary: BoundaryState, el: number) {
-    const reason = this.stopReason ?? 'interrupt';
-    this.restoreBoundaryCounters(boundary);
-    this.checkpoint('interrupt', el, boundary);
-    this.emit({ type: 'done', globalStep: this.globalStep, reason });
-    return { globalStep: this.globalStep, reason };
-  }
-
-  private restoreBoundaryCounters(b: BoundaryState): void {
-    this.globalStep = b.globalStep;
-    this.iteration = b.iteration;
+  private resetEnv(seed: number): void {
+    const first = this.env.reset(seed);
+    for (const spec of this.roles) {
+      const o = first[spec.name];
+      if (!o)
+        throw new Error(
+          `env.reset() returned no observation for role '${spec.name}'; every role in env.roles must be present.`,
+        );
+      const st = this.state.roles[spec.name];
+      this.intake(st, o);
+      st.epReturn.fill(0);
+      st.epLength.fill(0);
+    }
+    if (this.state.envState.length) this.env.state(this.state.envState);
+    this.envReady = true;
   }
 
   // ---------------------------------------------------------------------------
-  // Checkpoints.
+  // Checkpoints (checkpoint.ts).
 
-  private captureBoundary(): BoundaryState {
-    const roles: BoundaryState['roles'] = {};
-    for (const spec of this.roles) {
-      const st = this.state[spec.name];
-      roles[spec.name] = {
-        obs: Array.from(st.obs),
-        active: Array.from(st.active),
-        epReturn: Array.from(st.epReturn),
-        epLength: Array.from(st.epLength),
-        rms: st.rms ? st.rms.toJSON() : null,
-        best: Number.isFinite(st.best) ? st.best : null,
-      };
-    }
-    return {
-      globalStep: this.globalStep,
-      iteration: this.iteration,
-      rng: this.rng.state(),
-      env: canSnapshot(this.env) ? this.env.snapshot() : null,
-      envState: Array.from(this.envStateBuf),
-      roles,
-    };
+  /** End a stopped run: back to the boundary before the abandoned rollout, saved as `latest`. */
+  private finishStopped(boundary: BoundaryState, el: number) {
+    const reason = this.control.stopReason ?? 'interrupt';
+    this.state.globalStep = boundary.globalStep;
+    this.state.iteration = boundary.iteration;
+    this.checkpoint('interrupt', el, boundary);
+    this.events.done(this.globalStep, reason);
+    return { globalStep: this.globalStep, reason };
   }
 
-  private checkpoint(
-    reason: 'periodic' | 'manual' | 'final' | 'interrupt',
-    el: number,
-    boundary?: BoundaryState,
-  ): void {
+  /** Save `checkpoints/latest` and announce it. */
+  private checkpoint(reason: CheckpointReason, el: number, boundary?: BoundaryState): void {
     if (!this.runDir) return;
     const path = this.save('latest', el, boundary);
-    this.emit({ type: 'checkpoint', globalStep: this.globalStep, path, reason });
+    this.events.checkpoint(this.globalStep, path, reason);
   }
 
-  private save(name: string, el: number, boundary = this.captureBoundary()): string {
-    const tensors: CheckpointTensor[] = [];
-    const adamSteps: Record<string, number> = {};
-    for (const spec of this.roles) {
-      const pol = this.state[spec.name].policy;
-      adamSteps[spec.name] = pol.optimizer.step;
-      for (const v of pol.stateVariables()) {
-        tensors.push({
-          name: this.stableName(v.name),
-          shape: v.shape.slice(),
-          data: v.dataSync() as Float32Array,
-        });
-      }
-    }
-    const state: CheckpointState = { version: 1, algo: this.algo, elapsedSec: el, adamSteps, ...boundary };
-    return this.runDir!.saveCheckpoint(name, state, tensors);
-  }
-
-  private stableName(varName: string): string {
-    return varName.startsWith(`${this.scope}/`) ? varName.slice(this.scope.length + 1) : varName;
+  /** Save checkpoint `name` of `boundary` (default: now); returns its path. */
+  private save(name: string, el: number, boundary = captureBoundary(this.state, this.env)): string {
+    return writeCheckpoint(this.runDir!, name, buildCheckpoint(this.algo, this.state, el, boundary));
   }
 
   /** Load a checkpoint of this run directory into the trainer (weights, optimiser, normalisers, Rng, env). */
   loadCheckpoint(name = 'latest'): void {
     if (!this.runDir) throw new Error('loadCheckpoint needs a trainer with a run directory.');
-    const { state, tensors } = this.runDir.loadCheckpoint<CheckpointState>(name);
-    if (state.algo !== this.algo) {
-      throw new Error(
-        `Checkpoint '${name}' was trained with ${state.algo}, not ${this.algo}: pass --algo ${state.algo}.`,
-      );
-    }
-    for (const spec of this.roles) {
-      const st = this.state[spec.name];
-      const saved = state.roles[spec.name];
-      if (!saved)
-        throw new Error(`Checkpoint '${name}' has no role '${spec.name}': it belongs to a different env.`);
-      if (saved.obs.length !== st.obs.length) {
-        throw new Error(
-          `Checkpoint '${name}' has ${saved.obs.length / spec.obsDim} slots x obs for role '${spec.name}', the env has ` +
-            `${spec.count} x ${spec.obsDim}: resume with the same env and scenario config.`,
-        );
-      }
-      tf.tidy(() => {
-        for (const v of st.policy.stateVariables()) {
-          const t = tensors.get(this.stableName(v.name));
-          if (!t)
-            throw new Error(
-              `Checkpoint '${name}' lacks tensor ${this.stableName(v.name)}: it was written by another network size.`,
-            );
-          if (t.shape.join('x') !== v.shape.join('x')) {
-            throw new Error(
-              `Checkpoint tensor ${t.name} has shape [${t.shape}], the network has [${v.shape}]: use the run's own config.json.`,
-            );
-          }
-          v.assign(tf.tensor(t.data, t.shape));
-        }
-      });
-      st.policy.optimizer.step = state.adamSteps[spec.name] ?? 0;
-      st.obs.set(saved.obs);
-      st.active.set(saved.active);
-      st.epReturn.set(saved.epReturn);
-      st.epLength.set(saved.epLength);
-      st.rms = saved.rms ? RunningMeanStd.fromJSON(saved.rms) : st.rms;
-      st.best = saved.best ?? Number.NEGATIVE_INFINITY;
-    }
-    this.rng = Rng.fromState(normalizeRngState(state.rng));
-    this.globalStep = state.globalStep;
-    this.iteration = state.iteration;
-    this.elapsedBefore = state.elapsedSec;
-    this.envStateBuf.set(state.envState);
-    if (state.env !== null && canSnapshot(this.env)) {
-      this.env.restore(state.env);
+    const ckpt = readCheckpoint(this.runDir, name);
+    checkFits(ckpt, name, this.algo, this.state);
+    restoreState(ckpt, this.state);
+    this.elapsedBefore = ckpt.state.elapsedSec;
+    if (restoreEnv(ckpt, this.env)) {
       this.envReady = true;
     } else {
-      const seed = this.config.seed + 7919 * (state.iteration + 1);
+      const seed = this.config.seed + 7919 * (ckpt.state.iteration + 1);
       this.resetEnv(seed);
       queueMicrotask(() =>
-        this.log(
+        this.events.log(
           'warn',
           `This env cannot snapshot its state: resumed with a fresh env.reset(${seed}); the learner continues exactly, ` +
             'the episodes in progress at the checkpoint were dropped.',
         ),
       );
     }
-    this.runDir.truncateMetrics(state.iteration);
+    this.runDir.truncateMetrics(ckpt.state.iteration);
   }
 
   /** Free the networks' tensors. */
   dispose(): void {
-    for (const spec of this.roles) this.state[spec.name].policy.dispose();
-    this.subject.complete();
+    for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();
+    this.events.complete();
   }
-}
-
-function normalizeRngState(s: ReturnType<Rng['state']>): RngState & { spare?: number } {
-  return { c: s.c, s0: s.s0, s1: s.s1, s2: s.s2, spare: s.spare ?? undefined };
 }
 
 function describeAction(r: RoleSpec) {
