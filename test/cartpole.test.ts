@@ -120,15 +120,28 @@ describe('CartPole-v1', () => {
     expect(() => new CartPoleEnv({ renderMode: 'human' })).toThrow(/ansi/);
   });
 
-  it('trains end to end through BatchedFromVector for a few iterations', async () => {
+  it('PPO learns it end to end through BatchedFromVector (CleanRL settings, 16k steps)', async () => {
     await initBackend('cpu');
     const env = new BatchedFromVector(
-      Array.from({ length: 2 }, () => () => makeEnv('CartPole-v1')),
+      Array.from({ length: 4 }, () => () => makeEnv('CartPole-v1')),
       { seed: 1 },
     );
-    const trainer = new Trainer({ env, config: { numSteps: 64, totalTimesteps: 256, hiddenSizes: [16] } });
+    const trainer = new Trainer({ env, config: { numSteps: 128, totalTimesteps: 16_384, seed: 1 } });
+    const returns: number[] = [];
+    trainer.events$.subscribe((e) => {
+      if (e.type === 'iteration') {
+        const r = e.metrics['charts/episodic_return/agent'];
+        if (r !== undefined) returns.push(r);
+      }
+    });
     const res = await trainer.run();
     trainer.dispose();
-    expect(res).toEqual({ globalStep: 256, reason: 'budget' });
-  });
+    expect(res).toEqual({ globalStep: 16_384, reason: 'budget' });
+    // A random policy balances about 22 steps; learning shows in the last iterations' episodes.
+    const first = returns.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+    const last = returns.slice(-3).reduce((a, b) => a + b, 0) / 3;
+    expect(first).toBeLessThan(40);
+    expect(last).toBeGreaterThan(2 * first);
+    expect(last).toBeGreaterThan(60);
+  }, 120_000);
 });
