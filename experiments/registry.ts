@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../src/core/atomic.ts';
 import { CsvTable } from '../src/sim/csv.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
 import { auctionTheoryReport, runAuctionTheory } from './auction-theory.ts';
+import { EXPERIMENT_NAMES } from './catalog.ts';
 import { coprocessorLoadExperiment } from './coprocessor-load.ts';
 import {
   BASELINE_POPULATION,
@@ -53,12 +54,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   mechanismsExperiment,
 ];
 
-/** Experiment names accepted by `runExperiment` (`paper` runs the figure experiments; `auction-theory` runs alone). */
-export const EXPERIMENT_NAMES: readonly string[] = [
-  'paper',
-  ...EXPERIMENTS.map((e) => e.name),
-  'auction-theory',
-];
+/** Experiment names accepted by `runExperiment` (experiments/catalog.ts, which agrees with `EXPERIMENTS`). */
+export { EXPERIMENT_NAMES };
 
 /** A bad experiment request; the message says what is wrong and what to do. */
 export class ExperimentError extends Error {

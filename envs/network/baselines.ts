@@ -16,16 +16,9 @@ import {
   OPERATOR_OBS_DIM,
 } from '../../src/sim/network.ts';
 import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
+import { BASELINES, type BaselineName, isBaseline } from './baseline-names.ts';
 
-export const BASELINES = [
-  'paper-heuristic',
-  'truthful',
-  'random',
-  'greedy',
-  'conservative',
-  'cost-plus',
-] as const;
-export type BaselineName = (typeof BASELINES)[number];
+export { BASELINES, type BaselineName, isBaseline } from './baseline-names.ts';
 
 // Observation indices (see NetworkSim.writeOperatorObs / writeCoprocessorObs).
 const OP_UNIT_COST = 5;
@@ -38,10 +31,6 @@ export interface BaselineContext {
   scenario: Scenario;
   /** Seed for the random baseline. @default scenario.seed */
   seed?: number;
-}
-
-export function isBaseline(name: string): name is BaselineName {
-  return (BASELINES as readonly string[]).includes(name);
 }
 
 /** The baseline policy `name` for `role`; `markup=<mu>` is a coprocessor bidding the fixed markup mu (see `markupPolicy`). */

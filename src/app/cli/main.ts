@@ -1,23 +1,22 @@
 /**
  * The `copronet` command line.
+ *
+ * Starting it loads only commander and the commands' registrations (names,
+ * options, help): each command loads its implementation, and the wiring
+ * below (network env, trainer, dashboard) loads, when it runs. So `--help`
+ * and `<command> --help` load no tfjs, ink, react, vega or rxjs
+ * (test/cli-lazy.test.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { makeBaseline } from '../../../envs/network/baselines.ts';
-import { ScenarioError } from '../../sim/scenario.ts';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerExperimentCommand } from './commands/experiment.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerWatchCommand } from './commands/watch.ts';
-import { loadScenario } from '../../../envs/scenarios/index.ts';
-import {
-  attachMarket,
-  baselineReturns,
-  loadLearnedPolicies,
-  makeNetworkEnv,
-  splitNetworkOverrides,
-} from './network-wiring.ts';
+
+/** What ties the network env to the trainer, the dashboard and evaluation (loaded on first use). */
+const wiring = () => import('./network-wiring.ts');
 
 const program = new Command();
 
@@ -28,35 +27,40 @@ program
   .showHelpAfterError();
 
 registerSimulateCommand(program);
-registerTrainCommand(program, {
-  makeBatchedEnv: (scenario, opts) => makeNetworkEnv(scenario, opts.overrides, opts.seed),
-  baselineReturns: (scenario, overrides) =>
-    baselineReturns(loadScenario(scenario, splitNetworkOverrides(overrides).scenario)),
-  attach: (trainer) => attachMarket(trainer),
-  runDashboard: async (trainer, _info, events$) => {
-    const { runDashboardInWorker } = await import('../dashboard/index.ts');
-    // Drawn by a worker thread: training keeps its own core. Keys reach the dashboard
-    // in raw mode, so Ctrl-C there is q (save and quit); a second one quits at once.
-    await runDashboardInWorker(
-      {
-        events$,
-        pause: () => trainer.pause(),
-        resume: () => trainer.resume(),
-        requestSave: () => trainer.requestSave(),
-        requestStop: () => trainer.requestStop('quit'),
-      },
-      { onForceQuit: () => process.exit(130) },
-    );
-  },
+registerTrainCommand(program, async () => {
+  const { attachMarket, baselineReturns, makeNetworkEnv, splitNetworkOverrides } = await wiring();
+  const { loadScenario } = await import('../../../envs/scenarios/index.ts');
+  return {
+    makeBatchedEnv: (scenario, opts) => makeNetworkEnv(scenario, opts.overrides, opts.seed),
+    baselineReturns: (scenario, overrides) =>
+      baselineReturns(loadScenario(scenario, splitNetworkOverrides(overrides).scenario)),
+    attach: (trainer) => attachMarket(trainer),
+    runDashboard: async (trainer, _info, events$) => {
+      const { runDashboardInWorker } = await import('../dashboard/index.ts');
+      // Drawn by a worker thread: training keeps its own core. Keys reach the dashboard
+      // in raw mode, so Ctrl-C there is q (save and quit); a second one quits at once.
+      await runDashboardInWorker(
+        {
+          events$,
+          pause: () => trainer.pause(),
+          resume: () => trainer.resume(),
+          requestSave: () => trainer.requestSave(),
+          requestStop: () => trainer.requestStop('quit'),
+        },
+        { onForceQuit: () => process.exit(130) },
+      );
+    },
+  };
 });
 registerEvalCommand(program, {
-  loadPolicies: (runDir, _scenario, opts) => loadLearnedPolicies(runDir, opts),
+  loadPolicies: async (runDir, _scenario, opts) => (await wiring()).loadLearnedPolicies(runDir, opts),
 });
 registerWatchCommand(program);
 registerExperimentCommand(program, {
   // A run's learned roles; a role it did not train plays paper-heuristic.
   loadPolicies: async (runDir, scenario) => {
-    const { policies } = await loadLearnedPolicies(runDir);
+    const { policies } = await (await wiring()).loadLearnedPolicies(runDir);
+    const { makeBaseline } = await import('../../../envs/network/baselines.ts');
     return {
       operator: policies.operator ?? makeBaseline('paper-heuristic', 'operator', { scenario }),
       coprocessor: policies.coprocessor ?? makeBaseline('paper-heuristic', 'coprocessor', { scenario }),
@@ -68,6 +72,8 @@ registerCheckEnvCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // Loaded here, not at start: the scenario schema (zod) is not needed to show help.
+  const { ScenarioError } = await import('../../sim/scenario.ts');
   if (err instanceof ScenarioError) {
     console.error(`error: ${err.message}`);
     process.exit(2);

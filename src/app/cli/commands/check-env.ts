@@ -1,12 +1,11 @@
 /**
  * `copronet check-env <id>`: run a registered environment through the checker.
+ *
+ * The environments and the checker load when the command runs, not when it
+ * is registered, so `--help` stays fast.
  */
 import type { Command } from 'commander';
-import '../../../../envs/classic/index.ts';
-import '../../../../envs/network/index.ts';
-import { checkEnv, checkParallelEnv, EnvCheckError } from '../../../core/checker.ts';
-import { type AnyParallelEnv, type AnySingleEnv, make, registry, spec } from '../../../core/registry.ts';
-import { parseOverrides } from '../../../sim/scenario.ts';
+import type { AnyParallelEnv, AnySingleEnv } from '../../../core/registry.ts';
 
 export function registerCheckEnvCommand(program: Command): void {
   program
@@ -18,7 +17,13 @@ export function registerCheckEnvCommand(program: Command): void {
       'keyword arguments for make(), e.g. --set scenario=tiny slashing.factor=2',
     )
     .option('--list', 'list the registered environments')
-    .action((id: string, opts) => {
+    .action(async (id: string, opts: { set?: string[]; list?: boolean }) => {
+      // Importing the env packages registers their environments.
+      await import('../../../../envs/classic/index.ts');
+      await import('../../../../envs/network/index.ts');
+      const { checkEnv, checkParallelEnv, EnvCheckError } = await import('../../../core/checker.ts');
+      const { make, registry, spec } = await import('../../../core/registry.ts');
+      const { parseOverrides } = await import('../../../sim/scenario.ts');
       if (opts.list) {
         for (const [name, s] of registry) console.log(`${name}  (${s.kind})`);
         return;

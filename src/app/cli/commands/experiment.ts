@@ -1,16 +1,14 @@
 /**
  * `copronet experiment <name>`: the paper's figures reproduced (and extended),
  * with data, figures and a report under results/<name>/.
+ *
+ * The help lists the experiments from experiments/catalog.ts; the
+ * experiments themselves (simulator, plotting) load when the command runs.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import {
-  EXPERIMENT_NAMES,
-  EXPERIMENTS,
-  ExperimentError,
-  type LoadPolicies,
-  runExperiment,
-} from '../../../../experiments/index.ts';
+import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES } from '../../../../experiments/catalog.ts';
+import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
 
 export interface ExperimentCommandDeps {
@@ -28,7 +26,7 @@ function parseName(value: string): string {
 }
 
 export function registerExperimentCommand(program: Command, deps: ExperimentCommandDeps = {}): void {
-  const list = EXPERIMENTS.map((e) => `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`).join('\n');
+  const list = EXPERIMENT_CATALOG.map((e) => `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`).join('\n');
   program
     .command('experiment')
     .description("reproduce the paper's figures: CSV data, SVG/PNG figures and REPORT.md per experiment")
@@ -49,6 +47,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     .option('--quiet', 'no progress output')
     .addHelpText('after', `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n`)
     .action(async (name: string, opts) => {
+      const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
       try {
         const run = await runExperiment(name, {
           scale: opts.scale,

@@ -2,12 +2,11 @@
  * `copronet watch runs/<name>`: the live dashboard of a run another process
  * is training, read from the files it writes (run.json, metrics.jsonl,
  * market.jsonl). Read-only: p and s are off; q quits.
+ *
+ * The dashboard (ink, react, rxjs) loads when the command runs, not when it
+ * is registered, so `--help` stays fast.
  */
 import type { Command } from 'commander';
-import { chooseRenderer } from '../../dashboard/choose-renderer.ts';
-import { runDashboard } from '../../dashboard/run-dashboard.ts';
-import { runPlainLog } from '../../dashboard/plain-log.ts';
-import { createWatchHandle, NotARunError } from '../../dashboard/watch-handle.ts';
 
 export interface WatchCommandOptions {
   /** How often to read the run's files, in milliseconds. @default 250 */
@@ -27,6 +26,7 @@ export function registerWatchCommand(program: Command): Command {
       const pollMs = Number(opts.poll);
       if (!(pollMs > 0))
         this.error(`error: --poll must be a positive number of milliseconds, got "${opts.poll}"`);
+      const { createWatchHandle, NotARunError } = await import('../../dashboard/watch-handle.ts');
       let handle: ReturnType<typeof createWatchHandle>;
       try {
         handle = createWatchHandle(runDir, { pollMs });
@@ -34,10 +34,13 @@ export function registerWatchCommand(program: Command): Command {
         if (err instanceof NotARunError) this.error(`error: ${err.message}`, { exitCode: 2 });
         throw err;
       }
+      const { chooseRenderer } = await import('../../dashboard/choose-renderer.ts');
       if (chooseRenderer({ noDashboard: !opts.dashboard }) === 'dashboard') {
+        const { runDashboard } = await import('../../dashboard/run-dashboard.ts');
         await runDashboard(handle, { readOnly: true });
         return;
       }
+      const { runPlainLog } = await import('../../dashboard/plain-log.ts');
       const onSigint = () => handle.requestStop();
       process.once('SIGINT', onSigint);
       try {
