@@ -2,8 +2,8 @@
  * What the experiments are, without them: name, figures and one-line summary
  * of each, in report order, for the command line's help and its check of
  * `<name>` (the experiments themselves load the simulator and the plotting).
- * Each entry repeats the `name`, `figures` and `summary` of the experiment in
- * `EXPERIMENTS` (experiments/index.ts); test/cli-lazy.test.ts checks they agree.
+ * Each experiment takes its `name`, `figures` and `summary` from here
+ * (`catalogEntry`), so they are written once.
  */
 
 export interface ExperimentEntry {
@@ -71,3 +71,10 @@ export const EXPERIMENT_NAMES: readonly string[] = [
   ...EXPERIMENT_CATALOG.map((e) => e.name),
   'auction-theory',
 ];
+
+/** The catalog entry of a figure experiment, spread into its `Experiment` object. */
+export function catalogEntry(name: string): ExperimentEntry {
+  const entry = EXPERIMENT_CATALOG.find((e) => e.name === name);
+  if (!entry) throw new Error(`experiments/catalog.ts has no entry '${name}'`);
+  return { ...entry };
+}

@@ -16,6 +16,7 @@ import {
 } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { type BinStats, binStats, mergeBins, spearman } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 /** A bin enters the spread trend only with at least this many samples. */
 export const MIN_BIN_SAMPLES = 30;
@@ -51,9 +52,7 @@ export function spreadTrend(bins: BinStats[], minSamples = MIN_BIN_SAMPLES): Spr
 }
 
 export const coprocessorLoadExperiment: Experiment = {
-  name: 'coprocessor-load',
-  figures: 'Fig. 6',
-  summary: 'coprocessor load vs reward per period, spread of reward by load bin',
+  ...catalogEntry('coprocessor-load'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const binRows: Record<string, number | string>[] = [];

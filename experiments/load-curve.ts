@@ -16,14 +16,13 @@ import {
 } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, quantile, spearman } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 /** Points of Lambda(L) on [0, 1]. */
 const CURVE_POINTS = 201;
 
 export const loadCurveExperiment: Experiment = {
-  name: 'load-curve',
-  figures: 'Figs. 8-9',
-  summary: 'the load curve Lambda(L) with its constants; coprocessor load vs reward coloured by alpha',
+  ...catalogEntry('load-curve'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const s = loadScenario(ctx.scale.scenario, { periods: ctx.scale.periods });

@@ -22,6 +22,7 @@ import {
   writeCsv,
 } from './lib/context.ts';
 import { type SeedBand, seedBand } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 export { MECHANISMS } from '../src/sim/scenario.ts';
 
@@ -302,9 +303,7 @@ const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b'];
 const band = (b: SeedBand) => `${fmt(b.mean)} [${fmt(b.ciLo)}, ${fmt(b.ciHi)}]`;
 
 export const mechanismsExperiment: Experiment = {
-  name: 'mechanisms',
-  figures: 'beyond the paper',
-  summary: `all ${MECHANISMS.length} auction mechanisms on the same seeds, paired against ${REFERENCE_MECHANISM}: operator cost, profits, completion, load balance, survival`,
+  ...catalogEntry('mechanisms'),
   cells(ctx) {
     return ctx.populations.flatMap((pop) =>
       MECHANISMS.flatMap((m) => ctx.seeds.map((seed) => spec(ctx, pop, m, seed))),

@@ -14,11 +14,10 @@ import {
 } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 export const reputationExperiment: Experiment = {
-  name: 'reputation',
-  figures: 'Fig. 4',
-  summary: 'operator reputation vs total reward (scatter, Spearman rank correlation)',
+  ...catalogEntry('reputation'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const rows: Record<string, number | string>[] = [];

@@ -15,6 +15,7 @@ import {
 } from './lib/context.ts';
 import { blockMeans, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman, windowMean } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 const PLOT_POINTS = 150;
 /**
@@ -28,9 +29,7 @@ export function convergenceWindow(periods: number, seasonalPeriod: number): numb
 const BAND_KEYS = ['p10', 'p25', 'p50', 'p75', 'p90'] as const;
 
 export const rewardDistributionExperiment: Experiment = {
-  name: 'reward-distribution',
-  figures: 'Fig. 3',
-  summary: 'per-period reward quantiles across operators and their Gini over time',
+  ...catalogEntry('reward-distribution'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const rows: Record<string, number | string>[] = [];

@@ -16,14 +16,13 @@ import {
   writeCsv,
 } from './lib/context.ts';
 import { type SeedBand, seedBand, seriesBand, spearman, thinIndices } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 /** Points per series drawn in the figures (the CSV keeps every period). */
 const PLOT_POINTS = 200;
 
 export const slashingExperiment: Experiment = {
-  name: 'slashing',
-  figures: 'Fig. 2',
-  summary: 'active operators and cumulative reward over time for slashing factors 0 to 4',
+  ...catalogEntry('slashing'),
   cells(ctx) {
     return ctx.populations.flatMap((pop) =>
       SLASHING_FACTORS.flatMap((factor) =>

@@ -19,6 +19,7 @@ import {
   writeCsv,
 } from './lib/context.ts';
 import { mean } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 /** Integrity bound: undetected shirks per task at most this. @default 0.001 (0.1% of tasks) */
 export const INTEGRITY_BOUND = 0.001;
@@ -78,10 +79,7 @@ function specs(ctx: ExperimentContext, pop: Population) {
 }
 
 export const sweepSlashingExperiment: Experiment = {
-  name: 'sweep-slashing',
-  figures: 'beyond the paper (open question 6.1)',
-  summary:
-    'grid over slashing factor and load-curve b, L*: welfare, active operators, undetected shirks; the frontier',
+  ...catalogEntry('sweep-slashing'),
   cells(ctx) {
     return ctx.populations.flatMap((pop) => specs(ctx, pop).map((c) => c.spec));
   },

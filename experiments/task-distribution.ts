@@ -5,11 +5,10 @@
 import { type Experiment, figure, fmt, provenance, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { gini } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 export const taskDistributionExperiment: Experiment = {
-  name: 'task-distribution',
-  figures: 'Fig. 7',
-  summary: 'tasks per coprocessor over time (heat map over period bins)',
+  ...catalogEntry('task-distribution'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const rows: Record<string, number | string>[] = [];

@@ -7,6 +7,7 @@ import type { NetworkResult } from './lib/cells.ts';
 import { type Experiment, figure, fmt, pct, provenance, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { gini } from './lib/stats.ts';
+import { catalogEntry } from './catalog.ts';
 
 /** Edges drawn (the heaviest); the CSV keeps them all. */
 export const MAX_DRAWN_EDGES = 600;
@@ -75,9 +76,7 @@ export function flowGraph(
 }
 
 export const taskFlowExperiment: Experiment = {
-  name: 'task-flow',
-  figures: 'Fig. 5',
-  summary: 'operator -> coprocessor task-flow network (weighted bipartite graph)',
+  ...catalogEntry('task-flow'),
   cells: networkSpecs,
   async analyse(ctx, get) {
     const edgeRows: Record<string, number | string>[] = [];

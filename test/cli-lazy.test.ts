@@ -8,6 +8,8 @@ import { BASELINES as BASELINE_NAMES } from '../envs/network/baseline-names.ts';
 import { BASELINES } from '../envs/network/baselines.ts';
 import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES as CATALOG_NAMES } from '../experiments/catalog.ts';
 import { EXPERIMENT_NAMES, EXPERIMENTS } from '../experiments/index.ts';
+import { REFERENCE_MECHANISM } from '../experiments/mechanisms.ts';
+import { MECHANISMS } from '../src/sim/scenario.ts';
 
 const root = join(import.meta.dirname, '..');
 const rootUrl = `${pathToFileURL(root).href}/`;
@@ -57,11 +59,15 @@ describe('copronet --help loads no heavy module', () => {
 });
 
 describe('the light name modules the CLI help reads', () => {
-  it('experiments/catalog.ts agrees with EXPERIMENTS', () => {
+  it('experiments/catalog.ts lists EXPERIMENTS in their order, and its text stays true', () => {
     expect(EXPERIMENT_CATALOG).toEqual(
       EXPERIMENTS.map(({ name, figures, summary }) => ({ name, figures, summary })),
     );
     expect(EXPERIMENT_NAMES).toBe(CATALOG_NAMES);
+    // The one summary with numbers in it: the mechanism count and the reference.
+    const mechanisms = EXPERIMENT_CATALOG.find((e) => e.name === 'mechanisms');
+    expect(mechanisms?.summary).toContain(`all ${MECHANISMS.length} auction mechanisms`);
+    expect(mechanisms?.summary).toContain(`paired against ${REFERENCE_MECHANISM}`);
   });
 
   it('envs/network/baselines.ts re-exports the names of envs/network/baseline-names.ts', () => {
