@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchedBandit, ContinuousBandit } from '../envs/classic/bandit.ts';
 import '../envs/classic/index.ts';
-import { checkEnv } from '../src/core/checker.ts';
+import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
 
 describe('ContinuousBandit-v0', () => {

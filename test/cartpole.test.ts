@@ -3,7 +3,7 @@ import { initBackend } from '../agents/tf/backend.ts';
 import { Trainer } from '../agents/trainer/trainer.ts';
 import { CartPoleEnv } from '../envs/classic/cartpole.ts';
 import '../envs/classic/index.ts';
-import { checkEnv } from '../src/core/checker.ts';
+import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
 import { BatchedFromVector } from '../src/core/vector.ts';
 import { TimeLimit } from '../src/core/wrappers/time-limit.ts';

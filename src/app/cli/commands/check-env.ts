@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import '../../../../envs/classic/index.ts';
 import '../../../../envs/network/index.ts';
-import { checkEnv, checkParallelEnv, EnvCheckError } from '../../../core/checker.ts';
+import { checkEnv, checkParallelEnv, EnvCheckError } from '../../../core/checker/index.ts';
 import { type AnyParallelEnv, type AnySingleEnv, make, registry, spec } from '../../../core/registry.ts';
 import { parseOverrides } from '../../../sim/scenario.ts';
 

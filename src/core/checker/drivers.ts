@@ -15,15 +15,15 @@
  * wrong and how to fix it. On success a `CheckReport` lists the checks passed
  * and the warnings (things Gymnasium / PettingZoo only warn about).
  */
-import type { Env, ParallelEnv } from './env.ts';
-import { Box } from './spaces/box.ts';
-import { Dict } from './spaces/dict.ts';
-import { Discrete } from './spaces/discrete.ts';
-import { MultiBinary } from './spaces/multi-binary.ts';
-import { MultiDiscrete } from './spaces/multi-discrete.ts';
-import type { Space } from './spaces/space.ts';
-import { Tuple } from './spaces/tuple.ts';
-import { describe } from './validate.ts';
+import type { Env, ParallelEnv } from '../env.ts';
+import { Box } from '../spaces/box.ts';
+import { Dict } from '../spaces/dict.ts';
+import { Discrete } from '../spaces/discrete.ts';
+import { MultiBinary } from '../spaces/multi-binary.ts';
+import { MultiDiscrete } from '../spaces/multi-discrete.ts';
+import type { Space } from '../spaces/space.ts';
+import { Tuple } from '../spaces/tuple.ts';
+import { describe } from '../validate.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the checker works on any env
 type AnyEnv = Env<any, any>;
