@@ -1,11 +1,13 @@
-/** The environment checkers (see drivers.ts). */
+/**
+ * The environment checkers (`checkEnv`, `checkParallelEnv`; see drivers.ts)
+ * and what they report. The named checks live in the other files of this
+ * folder, one concept per file.
+ */
+export { dataEquivalent } from './data.ts';
 export {
   type CheckEnvOptions,
   type CheckParallelEnvOptions,
-  type CheckReport,
   checkEnv,
   checkParallelEnv,
-  dataEquivalent,
-  EnvCheckError,
-  type EnvFactory,
 } from './drivers.ts';
+export { type CheckReport, EnvCheckError, type EnvFactory } from './report.ts';
