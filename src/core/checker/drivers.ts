@@ -1,21 +1,33 @@
 /**
- * Environment checkers: the contract of `env.ts` turned into checks any
- * environment can be run through. Each checker is a driver that runs named
- * checks in order, as Gymnasium's `utils/env_checker.check_env` does:
- * `checkEnv` ports `check_env` (with the passive checks of
+ * Environment checkers: the contracts of `env.ts` and `batched.ts` turned into
+ * checks any environment can be run through. Each checker is a driver that
+ * runs named checks in order, as Gymnasium's `utils/env_checker.check_env`
+ * does: `checkEnv` ports `check_env` (with the passive checks of
  * `passive_env_checker`); `checkParallelEnv` ports PettingZoo's
- * `test/parallel_api_test` and `test/seed_test`.
+ * `test/parallel_api_test` and `test/seed_test`; `checkBatchedEnv` checks the
+ * batched, role-grouped contract the trainer uses.
  *
- * Both take an environment or, better, a factory: a factory lets the checker
+ * All take an environment or, better, a factory: a factory lets the checker
  * build fresh copies (step-before-reset on a new env, determinism across two
- * instances, every declared render mode). Given an instance, it must be
- * freshly constructed (never reset). The checker closes what it checks, and it
- * reseeds action spaces (agent i's with 42 + i, as PettingZoo's seed test does).
+ * instances, every declared render mode). Given an instance of an `Env` or a
+ * `ParallelEnv`, it must be freshly constructed (never reset). The checker
+ * closes what it checks, and it reseeds action spaces (agent i's with 42 + i,
+ * as PettingZoo's seed test does; the batched checker draws its actions from
+ * its own generator seeded with 42).
  *
  * A failed check throws an `EnvCheckError` that names the check, says what went
  * wrong and how to fix it. On success a `CheckReport` lists the checks passed
  * and the warnings (things Gymnasium / PettingZoo only warn about).
  */
+import type { BatchedEnv } from '../batched.ts';
+import { checkBatchedRollout } from './batched-rollout.ts';
+import { checkBatchedEnvStructure, checkRolesValid } from './batched-specs.ts';
+import {
+  checkActionsClipped,
+  checkBatchedDeterminism,
+  checkBatchedResetSeed,
+  checkBatchedSeedSensitivity,
+} from './batched-seed.ts';
 import { checkCloseTwice, checkStepBeforeReset } from './lifecycle.ts';
 import {
   checkParallelApi,
@@ -78,6 +90,22 @@ export interface CheckParallelEnvOptions {
   deterministic?: boolean;
   /** As in `checkEnv`. @default false */
   skipRenderCheck?: boolean;
+}
+
+/** Options of `checkBatchedEnv`. */
+export interface CheckBatchedEnvOptions {
+  /**
+   * Steps of each seeded rollout (same-step autoreset continues across
+   * episode ends); make it longer than an episode so that `finalObs` is checked.
+   * @default 50
+   */
+  numSteps?: number;
+  /**
+   * Declare that the environment has no randomness given the actions: the
+   * warning for identical rollouts from different seeds is then dropped.
+   * @default false
+   */
+  deterministic?: boolean;
 }
 
 /** The env to check, and the factory when one was given. */
@@ -145,6 +173,35 @@ export function checkParallelEnv(
     const renderFactory = factory as EnvFactory<AnyParallelEnv & { renderMode?: string }> | undefined;
     checkRender(rec, renderable, renderFactory, { showIgnoredMode: true, warnUntriedModes: false });
   }
+  checkCloseTwice(rec, env);
+  return rec.report;
+}
+
+/**
+ * Check that a batched, role-grouped environment follows the contract of
+ * `batched.ts` (the view the trainer uses); throws `EnvCheckError` on the
+ * first failure. Runs, in order: `env-structure`, `roles-valid`, a rollout
+ * checking `reset-return`, `step-return`, `inactive-reward`, `final-obs` and
+ * `state`, then `reset-seed`, `determinism` (with a factory),
+ * `seed-sensitivity` (a warning when it fails), `actions-clipped` (with a box
+ * role) and `close`.
+ *
+ * @param envOrFactory An env, or (better) a factory, so that two instances can be compared.
+ */
+export function checkBatchedEnv(
+  envOrFactory: BatchedEnv | EnvFactory<BatchedEnv>,
+  options: CheckBatchedEnvOptions = {},
+): CheckReport {
+  const rec = new Recorder();
+  const { env, factory } = resolve(envOrFactory);
+  const numSteps = options.numSteps ?? 50;
+  checkBatchedEnvStructure(rec, env);
+  checkRolesValid(rec, env);
+  const t1 = checkBatchedRollout(rec, env, numSteps);
+  checkBatchedResetSeed(rec, env, t1, numSteps);
+  checkBatchedDeterminism(rec, factory, t1, numSteps);
+  checkBatchedSeedSensitivity(rec, env, t1, numSteps, options.deterministic);
+  checkActionsClipped(rec, env, numSteps);
   checkCloseTwice(rec, env);
   return rec.report;
 }

@@ -1,6 +1,6 @@
 /**
  * The seed-sensitivity verdict shared by the single-agent and the parallel
- * checkers (the batched checker only warns, see batched.ts).
+ * checkers (the batched checker only warns, see batched-seed.ts).
  */
 import { dataEquivalent } from './data.ts';
 import type { Recorder } from './report.ts';
