@@ -11,7 +11,13 @@ import '../envs/classic/index.ts';
 
 export type { ActionSpec, BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from './core/batched.ts';
 export { actionDim } from './core/batched.ts';
-export { checkEnv, checkParallelEnv, EnvCheckError, type CheckReport } from './core/checker.ts';
+export {
+  type CheckReport,
+  checkBatchedEnv,
+  checkEnv,
+  checkParallelEnv,
+  EnvCheckError,
+} from './core/checker/index.ts';
 export type {
   Env,
   EnvMetadata,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchedBandit, ContinuousBandit } from '../envs/classic/bandit.ts';
 import '../envs/classic/index.ts';
-import { checkEnv } from '../src/core/checker.ts';
+import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
 
 describe('ContinuousBandit-v0', () => {
@@ -27,7 +27,21 @@ describe('ContinuousBandit-v0', () => {
       return env.step(Float32Array.from([0.5, 0.5])).reward;
     });
     expect(new Set(noisy).size).toBe(1);
-    expect(checkEnv(() => new ContinuousBandit({ renderMode: 'ansi' })).passed.length).toBeGreaterThan(0);
+    // Every check, in order: a checker that silently skipped one (determinism, render, ...) fails here.
+    expect(checkEnv(() => new ContinuousBandit({ renderMode: 'ansi' })).passed).toEqual([
+      'env-structure',
+      'spaces-stable',
+      'spaces-valid',
+      'step-before-reset',
+      'reset-return',
+      'reset-seed',
+      'reset-options',
+      'step-return',
+      'determinism',
+      'seed-sensitivity',
+      'render',
+      'close',
+    ]);
   });
 });
 

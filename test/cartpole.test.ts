@@ -3,7 +3,7 @@ import { initBackend } from '../agents/tf/backend.ts';
 import { Trainer } from '../agents/trainer/trainer.ts';
 import { CartPoleEnv } from '../envs/classic/cartpole.ts';
 import '../envs/classic/index.ts';
-import { checkEnv } from '../src/core/checker.ts';
+import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
 import { BatchedFromVector } from '../src/core/vector.ts';
 import { TimeLimit } from '../src/core/wrappers/time-limit.ts';
@@ -109,7 +109,21 @@ describe('CartPole-v1', () => {
     for (let i = 1; i < 10; i++) r = short.step(i % 2);
     expect(r.truncated).toBe(true);
     expect(r.terminated).toBe(false);
-    expect(checkEnv(() => new CartPoleEnv({ renderMode: 'ansi' })).passed.length).toBeGreaterThan(0);
+    // Every check, in order: a checker that silently skipped one (determinism, render, ...) fails here.
+    expect(checkEnv(() => new CartPoleEnv({ renderMode: 'ansi' })).passed).toEqual([
+      'env-structure',
+      'spaces-stable',
+      'spaces-valid',
+      'step-before-reset',
+      'reset-return',
+      'reset-seed',
+      'reset-options',
+      'step-return',
+      'determinism',
+      'seed-sensitivity',
+      'render',
+      'close',
+    ]);
   });
 
   it('renders as text', () => {

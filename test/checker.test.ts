@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnv, checkParallelEnv, dataEquivalent, EnvCheckError } from '../src/core/checker.ts';
+import { checkEnv, checkParallelEnv, dataEquivalent, EnvCheckError } from '../src/core/checker/index.ts';
 import { type TagDefect, TagParallelEnv } from './fixtures/tag-parallel-env.ts';
 import { type WalkDefect, WalkEnv } from './fixtures/walk-env.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeBaseline } from '../envs/network/baselines.ts';
 import { CoprocessorNetworkEnv, NetworkBatchedEnv, type NetworkEvent } from '../envs/network/index.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
-import { checkParallelEnv } from '../src/core/checker.ts';
+import { checkParallelEnv } from '../src/core/checker/index.ts';
 import { makeParallel } from '../src/core/registry.ts';
 import { Rng } from '../src/core/rng.ts';
 import { NetworkSim } from '../src/sim/network.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnv } from '../src/core/checker.ts';
+import { checkEnv } from '../src/core/checker/index.ts';
 import { BatchedFromVector, SyncVectorEnv } from '../src/core/vector.ts';
 import { TimeLimit } from '../src/core/wrappers/time-limit.ts';
 import { CounterEnv } from './fixtures/counter-env.ts';

@@ -21,7 +21,7 @@ export function registerCheckEnvCommand(program: Command): void {
       // Importing the env packages registers their environments.
       await import('../../../../envs/classic/index.ts');
       await import('../../../../envs/network/index.ts');
-      const { checkEnv, checkParallelEnv, EnvCheckError } = await import('../../../core/checker.ts');
+      const { checkEnv, checkParallelEnv, EnvCheckError } = await import('../../../core/checker/index.ts');
       const { make, registry, spec } = await import('../../../core/registry.ts');
       const { parseOverrides } = await import('../../../sim/scenario.ts');
       if (opts.list) {
