@@ -5,6 +5,7 @@
  * is registered, so `--help` stays fast.
  */
 import type { Command } from 'commander';
+import type { CheckReport } from '../../../core/checker/index.ts';
 import type { AnyParallelEnv, AnySingleEnv } from '../../../core/registry.ts';
 
 export function registerCheckEnvCommand(program: Command): void {
@@ -20,8 +21,11 @@ export function registerCheckEnvCommand(program: Command): void {
     .action(async (id: string, opts: { set?: string[]; list?: boolean }) => {
       // Importing the env packages registers their environments.
       await import('../../../../envs/classic/index.ts');
-      await import('../../../../envs/network/index.ts');
-      const { checkEnv, checkParallelEnv, EnvCheckError } = await import('../../../core/checker/index.ts');
+      const { CoprocessorNetworkEnv, NetworkBatchedEnv } = await import('../../../../envs/network/index.ts');
+      const { checkBatchedEnv, checkEnv, checkParallelEnv, EnvCheckError } = await import(
+        '../../../core/checker/index.ts'
+      );
+      const { BatchedFromVector } = await import('../../../core/vector.ts');
       const { make, registry, spec } = await import('../../../core/registry.ts');
       const { parseOverrides } = await import('../../../sim/scenario.ts');
       if (opts.list) {
@@ -30,23 +34,44 @@ export function registerCheckEnvCommand(program: Command): void {
       }
       const kwargs = opts.set ? parseOverrides(opts.set) : {};
       const s = spec(id);
+      let where = id;
       try {
         const report =
           s.kind === 'parallel'
             ? checkParallelEnv((o) => make(id, { ...kwargs, ...o }) as AnyParallelEnv)
             : checkEnv((o) => make(id, { ...kwargs, ...o }) as AnySingleEnv);
-        const passed = [...new Set(report.passed)];
-        console.log(`${id}: passed ${passed.length} checks (${passed.join(', ')})`);
-        // One line per distinct warning: agents of a role share their spaces.
-        const warnings = new Set(report.warnings.map((w) => w.replace(/\(([a-z]+)_\d+\)/g, '($1_*)')));
-        for (const w of warnings) console.log(`warning: ${w}`);
+        print(id, report);
+        // The batched, role-grouped view the trainer uses: the network env's own, or N copies of a single-agent env.
+        const batched = () => {
+          if (s.kind === 'parallel') {
+            const env = make(id, { ...kwargs });
+            if (!(env instanceof CoprocessorNetworkEnv))
+              throw new Error(`${id} has no batched view to check`);
+            // The trainer's view: same scenario, same-step autoreset (the record API's own view does not autoreset).
+            return new NetworkBatchedEnv(env.batched.scenario);
+          }
+          return new BatchedFromVector(
+            Array.from({ length: 2 }, () => () => make(id, { ...kwargs }) as AnySingleEnv),
+            { seed: 1 },
+          );
+        };
+        where = `${id} (batched view)`;
+        print(where, checkBatchedEnv(batched));
       } catch (err) {
         if (err instanceof EnvCheckError) {
-          console.error(`${id}: FAILED ${err.message}`);
+          console.error(`${where}: FAILED ${err.message}`);
           process.exitCode = 1;
           return;
         }
         throw err;
       }
     });
+}
+
+function print(what: string, report: CheckReport): void {
+  const passed = [...new Set(report.passed)];
+  console.log(`${what}: passed ${passed.length} checks (${passed.join(', ')})`);
+  // One line per distinct warning: agents of a role share their spaces.
+  const warnings = new Set(report.warnings.map((w) => w.replace(/\(([a-z]+)_\d+\)/g, '($1_*)')));
+  for (const w of warnings) console.log(`warning: ${w}`);
 }
