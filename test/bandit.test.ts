@@ -3,6 +3,7 @@ import { BatchedBandit, ContinuousBandit } from '../envs/classic/bandit.ts';
 import '../envs/classic/index.ts';
 import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
+import { SINGLE_AGENT_CHECKS } from './helpers/checks.ts';
 
 describe('ContinuousBandit-v0', () => {
   it('pays minus the squared distance to the target (plus seeded noise) and ends after the horizon', () => {
@@ -28,20 +29,7 @@ describe('ContinuousBandit-v0', () => {
     });
     expect(new Set(noisy).size).toBe(1);
     // Every check, in order: a checker that silently skipped one (determinism, render, ...) fails here.
-    expect(checkEnv(() => new ContinuousBandit({ renderMode: 'ansi' })).passed).toEqual([
-      'env-structure',
-      'spaces-stable',
-      'spaces-valid',
-      'step-before-reset',
-      'reset-return',
-      'reset-seed',
-      'reset-options',
-      'step-return',
-      'determinism',
-      'seed-sensitivity',
-      'render',
-      'close',
-    ]);
+    expect(checkEnv(() => new ContinuousBandit({ renderMode: 'ansi' })).passed).toEqual(SINGLE_AGENT_CHECKS);
   });
 });
 

@@ -7,6 +7,7 @@ import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
 import { BatchedFromVector } from '../src/core/vector.ts';
 import { TimeLimit } from '../src/core/wrappers/time-limit.ts';
+import { SINGLE_AGENT_CHECKS } from './helpers/checks.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -110,20 +111,7 @@ describe('CartPole-v1', () => {
     expect(r.truncated).toBe(true);
     expect(r.terminated).toBe(false);
     // Every check, in order: a checker that silently skipped one (determinism, render, ...) fails here.
-    expect(checkEnv(() => new CartPoleEnv({ renderMode: 'ansi' })).passed).toEqual([
-      'env-structure',
-      'spaces-stable',
-      'spaces-valid',
-      'step-before-reset',
-      'reset-return',
-      'reset-seed',
-      'reset-options',
-      'step-return',
-      'determinism',
-      'seed-sensitivity',
-      'render',
-      'close',
-    ]);
+    expect(checkEnv(() => new CartPoleEnv({ renderMode: 'ansi' })).passed).toEqual(SINGLE_AGENT_CHECKS);
   });
 
   it('renders as text', () => {

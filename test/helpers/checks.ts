@@ -1,0 +1,19 @@
+/**
+ * Every check `checkEnv` runs on a conforming single-agent env with a render
+ * mode, in order: a checker that silently skipped one fails the tests that
+ * compare against it.
+ */
+export const SINGLE_AGENT_CHECKS = [
+  'env-structure',
+  'spaces-stable',
+  'spaces-valid',
+  'step-before-reset',
+  'reset-return',
+  'reset-seed',
+  'reset-options',
+  'step-return',
+  'determinism',
+  'seed-sensitivity',
+  'render',
+  'close',
+];
