@@ -1,5 +1,5 @@
 /**
- * Evaluation of learned policies against the fixed baselines (SPEC section 9)
+ * Evaluation of learned policies against the fixed baselines (README, "Evaluation")
  * on held-out seeds, with rliable-style aggregates and stratified-bootstrap
  * intervals (strata = scenarios, runs = seeds).
  *
