@@ -178,7 +178,7 @@ export const loadCurveExperiment: Experiment = {
       ),
     );
     const markdown = [
-      "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, "The optimal load curve".)",
+      "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, section The optimal load curve.)",
       '',
       fig8,
       '',
