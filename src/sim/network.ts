@@ -1,7 +1,8 @@
 /**
- * The network simulator: operators, coprocessors and tasks (SPEC sections 2-6
- * and 8), one period per `step`. Pure and seeded: all state lives in typed
- * arrays allocated at reset, and the per-task loops allocate nothing.
+ * The network simulator: operators, coprocessors and tasks (docs/MODEL.md, from
+ * "Entities" to "The optimal load curve"), one period per `step`. Pure and
+ * seeded: all state lives in typed arrays allocated by the constructor (the task
+ * buffers grow on demand), and the per-task loops allocate nothing.
  *
  * One period:
  *   tasks arrive (Poisson, seasonal demand) and are assigned to operators
@@ -92,11 +93,13 @@ export class NetworkSim {
   readonly cpInvCap: Float64Array;
   readonly cpCapab: Float64Array;
   readonly cpBal: Float64Array;
-  readonly cpLocked: Float64Array;
-  /** Collateral not locked by this period's tasks: balance - locked. */
+  /**
+   * Collateral not yet locked by this period's tasks: the balance at the start of
+   * the auctions minus chi S_j per task accepted. Kept rather than derived from a
+   * locked sum: the auction scans read it for every coprocessor of every task, and
+   * this running difference is the exact number they have always compared.
+   */
   readonly cpFreeCollateral: Float64Array;
-  /** min(1, kappa): the highest load the coprocessor accepts this period. */
-  readonly cpLoadCap: Float64Array;
   readonly cpCost: Float64Array;
   readonly cpRep: Float64Array; // GAS latent g_k
   readonly cpRho: Float64Array; // logistic(g_k), refreshed per period
@@ -108,6 +111,7 @@ export class NetworkSim {
   readonly cpPsi: Float64Array;
   /** The first action read as a bid markup mu over the break-even price (scoring mechanisms): bid = (1 + mu) x break-even. */
   readonly cpMarkup: Float64Array;
+  /** The second action: the highest load the coprocessor accepts this period, in [0, 1] (capacity is a load of 1). */
   readonly cpKappa: Float64Array;
   readonly cpShirk: Float64Array;
   readonly cpProfit: Float64Array;
@@ -184,9 +188,7 @@ export class NetworkSim {
     this.cpInvCap = f64(K);
     this.cpCapab = f64(K);
     this.cpBal = f64(K);
-    this.cpLocked = f64(K);
     this.cpFreeCollateral = f64(K);
-    this.cpLoadCap = f64(K);
     this.cpCost = f64(K);
     this.cpRep = f64(K);
     this.cpRho = f64(K);
@@ -292,7 +294,10 @@ export class NetworkSim {
     this.updateMarketObs();
   }
 
-  /** True when every agent of some role has been ejected or the horizon is reached. */
+  /**
+   * True once the horizon T is reached. (A network with a whole role ejected
+   * still steps; the environment ends its episode: envs/network/batched.ts.)
+   */
   get done(): boolean {
     return this.t >= this.scenario.periods;
   }
@@ -311,7 +316,6 @@ export class NetworkSim {
       this.cpPsi[k] = clip01(cpA[w * k]);
       this.cpMarkup[k] = markupFromAction(this.cpPsi[k], lo, hi);
       this.cpKappa[k] = clip01(cpA[w * k + 1]);
-      this.cpLoadCap[k] = this.cpKappa[k];
       this.cpShirk[k] = w === 3 ? shirkFromAction(cpA[w * k + 2]) : 0;
     }
   }
@@ -456,7 +460,6 @@ export class NetworkSim {
         this.tExec[j] = Exec.Delegated;
         this.tCop[j] = k;
         this.cpUsed[k] += d;
-        this.cpLocked[k] += chi * this.tS[j];
         this.cpFreeCollateral[k] -= chi * this.tS[j];
         auction.accepted(this, k, j);
         this.cpWins[k]++;
@@ -673,7 +676,6 @@ export class NetworkSim {
     this.opN.fill(0);
     this.opY.fill(0);
     this.cpUsed.fill(0);
-    this.cpLocked.fill(0);
     this.cpProfit.fill(0);
     this.cpEligible.fill(0);
     this.cpWins.fill(0);
@@ -784,6 +786,7 @@ export class NetworkSim {
   restore(snap: NetworkSnapshot): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [key, values] of Object.entries(snap.arrays)) {
+      if (RETIRED_ARRAYS.has(key)) continue;
       const target = self[key];
       if (!ArrayBuffer.isView(target) || TASK_SCRATCH.has(key)) {
         throw new Error(
@@ -812,6 +815,13 @@ export class NetworkSim {
 
 /** Per-period task buffers: rebuilt every period, not part of a snapshot. */
 const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice']);
+
+/**
+ * Arrays older versions kept and snapshots may still hold; nothing read them
+ * (`cpLocked`) or they copied one that is restored anyway (`cpLoadCap` = `cpKappa`),
+ * so `restore` skips them and such a checkpoint still resumes exactly.
+ */
+const RETIRED_ARRAYS = new Set(['cpLocked', 'cpLoadCap']);
 
 export interface NetworkSnapshot {
   t: number;
