@@ -503,7 +503,11 @@ export class NetworkSim {
         this.opBal[i] -= pen;
         this.opProfit[i] -= pen;
         L.burned += pen;
-        if (this.listener !== null && pen > 0) this.listener.slash('operator', i, pen, 'liveness');
+        if (pen > 0) {
+          m.slashes++;
+          m.livenessSlashes++;
+          if (this.listener !== null) this.listener.slash('operator', i, pen, 'liveness');
+        }
         this.opN[i]++;
         continue;
       }
@@ -526,12 +530,14 @@ export class NetworkSim {
           this.opY[i]++;
         } else {
           m.failures++;
-          m.slashes++;
           const slash = take(this.opBal[i], sigma * S * slashAmplifier(Li, lc));
           this.opBal[i] -= slash;
           this.opProfit[i] -= slash;
           L.burned += slash;
-          if (this.listener !== null && slash > 0) this.listener.slash('operator', i, slash, 'failure');
+          if (slash > 0) {
+            m.slashes++;
+            if (this.listener !== null) this.listener.slash('operator', i, slash, 'failure');
+          }
         }
         continue;
       }
@@ -567,7 +573,6 @@ export class NetworkSim {
         this.cpY[k]++;
       } else {
         m.failures++;
-        m.slashes++;
         const cpSlash = take(this.cpBal[k], sigma * chi * S * slashAmplifier(Lk, lc));
         this.cpBal[k] -= cpSlash;
         this.cpProfit[k] -= cpSlash;
@@ -577,9 +582,15 @@ export class NetworkSim {
         this.opProfit[i] += refund - opSlash;
         L.burned += opSlash + cpSlash - refund;
         L.transfers += refund;
-        if (this.listener !== null) {
-          if (cpSlash > 0) this.listener.slash('coprocessor', k, cpSlash, shirked ? 'shirk' : 'failure');
-          if (opSlash > 0) this.listener.slash('operator', i, opSlash, 'failure');
+        // Two agents slashed: the coprocessor, and the operator (who gets a share of the first back).
+        if (cpSlash > 0) {
+          m.slashes++;
+          if (this.listener !== null)
+            this.listener.slash('coprocessor', k, cpSlash, shirked ? 'shirk' : 'failure');
+        }
+        if (opSlash > 0) {
+          m.slashes++;
+          if (this.listener !== null) this.listener.slash('operator', i, opSlash, 'failure');
         }
       }
     }
