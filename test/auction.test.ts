@@ -19,7 +19,7 @@ function setup(K = 6) {
     sim.cpInvCap[k] = 0.01;
     sim.cpUsed[k] = 0;
     sim.cpFreeCollateral[k] = 1000;
-    sim.cpLoadCap[k] = 1;
+    sim.cpKappa[k] = 1;
     sim.cpPsi[k] = 0;
     sim.cpRho[k] = 0.9;
   }
@@ -55,7 +55,7 @@ function reference(sim: NetworkSim, j: number, eta: number): { k: number; m: num
   for (let k = 0; k < sim.nCops; k++) {
     if (!sim.cpActive[k] || sim.cpCapab[k] < sim.tC[j]) continue;
     const load = (sim.cpUsed[k] + sim.tD[j]) / sim.cpCap[k];
-    if (load > sim.cpLoadCap[k] || sim.cpFreeCollateral[k] < a.collateralRatio * sim.tS[j]) continue;
+    if (load > sim.cpKappa[k] || sim.cpFreeCollateral[k] < a.collateralRatio * sim.tS[j]) continue;
     const q = a.qualificationBase + (1 - a.qualificationBase) * sim.cpRho[k] * (1 - load);
     // Tick the clock: the first step whose price is at or below the qualification.
     let m = 0;
@@ -106,7 +106,7 @@ describe('qualified-dutch auction', () => {
     sim.cpCapab[0] = 0.4; // below the task's complexity 0.5
     sim.cpUsed[1] = 99.5; // no free capacity
     sim.cpFreeCollateral[2] = 5; // needs chi * S = 10
-    sim.cpLoadCap[3] = 0.005; // its own load cap
+    sim.cpKappa[3] = 0.005; // its own load cap
     sim.cpActive[4] = 0;
     expect(runQD(sim, 1)).toBe(-1);
     sim.cpActive[4] = 1;
@@ -149,7 +149,7 @@ describe('qualified-dutch auction', () => {
         sim.cpInvCap[k] = 1 / sim.cpCap[k];
         sim.cpUsed[k] = rng.uniform(0, 0.5) * sim.cpCap[k];
         sim.cpFreeCollateral[k] = rng.uniform(0, 100);
-        sim.cpLoadCap[k] = rng.uniform(0.5, 1);
+        sim.cpKappa[k] = rng.uniform(0.5, 1);
         sim.cpPsi[k] = rng.uniform(0, 0.6);
         sim.cpRho[k] = rng.uniform(0.5, 0.99);
       }

@@ -71,6 +71,8 @@ describe('evaluation episode', () => {
     expect(e.undetectedShirks).toBe(s.undetectedShirks);
     expect(e.dropped / e.tasks).toBeCloseTo(s.shares.dropped, 12);
     expect(e.slashes.operator + e.slashes.coprocessor).toBeGreaterThan(0);
+    // The per-role slashes of evaluation are the simulator's slashes, split.
+    expect(e.slashes.operator + e.slashes.coprocessor).toBe(s.slashes);
     const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(e.profit.operator)).toBeCloseTo(s.meanRewardPerAgent.operator, 9);
     expect(mean(e.profit.coprocessor)).toBeCloseTo(s.meanRewardPerAgent.coprocessor, 9);

@@ -5,7 +5,7 @@ import { loadScenario } from '../envs/scenarios/index.ts';
 import { checkParallelEnv } from '../src/core/checker/index.ts';
 import { makeParallel } from '../src/core/registry.ts';
 import { Rng } from '../src/core/rng.ts';
-import { NetworkSim } from '../src/sim/network.ts';
+import { COPROCESSOR_OBS_DIM, NetworkSim } from '../src/sim/network.ts';
 
 const harsh = { slashing: { factor: 6 }, periods: 60 };
 
@@ -222,6 +222,31 @@ describe('snapshot / restore', () => {
     }
     expect(b.episode).toBe(a.episode);
     expect(a.episode).toBeGreaterThan(1);
+  });
+
+  it('restore skips the retired cpLocked and cpLoadCap arrays and continues bit for bit', () => {
+    const scenario = loadScenario('quick');
+    const a = new NetworkSim(scenario);
+    a.reset(2);
+    const op = new Float32Array(a.nOps * 2).fill(0.3);
+    const cp = new Float32Array(a.nCops * a.coprocessorActionDim).fill(0.4);
+    for (let t = 0; t < 10; t++) a.step(op, cp);
+    const snap = JSON.parse(JSON.stringify(a.snapshot()));
+    // What the version before kept besides: the locked collateral, and the load cap (a copy of kappa).
+    snap.arrays.cpLocked = Array.from(a.cpKappa, () => 123);
+    snap.arrays.cpLoadCap = Array.from(a.cpKappa);
+    const b = new NetworkSim(scenario);
+    b.restore(snap);
+    const obsA = new Float32Array(a.nCops * COPROCESSOR_OBS_DIM);
+    const obsB = new Float32Array(a.nCops * COPROCESSOR_OBS_DIM);
+    for (let t = 0; t < 20; t++) {
+      a.step(op, cp);
+      b.step(op, cp);
+      a.writeCoprocessorObs(obsA);
+      b.writeCoprocessorObs(obsB);
+      expect(Array.from(obsB)).toEqual(Array.from(obsA));
+      expect(b.totalBalance()).toBe(a.totalBalance());
+    }
   });
 
   it('refuses a simulator snapshot holding state this version does not keep, naming it', () => {

@@ -27,7 +27,7 @@ function setup(K: number, over: Record<string, unknown> = {}) {
     sim.cpInvCap[k] = 0.01;
     sim.cpUsed[k] = 0;
     sim.cpFreeCollateral[k] = 1000;
-    sim.cpLoadCap[k] = 1;
+    sim.cpKappa[k] = 1;
     sim.cpCost[k] = 0.3;
     sim.cpMarkup[k] = 0;
     sim.cpRho[k] = 0.9;
@@ -87,7 +87,7 @@ function reference(kind: Kind, sim: NetworkSim, j: number, eta: number, held: He
   for (let k = 0; k < sim.nCops; k++) {
     if (!sim.cpActive[k] || sim.cpCapab[k] < sim.tC[j]) continue;
     const load = (sim.cpUsed[k] + sim.tD[j]) / sim.cpCap[k];
-    if (load > sim.cpLoadCap[k] || sim.cpFreeCollateral[k] < a.collateralRatio * sim.tS[j]) continue;
+    if (load > sim.cpKappa[k] || sim.cpFreeCollateral[k] < a.collateralRatio * sim.tS[j]) continue;
     const { V, b } = valueAndBid(sim, k, j, held[k]);
     if (!(b <= cap) || !(V - b >= 0)) continue;
     bids.push({ k, V, b, s: V - b, rho: sim.cpRho[k] });
@@ -130,7 +130,7 @@ function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
     sim.cpInvCap[k] = 1 / sim.cpCap[k];
     sim.cpUsed[k] = rng.uniform(0, 0.9) * sim.cpCap[k];
     sim.cpFreeCollateral[k] = rng.uniform(0, 200);
-    sim.cpLoadCap[k] = rng.uniform(0.6, 1);
+    sim.cpKappa[k] = rng.uniform(0.6, 1);
     sim.cpCost[k] = rng.uniform(0.2, 0.45);
     sim.cpMarkup[k] = markupFromAction(rng.uniform(0, 0.6), lo, hi);
     sim.cpRho[k] = rng.uniform(0.6, 0.99);
@@ -145,7 +145,7 @@ function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
       sim.cpInvCap,
       sim.cpUsed,
       sim.cpFreeCollateral,
-      sim.cpLoadCap,
+      sim.cpKappa,
       sim.cpCost,
       sim.cpMarkup,
       sim.cpRho,
@@ -225,7 +225,7 @@ describe('scoring auctions: what the bid means', () => {
       sim.cpCapab[0] = 0.4; // below the task's complexity 0.5
       sim.cpUsed[1] = 97; // no free capacity
       sim.cpFreeCollateral[2] = 5; // needs chi * S = 6
-      sim.cpLoadCap[3] = 0.03; // its own load cap
+      sim.cpKappa[3] = 0.03; // its own load cap
       sim.cpActive[4] = 0;
       sim.cpMarkup[5] = 2.3; // bids about 0.89 R: below the cap, above its value 0.84 R (a negative score)
       auction.beginPeriod(sim, orderOf(sim));
@@ -275,7 +275,7 @@ describe('scoring auctions: what the bid means', () => {
       sim.cpActive[0] = 1;
       sim.cpCapab[0] = 1;
       sim.cpFreeCollateral[0] = 1000;
-      sim.cpLoadCap[0] = 1;
+      sim.cpKappa[0] = 1;
       sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
       sim.tC[0] = rng.beta(2, 2);
       sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);

@@ -103,6 +103,73 @@ describe('episodes', () => {
   });
 });
 
+describe('slash count', () => {
+  /** Slash events the simulator reports in one period, by reason (counted apart from the metrics). */
+  function runCounting(scenario: ReturnType<typeof loadScenario>, policy: string) {
+    const period = { all: 0, liveness: 0 };
+    const totals = { events: 0, liveness: 0, slashes: 0, livenessSlashes: 0, failures: 0, dropped: 0 };
+    const { summary } = runEpisode(scenario, makeBaselineSet(policy, { scenario }), 4, {
+      listener: {
+        auction() {},
+        ejection() {},
+        slash(_role, _index, amount, reason) {
+          expect(amount).toBeGreaterThan(0);
+          period.all++;
+          if (reason === 'liveness') period.liveness++;
+        },
+      },
+      onPeriod(sim) {
+        const m = sim.metrics;
+        expect(m.slashes).toBe(period.all);
+        expect(m.livenessSlashes).toBe(period.liveness);
+        totals.events += period.all;
+        totals.liveness += period.liveness;
+        totals.slashes += m.slashes;
+        totals.livenessSlashes += m.livenessSlashes;
+        totals.failures += m.failures;
+        totals.dropped += m.dropped;
+        period.all = period.liveness = 0;
+      },
+    });
+    expect(summary.slashes).toBe(totals.slashes);
+    expect(summary.livenessSlashes).toBe(totals.livenessSlashes);
+    return totals;
+  }
+
+  it('counts liveness slashes: with nobody to delegate to, slashes = failures + dropped tasks', () => {
+    // No coprocessor is capable of any task, so every auction goes unsold; operators have more work than
+    // capacity and stakes no slash can exhaust, so every failure and every dropped task takes money.
+    const scenario = loadScenario('quick', {
+      coprocessors: { capability: [0, 0] },
+      operators: { stake: 1e9, minStake: 0 },
+      demand: { meanTasks: 400 },
+    });
+    const t = runCounting(scenario, 'greedy');
+    expect(t.dropped).toBeGreaterThan(100);
+    expect(t.failures).toBeGreaterThan(0);
+    expect(t.livenessSlashes).toBe(t.dropped);
+    expect(t.slashes).toBe(t.failures + t.dropped);
+  });
+
+  it('counts every slash the simulator reports, coprocessors and operators, faults and liveness', () => {
+    for (const mechanism of ['scoring-dutch', 'qualified-dutch'] as const) {
+      const scenario = loadScenario('quick', { auction: { mechanism }, slashing: { factor: 2 } });
+      const t = runCounting(scenario, 'paper-heuristic');
+      expect(t.slashes).toBe(t.events);
+      expect(t.livenessSlashes).toBe(t.liveness);
+      // A failed delegated task slashes two agents.
+      expect(t.slashes).toBeGreaterThan(t.failures);
+    }
+  });
+
+  it('nothing is slashed at sigma = 0, though tasks still fail', () => {
+    const scenario = loadScenario('quick', { slashing: { factor: 0 } });
+    const t = runCounting(scenario, 'greedy');
+    expect(t.failures).toBeGreaterThan(0);
+    expect(t.slashes).toBe(0);
+  });
+});
+
 describe('GAS reputation', () => {
   const p = quick.reputation;
   const omega = reputationOmega(p);

@@ -9,23 +9,19 @@
  */
 import { isScoringMechanism, SCORING_MECHANISMS, type Scenario } from '../../src/sim/scenario.ts';
 import { Rng } from '../../src/core/rng.ts';
-import {
-  actionForMarkup,
-  actionForShirk,
-  COPROCESSOR_OBS_DIM,
-  OPERATOR_OBS_DIM,
-} from '../../src/sim/network.ts';
+import { actionForMarkup, actionForShirk } from '../../src/sim/network.ts';
+import { COPROCESSOR_OBS, OPERATOR_OBS } from '../../src/sim/observation.ts';
 import type { Policy, PolicySet, Role } from '../../src/sim/policy.ts';
 import { BASELINES, type BaselineName, isBaseline } from './baseline-names.ts';
 
 export { BASELINES, type BaselineName, isBaseline } from './baseline-names.ts';
 
-// Observation indices (see NetworkSim.writeOperatorObs / writeCoprocessorObs).
-const OP_UNIT_COST = 5;
-const OP_PRICE = 11;
-const CP_UNIT_COST = 6;
-const CP_FAIL = 8;
-const CP_MALICIOUS = 11;
+// Observation offsets, by name (src/sim/observation.ts).
+const OP_UNIT_COST = OPERATOR_OBS.at.unit_cost;
+const OP_PRICE = OPERATOR_OBS.at.price_ratio;
+const CP_UNIT_COST = COPROCESSOR_OBS.at.unit_cost;
+const CP_FAIL = COPROCESSOR_OBS.at.failure_rate;
+const CP_MALICIOUS = COPROCESSOR_OBS.at.malicious;
 
 export interface BaselineContext {
   scenario: Scenario;
@@ -129,7 +125,7 @@ function operatorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario): P
   const thetaMax = s.execution.thetaMax;
   // "Executes when its resources and capability suffice": accept the task's own risk, nothing more.
   const paperTheta = clip((s.tasks.risk[1] + 0.02) / thetaMax);
-  const D = OPERATOR_OBS_DIM;
+  const D = OPERATOR_OBS.dim;
   const meanPremium = 1 + s.tasks.complexityPremium * 0.5;
   const sigmaS = s.slashing.factor * s.tasks.slashRatio;
   return {
@@ -174,7 +170,7 @@ function operatorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario): P
  * | cost-plus       | 0.1           | 1.1 x break-even ratio                           | L* + 0.1   | when it pays    |
  */
 function coprocessorBaseline(name: Exclude<BaselineName, 'random'>, s: Scenario, w: number): Policy {
-  const D = COPROCESSOR_OBS_DIM;
+  const D = COPROCESSOR_OBS.dim;
   const Ls = s.loadCurve.optimalLoad;
   const shirkRate = s.coprocessors.maliciousShirkRate;
   const sigmaChiS = s.slashing.factor * s.auction.collateralRatio * s.tasks.slashRatio;

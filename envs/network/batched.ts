@@ -3,8 +3,9 @@
  * trainer uses; the PettingZoo-style record API is a thin layer on top of it).
  *
  * One step is one period. Roles: `operator` (actions theta, eta) and
- * `coprocessor` (psi, kappa, and e when the scenario allows shirking), all in
- * [0, 1]. A role can instead be played by a fixed policy (`opponents`), which
+ * `coprocessor` (the bid: a markup or psi by mechanism; kappa; and e when the
+ * scenario allows shirking), all in [0, 1]; observations as laid out in
+ * src/sim/observation.ts. A role can instead be played by a fixed policy (`opponents`), which
  * removes it from `roles`: e.g. train coprocessors against paper-heuristic operators.
  * With `opponentMix`, a share of a role's slots is played by a fixed policy
  * drawn from a pool at every reset (an opponent is the mix of share 1 and a

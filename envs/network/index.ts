@@ -13,6 +13,13 @@ export {
 } from './parallel.ts';
 export { NETWORK_PPO_DEFAULTS } from './hyperparams.ts';
 export { STATE_DIM, STATE_NAMES } from './state.ts';
+export {
+  COPROCESSOR_OBS,
+  MARKET_OBS_NAMES,
+  type ObsEntry,
+  type ObsLayout,
+  OPERATOR_OBS,
+} from '../../src/sim/observation.ts';
 
 if (!registry.has('CoprocessorNetwork-v0')) {
   register('CoprocessorNetwork-v0', (kw) => new CoprocessorNetworkEnv(networkOptionsFromKwargs(kw)), {

@@ -12,7 +12,7 @@ import { loadScenario } from '../scenarios/index.ts';
 import type { EnvMetadata, Info, ParallelEnv, ParallelStepResult, ResetOptions } from '../../src/core/env.ts';
 import { Box } from '../../src/core/spaces/box.ts';
 import { assertAction, assertSeed, describe } from '../../src/core/validate.ts';
-import { COPROCESSOR_OBS_BOUNDS, MARKET_OBS_BOUNDS, OPERATOR_OBS_BOUNDS } from '../../src/sim/network.ts';
+import { COPROCESSOR_OBS, type ObsLayout, OPERATOR_OBS } from '../../src/sim/observation.ts';
 import type { Policy, Role } from '../../src/sim/policy.ts';
 import { NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
 
@@ -52,15 +52,9 @@ function resolveScenario(opts: CoprocessorNetworkOptions): Scenario {
   return s;
 }
 
-function boxFor(own: readonly (readonly [number, number])[], seed: number): Box {
-  const all = [...own, ...MARKET_OBS_BOUNDS];
-  return new Box(
-    all.map((b) => b[0]),
-    all.map((b) => b[1]),
-    [all.length],
-    'float32',
-    seed,
-  );
+/** A role's observation space: the bounds of its layout (`src/sim/observation.ts`). */
+function boxFor(layout: ObsLayout, seed: number): Box {
+  return new Box([...layout.low], [...layout.high], [layout.dim], 'float32', seed);
 }
 
 export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, Float32Array> {
@@ -87,10 +81,10 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     const agents: string[] = [];
     for (const spec of this.batched.roles) {
       const role = spec.name as Role;
-      const bounds = role === 'operator' ? OPERATOR_OBS_BOUNDS : COPROCESSOR_OBS_BOUNDS;
+      const layout = role === 'operator' ? OPERATOR_OBS : COPROCESSOR_OBS;
       const dim = spec.action.kind === 'box' ? spec.action.dim : 1;
       // One space object per role, shared by its agents: the same object on every call.
-      const obsSpace = boxFor(bounds, this.scenario.seed);
+      const obsSpace = boxFor(layout, this.scenario.seed);
       const actSpace = new Box(0, 1, [dim], 'float32', this.scenario.seed);
       for (let i = 0; i < spec.count; i++) {
         const id = `${role}_${i}`;

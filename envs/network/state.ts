@@ -3,7 +3,8 @@
  * the market summary, then aggregates per role. Fixed size whatever the counts.
  */
 import { logistic } from '../../src/sim/gas.ts';
-import { MARKET_OBS_NAMES, type NetworkSim } from '../../src/sim/network.ts';
+import type { NetworkSim } from '../../src/sim/network.ts';
+import { MARKET_OBS_NAMES } from '../../src/sim/observation.ts';
 
 export const STATE_NAMES = [
   ...MARKET_OBS_NAMES,

@@ -4,7 +4,7 @@
  * Each `run` is a single O(#coprocessors) scan per task that allocates
  * nothing: a clock is never simulated tick by tick.
  */
-import type { Scenario } from './scenario.ts';
+import type { Mechanism, ScoringMechanism } from './scenario.ts';
 import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 
@@ -22,7 +22,8 @@ export interface AuctionMechanism {
   accepted(sim: NetworkSim, k: number, j: number): void;
 }
 
-export type MechanismName = Scenario['auction']['mechanism'];
+/** A mechanism's name: `MECHANISMS` in scenario.ts. */
+export type MechanismName = Mechanism;
 
 export function makeAuction(name: MechanismName): AuctionMechanism {
   switch (name) {
@@ -40,22 +41,15 @@ export function makeAuction(name: MechanismName): AuctionMechanism {
 /**
  * Whether coprocessor k can take task j at all: active, capable, with free
  * capacity and collateral, and under its own load cap after taking it
- * (`cpLoadCap` = min(1, kappa): capacity is a load of 1).
+ * (`cpKappa`, in [0, 1]: capacity is a load of 1).
  * Returns its load after taking the task, or -1 when it is not eligible.
  */
 function eligibleLoad(sim: NetworkSim, k: number, d: number, c: number, need: number): number {
   if (!sim.cpActive[k] || sim.cpCapab[k] < c) return -1;
   const load = (sim.cpUsed[k] + d) * sim.cpInvCap[k];
-  return load > sim.cpLoadCap[k] || sim.cpFreeCollateral[k] < need ? -1 : load;
+  return load > sim.cpKappa[k] || sim.cpFreeCollateral[k] < need ? -1 : load;
 }
 
-/**
- * `qualified-dutch`: a descending clock p_m = eta R (1 - m/M). Coprocessor k
- * qualifies once p_m <= Q_kj = R (base + (1 - base) rho_k^e (1 - load_k)), so
- * well-reputed, lightly loaded coprocessors get the first right at the higher
- * prices; it accepts at its first qualifying price if that is >= psi_k R. The
- * earliest acceptance wins; ties by reputation, then by the seeded generator.
- */
 // Fields of one coprocessor's row in QualifiedDutch's packed table.
 const F_CAPAB = 0;
 const F_USED = 1;
@@ -67,6 +61,13 @@ const F_PSI = 6;
 const F_RHO = 7;
 const STRIDE = 8;
 
+/**
+ * `qualified-dutch`: a descending clock p_m = eta R (1 - m/M). Coprocessor k
+ * qualifies once p_m <= Q_kj = R (base + (1 - base) rho_k^e (1 - load_k)), so
+ * well-reputed, lightly loaded coprocessors get the first right at the higher
+ * prices; it accepts at its first qualifying price if that is >= psi_k R. The
+ * earliest acceptance wins; ties by reputation, then by the seeded generator.
+ */
 export class QualifiedDutch implements AuctionMechanism {
   readonly name = 'qualified-dutch';
   /**
@@ -110,7 +111,7 @@ export class QualifiedDutch implements AuctionMechanism {
       table[o + F_CAPAB] = active ? sim.cpCapab[k] : Number.NEGATIVE_INFINITY;
       table[o + F_USED] = sim.cpUsed[k];
       table[o + F_INVCAP] = sim.cpInvCap[k];
-      table[o + F_LOADCAP] = sim.cpLoadCap[k];
+      table[o + F_LOADCAP] = sim.cpKappa[k];
       table[o + F_FREECOLL] = sim.cpFreeCollateral[k];
       table[o + F_QUALREP] = qualRep;
       table[o + F_PSI] = sim.cpPsi[k];
@@ -266,8 +267,6 @@ const S_HELD_OKZ = 9;
 const S_HELD_Z = 10;
 const S_STRIDE = 11;
 
-type ScoringKind = 'scoring-dutch' | 'first-price' | 'second-price';
-
 /**
  * The scoring auctions (docs/MODEL.md, "The auction"): the operator ranks
  * coprocessors by its expected surplus s = V - b, from public information and
@@ -304,7 +303,7 @@ type ScoringKind = 'scoring-dutch' | 'first-price' | 'second-price';
  * changing within a period never invalidate the order.
  */
 export class ScoringAuction implements AuctionMechanism {
-  readonly name: ScoringKind;
+  readonly name: ScoringMechanism;
   private table = new Float64Array(0);
   /** lowBid[r]: (1 + mu) u of rank r (+inf when inactive): a bid is at least lowBid d. */
   private lowBid = new Float64Array(0);
@@ -316,7 +315,7 @@ export class ScoringAuction implements AuctionMechanism {
   private sortKey = new Float64Array(0);
   private readonly byKey = (a: number, b: number) => this.sortKey[a] - this.sortKey[b] || a - b;
 
-  constructor(kind: ScoringKind) {
+  constructor(kind: ScoringMechanism) {
     this.name = kind;
   }
 
@@ -344,7 +343,7 @@ export class ScoringAuction implements AuctionMechanism {
       table[o + S_CAPAB] = active ? sim.cpCapab[k] : Number.NEGATIVE_INFINITY;
       table[o + S_USED] = sim.cpUsed[k];
       table[o + S_INVCAP] = sim.cpInvCap[k];
-      table[o + S_LOADCAP] = sim.cpLoadCap[k];
+      table[o + S_LOADCAP] = sim.cpKappa[k];
       table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
       table[o + S_RHO] = sim.cpRho[k];
       table[o + S_COST] = sim.cpCost[k];

@@ -15,7 +15,10 @@ export interface EpisodeSummary {
   tasks: number;
   shares: { delegated: number; selfExecuted: number; fallback: number; dropped: number };
   failures: number;
+  /** Every slash (money taken from an agent: failures, detected shirks, dropped tasks); see `PeriodMetrics.slashes`. */
   slashes: number;
+  /** Of `slashes`, the operators' liveness penalties for dropped tasks. */
+  livenessSlashes: number;
   shirks: number;
   undetectedShirks: number;
   meanPriceRatio: number;
@@ -71,6 +74,7 @@ export function runEpisode(
   let dropped = 0;
   let failures = 0;
   let slashes = 0;
+  let liveness = 0;
   let shirks = 0;
   let undetected = 0;
   let priceSum = 0;
@@ -90,6 +94,7 @@ export function runEpisode(
     dropped += m.dropped;
     failures += m.failures;
     slashes += m.slashes;
+    liveness += m.livenessSlashes;
     shirks += m.shirks;
     undetected += m.undetectedShirks;
     priceSum += m.priceRatioSum;
@@ -118,6 +123,7 @@ export function runEpisode(
     },
     failures,
     slashes,
+    livenessSlashes: liveness,
     shirks,
     undetectedShirks: undetected,
     meanPriceRatio: delegated > 0 ? priceSum / delegated : 0,

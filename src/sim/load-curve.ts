@@ -1,6 +1,7 @@
 /**
- * The economic-incentive optimal load curve (paper section 5) and the overload
- * risk of SPEC section 5. Pure functions of a load L in [0, 1].
+ * The economic-incentive optimal load curve (paper section 5.1; docs/MODEL.md,
+ * "The optimal load curve") and the overload risk phi (docs/MODEL.md,
+ * "Execution, failure and shirking"). Pure functions of a load L in [0, 1].
  */
 
 export interface LoadCurveParams {

@@ -12,8 +12,19 @@ export class PeriodMetrics {
   /** Auctioned, nobody accepted, the operator ran it. */
   fallback = 0;
   dropped = 0;
+  /** Executed tasks that failed (a detected shirk included). */
   failures = 0;
+  /**
+   * Slashes: every time money was taken from an agent, whatever the reason
+   * (the simulator's `slash` events). A failed self-executed task slashes its
+   * operator; a failed delegated one (or a detected shirk) its coprocessor and
+   * the operator; a dropped task its operator (liveness). So `slashes` is not
+   * `failures`: it counts agents slashed, liveness included, and only where
+   * there was money to take.
+   */
   slashes = 0;
+  /** Of `slashes`, the liveness penalties of operators for dropped tasks. */
+  livenessSlashes = 0;
   shirks = 0;
   undetectedShirks = 0;
   priceRatioSum = 0;
@@ -49,7 +60,7 @@ export class PeriodMetrics {
 
   beginPeriod(): void {
     this.tasks = this.selfExecuted = this.delegated = this.fallback = this.dropped = 0;
-    this.failures = this.slashes = this.shirks = this.undetectedShirks = 0;
+    this.failures = this.slashes = this.livenessSlashes = this.shirks = this.undetectedShirks = 0;
     this.priceRatioSum = this.meanPriceRatio = 0;
     this.ejectedOperators = this.ejectedCoprocessors = 0;
     this.operatorProfit = this.coprocessorProfit = 0;
@@ -123,6 +134,7 @@ export class PeriodMetrics {
       dropped: this.dropped,
       failures: this.failures,
       slashes: this.slashes,
+      liveness_slashes: this.livenessSlashes,
       shirks: this.shirks,
       undetected_shirks: this.undetectedShirks,
       mean_price_ratio: this.meanPriceRatio,

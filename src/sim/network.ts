@@ -1,7 +1,8 @@
 /**
- * The network simulator: operators, coprocessors and tasks (SPEC sections 2-6
- * and 8), one period per `step`. Pure and seeded: all state lives in typed
- * arrays allocated at reset, and the per-task loops allocate nothing.
+ * The network simulator: operators, coprocessors and tasks (docs/MODEL.md, from
+ * "Entities" to "The optimal load curve"), one period per `step`. Pure and
+ * seeded: all state lives in typed arrays allocated by the constructor (the task
+ * buffers grow on demand), and the per-task loops allocate nothing.
  *
  * One period:
  *   tasks arrive (Poisson, seasonal demand) and are assigned to operators
@@ -18,6 +19,7 @@ import { logistic, logit, loadStep, reputationOmega, reputationStep } from './ga
 import { Ledger } from './ledger.ts';
 import { loadCurve, overloadRisk, slashAmplifier } from './load-curve.ts';
 import { PeriodMetrics } from './metrics.ts';
+import { COPROCESSOR_OBS, MARKET_OBS_AT, MARKET_OBS_NAMES, OPERATOR_OBS } from './observation.ts';
 
 /** How a task was settled. */
 export const Exec = {
@@ -28,90 +30,15 @@ export const Exec = {
   Fallback: 3,
 } as const;
 
-/** Observation widths (see `writeObservations`). */
-export const OPERATOR_OBS_DIM = 19;
-export const COPROCESSOR_OBS_DIM = 20;
+/** Observation widths, from the layouts (`observation.ts`). */
+export const OPERATOR_OBS_DIM = OPERATOR_OBS.dim;
+export const COPROCESSOR_OBS_DIM = COPROCESSOR_OBS.dim;
 export const OPERATOR_ACTION_DIM = 2;
 
-export const OPERATOR_OBS_NAMES = [
-  'capacity',
-  'capability',
-  'balance',
-  'reputation',
-  'load',
-  'unit_cost',
-  'profit',
-  'failure_rate',
-  'auction_fill_rate',
-  'tasks_seen',
-  'self_share',
-] as const;
-export const COPROCESSOR_OBS_NAMES = [
-  'capacity',
-  'capability',
-  'balance',
-  'reputation',
-  'load',
-  'alpha',
-  'unit_cost',
-  'profit',
-  'failure_rate',
-  'win_rate',
-  'tasks_won',
-  'malicious',
-] as const;
-const INF = Number.POSITIVE_INFINITY;
-/** Bounds [low, high] of each operator observation entry (own features, then market). */
-export const OPERATOR_OBS_BOUNDS: readonly (readonly [number, number])[] = [
-  [0, INF], // capacity / mean capacity
-  [0, 1], // capability
-  [-INF, INF], // balance / initial stake
-  [0, 1], // reputation
-  [0, 1], // load
-  [0, INF], // unit cost / reward per unit
-  [-INF, INF], // profit, scaled
-  [0, 1], // failure rate
-  [0, 1], // auction fill rate
-  [0, INF], // tasks seen / expected
-  [0, 1], // self-executed share
-];
-/** Bounds of each coprocessor observation entry (own features, then market). */
-export const COPROCESSOR_OBS_BOUNDS: readonly (readonly [number, number])[] = [
-  [0, INF], // capacity / mean capacity
-  [0, 1], // capability
-  [-INF, INF], // balance / initial collateral
-  [0, 1], // reputation
-  [0, 1], // load
-  [-INF, INF], // alpha (a GAS filter: may overshoot [0, 1])
-  [0, INF], // unit cost / reward per unit
-  [-INF, INF], // profit, scaled
-  [0, 1], // failure rate
-  [0, 1], // win rate
-  [0, INF], // tasks won / expected
-  [0, 1], // malicious
-];
-/** Bounds of the market summary entries shared by both roles. */
-export const MARKET_OBS_BOUNDS: readonly (readonly [number, number])[] = [
-  [0, 1], // mean clearing price / R
-  [0, 1], // delegated share
-  [0, 1], // unfilled share
-  [0, 1], // dropped share
-  [0, 1], // mean coprocessor load
-  [0, INF], // demand / mean demand
-  [0, INF], // slashing factor
-  [0, 1], // t / T
-];
-
-export const MARKET_OBS_NAMES = [
-  'price_ratio',
-  'delegated_share',
-  'unfilled_share',
-  'dropped_share',
-  'mean_coprocessor_load',
-  'demand',
-  'slashing_factor',
-  'time',
-] as const;
+// Offsets of the observation entries by name: the writers below assign each entry through these.
+const OP = OPERATOR_OBS.at;
+const CP = COPROCESSOR_OBS.at;
+const MK = MARKET_OBS_AT;
 
 /** Why money was slashed. */
 export type SlashReason = 'failure' | 'shirk' | 'liveness';
@@ -166,11 +93,13 @@ export class NetworkSim {
   readonly cpInvCap: Float64Array;
   readonly cpCapab: Float64Array;
   readonly cpBal: Float64Array;
-  readonly cpLocked: Float64Array;
-  /** Collateral not locked by this period's tasks: balance - locked. */
+  /**
+   * Collateral not yet locked by this period's tasks: the balance at the start of
+   * the auctions minus chi S_j per task accepted. Kept rather than derived from a
+   * locked sum: the auction scans read it for every coprocessor of every task, and
+   * this running difference is the exact number they have always compared.
+   */
   readonly cpFreeCollateral: Float64Array;
-  /** min(1, kappa): the highest load the coprocessor accepts this period. */
-  readonly cpLoadCap: Float64Array;
   readonly cpCost: Float64Array;
   readonly cpRep: Float64Array; // GAS latent g_k
   readonly cpRho: Float64Array; // logistic(g_k), refreshed per period
@@ -182,6 +111,7 @@ export class NetworkSim {
   readonly cpPsi: Float64Array;
   /** The first action read as a bid markup mu over the break-even price (scoring mechanisms): bid = (1 + mu) x break-even. */
   readonly cpMarkup: Float64Array;
+  /** The second action: the highest load the coprocessor accepts this period, in [0, 1] (capacity is a load of 1). */
   readonly cpKappa: Float64Array;
   readonly cpShirk: Float64Array;
   readonly cpProfit: Float64Array;
@@ -258,9 +188,7 @@ export class NetworkSim {
     this.cpInvCap = f64(K);
     this.cpCapab = f64(K);
     this.cpBal = f64(K);
-    this.cpLocked = f64(K);
     this.cpFreeCollateral = f64(K);
-    this.cpLoadCap = f64(K);
     this.cpCost = f64(K);
     this.cpRep = f64(K);
     this.cpRho = f64(K);
@@ -366,7 +294,10 @@ export class NetworkSim {
     this.updateMarketObs();
   }
 
-  /** True when every agent of some role has been ejected or the horizon is reached. */
+  /**
+   * True once the horizon T is reached. (A network with a whole role ejected
+   * still steps; the environment ends its episode: envs/network/batched.ts.)
+   */
   get done(): boolean {
     return this.t >= this.scenario.periods;
   }
@@ -385,7 +316,6 @@ export class NetworkSim {
       this.cpPsi[k] = clip01(cpA[w * k]);
       this.cpMarkup[k] = markupFromAction(this.cpPsi[k], lo, hi);
       this.cpKappa[k] = clip01(cpA[w * k + 1]);
-      this.cpLoadCap[k] = this.cpKappa[k];
       this.cpShirk[k] = w === 3 ? shirkFromAction(cpA[w * k + 2]) : 0;
     }
   }
@@ -530,7 +460,6 @@ export class NetworkSim {
         this.tExec[j] = Exec.Delegated;
         this.tCop[j] = k;
         this.cpUsed[k] += d;
-        this.cpLocked[k] += chi * this.tS[j];
         this.cpFreeCollateral[k] -= chi * this.tS[j];
         auction.accepted(this, k, j);
         this.cpWins[k]++;
@@ -574,7 +503,11 @@ export class NetworkSim {
         this.opBal[i] -= pen;
         this.opProfit[i] -= pen;
         L.burned += pen;
-        if (this.listener !== null && pen > 0) this.listener.slash('operator', i, pen, 'liveness');
+        if (pen > 0) {
+          m.slashes++;
+          m.livenessSlashes++;
+          if (this.listener !== null) this.listener.slash('operator', i, pen, 'liveness');
+        }
         this.opN[i]++;
         continue;
       }
@@ -597,12 +530,14 @@ export class NetworkSim {
           this.opY[i]++;
         } else {
           m.failures++;
-          m.slashes++;
           const slash = take(this.opBal[i], sigma * S * slashAmplifier(Li, lc));
           this.opBal[i] -= slash;
           this.opProfit[i] -= slash;
           L.burned += slash;
-          if (this.listener !== null && slash > 0) this.listener.slash('operator', i, slash, 'failure');
+          if (slash > 0) {
+            m.slashes++;
+            if (this.listener !== null) this.listener.slash('operator', i, slash, 'failure');
+          }
         }
         continue;
       }
@@ -638,7 +573,6 @@ export class NetworkSim {
         this.cpY[k]++;
       } else {
         m.failures++;
-        m.slashes++;
         const cpSlash = take(this.cpBal[k], sigma * chi * S * slashAmplifier(Lk, lc));
         this.cpBal[k] -= cpSlash;
         this.cpProfit[k] -= cpSlash;
@@ -648,9 +582,15 @@ export class NetworkSim {
         this.opProfit[i] += refund - opSlash;
         L.burned += opSlash + cpSlash - refund;
         L.transfers += refund;
-        if (this.listener !== null) {
-          if (cpSlash > 0) this.listener.slash('coprocessor', k, cpSlash, shirked ? 'shirk' : 'failure');
-          if (opSlash > 0) this.listener.slash('operator', i, opSlash, 'failure');
+        // Two agents slashed: the coprocessor, and the operator (who gets a share of the first back).
+        if (cpSlash > 0) {
+          m.slashes++;
+          if (this.listener !== null)
+            this.listener.slash('coprocessor', k, cpSlash, shirked ? 'shirk' : 'failure');
+        }
+        if (opSlash > 0) {
+          m.slashes++;
+          if (this.listener !== null) this.listener.slash('operator', i, opSlash, 'failure');
         }
       }
     }
@@ -747,7 +687,6 @@ export class NetworkSim {
     this.opN.fill(0);
     this.opY.fill(0);
     this.cpUsed.fill(0);
-    this.cpLocked.fill(0);
     this.cpProfit.fill(0);
     this.cpEligible.fill(0);
     this.cpWins.fill(0);
@@ -762,64 +701,69 @@ export class NetworkSim {
     const m = this.metrics;
     const mk = this.market;
     const n = Math.max(1, m.tasks);
-    mk[0] = m.delegated > 0 ? m.priceRatioSum / m.delegated : 0;
-    mk[1] = m.delegated / n;
-    mk[2] = m.fallback / n;
-    mk[3] = m.dropped / n;
-    mk[4] = m.meanCoprocessorLoad;
-    mk[5] = this.scenario.demand.meanTasks > 0 ? m.tasks / this.scenario.demand.meanTasks : 0;
-    mk[6] = this.scenario.slashing.factor;
-    mk[7] = this.t / this.scenario.periods;
+    mk[MK.price_ratio] = m.delegated > 0 ? m.priceRatioSum / m.delegated : 0;
+    mk[MK.delegated_share] = m.delegated / n;
+    mk[MK.unfilled_share] = m.fallback / n;
+    mk[MK.dropped_share] = m.dropped / n;
+    mk[MK.mean_coprocessor_load] = m.meanCoprocessorLoad;
+    mk[MK.demand] = this.scenario.demand.meanTasks > 0 ? m.tasks / this.scenario.demand.meanTasks : 0;
+    mk[MK.slashing_factor] = this.scenario.slashing.factor;
+    mk[MK.time] = this.t / this.scenario.periods;
   }
 
-  /** Write operator observations (`nOps * OPERATOR_OBS_DIM`). */
+  /** Write operator observations (`nOps * OPERATOR_OBS_DIM`, layout `OPERATOR_OBS`). */
   writeOperatorObs(out: Float32Array): void {
     const s = this.scenario;
-    const D = OPERATOR_OBS_DIM;
+    const D = OPERATOR_OBS.dim;
     const expectTasks = Math.max(1, s.demand.meanTasks / Math.max(1, this.nOps));
     const profitScale = 1 / (expectTasks * this.meanTaskReward);
     const mk = this.market;
+    // The offsets as locals: the loop then indexes with plain numbers.
+    const { capacity, capability, balance, reputation, load, unit_cost, profit, failure_rate } = OP;
+    const { auction_fill_rate, tasks_seen, self_share, price_ratio } = OP;
     for (let i = 0; i < this.nOps; i++) {
       const o = i * D;
       const n = this.opN[i];
-      out[o] = this.opCap[i] / this.meanOpCap;
-      out[o + 1] = this.opCapab[i];
-      out[o + 2] = this.opBal[i] / s.operators.stake;
-      out[o + 3] = logistic(this.opRep[i]);
-      out[o + 4] = this.opUsed[i] / this.opCap[i];
-      out[o + 5] = this.opCost[i] / s.tasks.rewardPerUnit;
-      out[o + 6] = this.opProfit[i] * profitScale;
-      out[o + 7] = n > 0 ? 1 - this.opY[i] / n : 0;
-      out[o + 8] = this.opAuctions[i] > 0 ? this.opFilled[i] / this.opAuctions[i] : 1;
-      out[o + 9] = this.opTasks[i] / expectTasks;
-      out[o + 10] = this.opTasks[i] > 0 ? this.opSelf[i] / this.opTasks[i] : 0;
-      for (let q = 0; q < mk.length; q++) out[o + 11 + q] = mk[q];
+      out[o + capacity] = this.opCap[i] / this.meanOpCap;
+      out[o + capability] = this.opCapab[i];
+      out[o + balance] = this.opBal[i] / s.operators.stake;
+      out[o + reputation] = logistic(this.opRep[i]);
+      out[o + load] = this.opUsed[i] / this.opCap[i];
+      out[o + unit_cost] = this.opCost[i] / s.tasks.rewardPerUnit;
+      out[o + profit] = this.opProfit[i] * profitScale;
+      out[o + failure_rate] = n > 0 ? 1 - this.opY[i] / n : 0;
+      out[o + auction_fill_rate] = this.opAuctions[i] > 0 ? this.opFilled[i] / this.opAuctions[i] : 1;
+      out[o + tasks_seen] = this.opTasks[i] / expectTasks;
+      out[o + self_share] = this.opTasks[i] > 0 ? this.opSelf[i] / this.opTasks[i] : 0;
+      for (let q = 0; q < mk.length; q++) out[o + price_ratio + q] = mk[q];
     }
   }
 
-  /** Write coprocessor observations (`nCops * COPROCESSOR_OBS_DIM`). */
+  /** Write coprocessor observations (`nCops * COPROCESSOR_OBS_DIM`, layout `COPROCESSOR_OBS`). */
   writeCoprocessorObs(out: Float32Array): void {
     const s = this.scenario;
-    const D = COPROCESSOR_OBS_DIM;
+    const D = COPROCESSOR_OBS.dim;
     const expectTasks = Math.max(1, s.demand.meanTasks / Math.max(1, this.nCops));
     const profitScale = 1 / (expectTasks * this.meanTaskReward);
     const mk = this.market;
+    const { capacity, capability, balance, reputation, load, alpha, unit_cost, profit } = CP;
+    const { failure_rate, win_rate, tasks_won, malicious, price_ratio } = CP;
     for (let k = 0; k < this.nCops; k++) {
       const o = k * D;
       const n = this.cpN[k];
-      out[o] = this.cpCap[k] / this.meanCpCap;
-      out[o + 1] = this.cpCapab[k];
-      out[o + 2] = this.cpBal[k] / s.coprocessors.collateral;
-      out[o + 3] = logistic(this.cpRep[k]);
-      out[o + 4] = this.cpLoad[k];
-      out[o + 5] = this.cpAlpha[k];
-      out[o + 6] = this.cpCost[k] / s.tasks.rewardPerUnit;
-      out[o + 7] = this.cpProfit[k] * profitScale;
-      out[o + 8] = n > 0 ? 1 - this.cpY[k] / n : 0;
-      out[o + 9] = this.cpEligible[k] > 0 ? this.cpWins[k] / this.cpEligible[k] : 0;
-      out[o + 10] = this.cpWins[k] / expectTasks;
-      out[o + 11] = this.cpMalicious[k];
-      for (let q = 0; q < mk.length; q++) out[o + 12 + q] = mk[q];
+      out[o + capacity] = this.cpCap[k] / this.meanCpCap;
+      out[o + capability] = this.cpCapab[k];
+      out[o + balance] = this.cpBal[k] / s.coprocessors.collateral;
+      out[o + reputation] = logistic(this.cpRep[k]);
+      out[o + load] = this.cpLoad[k];
+      out[o + alpha] = this.cpAlpha[k];
+      out[o + unit_cost] = this.cpCost[k] / s.tasks.rewardPerUnit;
+      out[o + profit] = this.cpProfit[k] * profitScale;
+      out[o + failure_rate] = n > 0 ? 1 - this.cpY[k] / n : 0;
+      out[o + win_rate] = this.cpEligible[k] > 0 ? this.cpWins[k] / this.cpEligible[k] : 0;
+      out[o + tasks_won] = this.cpWins[k] / expectTasks;
+      out[o + malicious] = this.cpMalicious[k];
+      for (let q = 0; q < mk.length; q++) out[o + price_ratio + q] = mk[q];
     }
   }
 
@@ -853,6 +797,7 @@ export class NetworkSim {
   restore(snap: NetworkSnapshot): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [key, values] of Object.entries(snap.arrays)) {
+      if (RETIRED_ARRAYS.has(key)) continue;
       const target = self[key];
       if (!ArrayBuffer.isView(target) || TASK_SCRATCH.has(key)) {
         throw new Error(
@@ -881,6 +826,13 @@ export class NetworkSim {
 
 /** Per-period task buffers: rebuilt every period, not part of a snapshot. */
 const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice']);
+
+/**
+ * Arrays older versions kept and snapshots may still hold; nothing read them
+ * (`cpLocked`) or they copied one that is restored anyway (`cpLoadCap` = `cpKappa`),
+ * so `restore` skips them and such a checkpoint still resumes exactly.
+ */
+const RETIRED_ARRAYS = new Set(['cpLocked', 'cpLoadCap']);
 
 export interface NetworkSnapshot {
   t: number;

@@ -1,5 +1,5 @@
 /**
- * Scenario configuration: every constant of the model (SPEC sections 2-8) is a
+ * Scenario configuration: every constant of the model (docs/MODEL.md) is a
  * field here, validated with zod. Unknown keys are rejected, so a typo in a
  * scenario file is an error that names the field, never a silent default.
  */
@@ -107,15 +107,20 @@ export const MECHANISMS = [
   'reverse-dutch',
 ] as const;
 
+/** A mechanism's name (`auction.mechanism`): the one definition, `MECHANISMS`. */
+export type Mechanism = (typeof MECHANISMS)[number];
+
 /** Mechanisms where a coprocessor's first action is a bid markup over its own expected cost. */
-export const SCORING_MECHANISMS: readonly (typeof MECHANISMS)[number][] = [
+export const SCORING_MECHANISMS = [
   'scoring-dutch',
   'first-price',
   'second-price',
-];
+] as const satisfies readonly Mechanism[];
+
+export type ScoringMechanism = (typeof SCORING_MECHANISMS)[number];
 
 /** Whether a coprocessor's first action is a bid markup under mechanism `m` (else a reservation / ask ratio psi). */
-export function isScoringMechanism(m: string): boolean {
+export function isScoringMechanism(m: string): m is ScoringMechanism {
   return (SCORING_MECHANISMS as readonly string[]).includes(m);
 }
 
