@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckEnvCommand } from './commands/check-env.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerExperimentCommand } from './commands/experiment.ts';
+import { registerExploitCommand } from './commands/exploit.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerWatchCommand } from './commands/watch.ts';
@@ -66,6 +67,38 @@ registerExperimentCommand(program, {
       coprocessor: policies.coprocessor ?? makeBaseline('paper-heuristic', 'coprocessor', { scenario }),
     };
   },
+});
+registerExploitCommand(program, async () => {
+  const { loadLearnedPolicies } = await wiring();
+  const { makeBaseline } = await import('../../../envs/network/baselines.ts');
+  const { loadScenario } = await import('../../../envs/scenarios/index.ts');
+  const { parseOverrides } = await import('../../sim/scenario.ts');
+  return {
+    loadPopulation: async (runDir) => {
+      const run = await loadLearnedPolicies(runDir);
+      const scenario = loadScenario(
+        run.scenario,
+        run.overrides.length > 0 ? parseOverrides(run.overrides) : undefined,
+      );
+      // A role the run did not train plays what it trained against (opponent.<role>=<baseline>), else paper-heuristic.
+      const fixed = (role: 'operator' | 'coprocessor') => {
+        const m = run.opponents
+          .map((e) => new RegExp(`^opponent\\.${role}=([a-z-]+)$`).exec(e))
+          .find(Boolean);
+        return makeBaseline(m ? m[1] : 'paper-heuristic', role, { scenario });
+      };
+      return {
+        policies: {
+          operator: run.policies.operator ?? fixed('operator'),
+          coprocessor: run.policies.coprocessor ?? fixed('coprocessor'),
+        },
+        scenario: run.scenario,
+        overrides: run.overrides,
+        trainedRoles: run.trainedRoles,
+        trainSeeds: run.trainSeeds,
+      };
+    },
+  };
 });
 registerCheckEnvCommand(program);
 
