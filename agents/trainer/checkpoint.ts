@@ -6,7 +6,8 @@
  *         buildCheckpoint(algo, state, ...)  plus algo, elapsed time, Adam steps and every tensor
  *         writeCheckpoint(dir, name, ckpt)   to checkpoints/<name>/
  *
- *   load  readCheckpoint(dir, name)          the files as a Checkpoint; nothing is applied yet
+ *   load  readCheckpoint(dir, name)          the files as a Checkpoint, checked (schema, checksums, sizes,
+ *                                            finite values); nothing is applied yet
  *         checkFits(ckpt, name, algo, state) throws, naming the mismatch, before anything changes
  *         restoreState(ckpt, state)          weights, optimiser, normalisers, observations, Rng, counters
  *         restoreEnv(ckpt, env)              the env's own snapshot, when it has one and the env takes it
@@ -19,8 +20,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchedEnv } from '../../src/core/batched.ts';
 import { Rng, type RngState } from '../../src/core/rng.ts';
 import { RunningMeanStd, type RunningMeanStdJSON } from '../../src/core/running-stats.ts';
+import { CheckpointStateSchema, checkSchema } from './checkpoint-schema.ts';
 import type { Algo } from './config.ts';
-import type { Checkpoint as CheckpointFiles, CheckpointTensor, RunDir } from './run-dir.ts';
+import type { Checkpoint as CheckpointFiles, CheckpointTensor, LoadedCheckpoint, RunDir } from './run-dir.ts';
 import type { TrainerState } from './state.ts';
 
 /** A BatchedEnv that can save and restore its full state (for exact resumes). */
@@ -124,11 +126,20 @@ export function writeCheckpoint(dir: RunDir, name: string, ckpt: Checkpoint): st
 
 /**
  * Read `checkpoints/<name>/` of a run directory and return it as it is; applies nothing (checkFits,
- * then restoreState). The one way a checkpoint comes in from disk: checking the file itself (its
- * schema, checksums) belongs here, before a trainer is touched.
+ * then restoreState). The one way a checkpoint comes in from disk, checked before a trainer is
+ * touched: `state.json` against CheckpointStateSchema (checkpoint-schema.ts), then RunDir's checks
+ * (manifest, sizes, checksums, finite values). Throws naming the file and the field; the warnings
+ * (an old checkpoint without checksums) are in the result.
  */
-export function readCheckpoint(dir: RunDir, name: string): Checkpoint {
-  return dir.loadCheckpoint<CheckpointState>(name);
+export function readCheckpoint(dir: RunDir, name: string): LoadedCheckpoint<CheckpointState> {
+  return dir.loadCheckpoint<CheckpointState>(name, {
+    validate: (state, file, advice) => checkSchema(CheckpointStateSchema, state, file, advice),
+  });
+}
+
+/** How messages name a checkpoint: its state.json when it was read from disk. */
+function where(ckpt: Checkpoint, name: string): string {
+  return (ckpt as Partial<LoadedCheckpoint>).file ?? `Checkpoint '${name}'`;
 }
 
 /** Throw, naming the first mismatch, unless `ckpt` fits a trainer of `algo` with state `s`. */
@@ -150,6 +161,20 @@ export function checkFits(ckpt: Checkpoint, name: string, algo: Algo, s: Trainer
           `${spec.count} x ${spec.obsDim}: resume with the same env and scenario config.`,
       );
     }
+    for (const key of ['active', 'epReturn', 'epLength'] as const) {
+      if (saved[key].length !== spec.count) {
+        throw new Error(
+          `${where(ckpt, name)}: roles.${spec.name}.${key}: ${saved[key].length} values, the role has ` +
+            `${spec.count} slots (and the checkpoint's obs say so too): the file is damaged or was edited.`,
+        );
+      }
+    }
+    if (saved.rms && (saved.rms.mean.length !== spec.obsDim || saved.rms.var.length !== spec.obsDim)) {
+      throw new Error(
+        `${where(ckpt, name)}: roles.${spec.name}.rms: mean and var need ${spec.obsDim} values (the observation ` +
+          `size), got ${saved.rms.mean.length} and ${saved.rms.var.length}: the file is damaged or was edited.`,
+      );
+    }
     for (const v of st.policy.stateVariables()) {
       const t = tensors.get(stableName(s.scope, v.name));
       if (!t)
@@ -162,6 +187,12 @@ export function checkFits(ckpt: Checkpoint, name: string, algo: Algo, s: Trainer
         );
       }
     }
+  }
+  if (state.envState.length !== s.envState.length) {
+    throw new Error(
+      `${where(ckpt, name)}: envState: ${state.envState.length} values, the trainer keeps ${s.envState.length} ` +
+        "(the global state of a centralised critic): resume with the run's own config.json and env.",
+    );
   }
 }
 
@@ -191,10 +222,28 @@ export function restoreState(ckpt: Checkpoint, s: TrainerState): void {
   s.envState.set(state.envState);
 }
 
-/** Restore the env's snapshot; false when the checkpoint holds none or the env cannot take one. */
+/**
+ * Restore the env's snapshot; false when the env cannot take one. Throws, naming the file, when the
+ * env can but the checkpoint holds none, or the env refuses the snapshot.
+ */
 export function restoreEnv(ckpt: Checkpoint, env: BatchedEnv): boolean {
-  if (ckpt.state.env === null || !canSnapshot(env)) return false;
-  env.restore(ckpt.state.env);
+  if (!canSnapshot(env)) return false;
+  const file = where(ckpt, 'latest');
+  if (ckpt.state.env === null || ckpt.state.env === undefined) {
+    throw new Error(
+      `${file}: env: ${ckpt.state.env === null ? 'null' : 'missing'}, but this env snapshots its state, so a ` +
+        'checkpoint of it holds one: it was written by another env, or damaged or edited. Resume with the ' +
+        "run's own env (its cli.json).",
+    );
+  }
+  try {
+    env.restore(ckpt.state.env);
+  } catch (err) {
+    throw new Error(
+      `${file}: env: the env refused the snapshot (${(err as Error).message}): the checkpoint belongs to another ` +
+        "env or version, or was damaged. Resume with the run's own env (its cli.json) and copronet version.",
+    );
+  }
   return true;
 }
 

@@ -40,6 +40,7 @@ import type { RolePolicy } from '../tf/policy.ts';
 import {
   type BoundaryState,
   buildCheckpoint,
+  type CheckpointState,
   captureBoundary,
   checkFits,
   readCheckpoint,
@@ -50,7 +51,7 @@ import {
 import { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
 import { type StopReason, TrainerControl } from './control.ts';
 import { type CheckpointReason, TrainerEvents } from './events.ts';
-import { RunDir } from './run-dir.ts';
+import { type LoadedCheckpoint, RunDir } from './run-dir.ts';
 import { createTrainerState, type RoleState, type TrainerState } from './state.ts';
 
 export type { SnapshotCapable } from './checkpoint.ts';
@@ -90,6 +91,11 @@ export class Trainer {
   readonly batchSamples: number;
   readonly numIterations: number;
   readonly events$: Observable<TrainerEvent>;
+  /**
+   * What to tell the user before training starts (an old checkpoint without checksums, a stale lock
+   * taken over, a torn metrics line dropped): sent as `log` warnings when run() starts.
+   */
+  readonly warnings: string[] = [];
 
   private readonly events = new TrainerEvents();
   private readonly control: TrainerControl;
@@ -239,6 +245,8 @@ export class Trainer {
       throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
     this.started = true;
     this.events.start(this, this.baselineReturns);
+    for (const w of [...this.warnings.splice(0), ...(this.runDir?.warnings.splice(0) ?? [])])
+      this.events.log('warn', w);
     if (!this.envReady) this.resetEnv(this.config.seed);
     const t0 = performance.now();
     const step0 = this.globalStep;
@@ -475,10 +483,14 @@ export class Trainer {
     return writeCheckpoint(this.runDir!, name, buildCheckpoint(this.algo, this.state, el, boundary));
   }
 
-  /** Load a checkpoint of this run directory into the trainer (weights, optimiser, normalisers, Rng, env). */
-  loadCheckpoint(name = 'latest'): void {
-    if (!this.runDir) throw new Error('loadCheckpoint needs a trainer with a run directory.');
-    const ckpt = readCheckpoint(this.runDir, name);
+  /**
+   * Load a checkpoint of this run directory (or `ckpt`, already read) into the trainer (weights,
+   * optimiser, normalisers, Rng, env), then drop the metrics rows after it.
+   */
+  loadCheckpoint(name = 'latest', ckpt?: LoadedCheckpoint<CheckpointState>): void {
+    if (!ckpt && !this.runDir) throw new Error('loadCheckpoint needs a trainer with a run directory.');
+    ckpt ??= readCheckpoint(this.runDir!, name);
+    this.warnings.push(...ckpt.warnings);
     checkFits(ckpt, name, this.algo, this.state);
     restoreState(ckpt, this.state);
     this.elapsedBefore = ckpt.state.elapsedSec;
@@ -487,21 +499,19 @@ export class Trainer {
     } else {
       const seed = this.config.seed + 7919 * (ckpt.state.iteration + 1);
       this.resetEnv(seed);
-      queueMicrotask(() =>
-        this.events.log(
-          'warn',
-          `This env cannot snapshot its state: resumed with a fresh env.reset(${seed}); the learner continues exactly, ` +
-            'the episodes in progress at the checkpoint were dropped.',
-        ),
+      this.warnings.push(
+        `This env cannot snapshot its state: resumed with a fresh env.reset(${seed}); the learner continues exactly, ` +
+          'the episodes in progress at the checkpoint were dropped.',
       );
     }
-    this.runDir.truncateMetrics(ckpt.state.iteration);
+    this.runDir?.truncateMetrics(ckpt.state.iteration);
   }
 
-  /** Free the networks' tensors. */
+  /** Free the networks' tensors, and release the run folder's lock. */
   dispose(): void {
     for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();
     this.events.complete();
+    this.runDir?.unlock();
   }
 }
 
@@ -515,26 +525,47 @@ export interface ResumeOptions {
   /** Override the total budget (e.g. to train further than the original run). */
   totalTimesteps?: number;
   baselineReturns?: Record<string, number>;
+  /**
+   * Only read the run (for evaluation): no lock, nothing written, and the trainer has no run directory.
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
 /**
  * Continue a stopped run from `runs/<name>/checkpoints/latest` with a fresh env built like the
  * original (same env id / scenario and options). The run's config.json and run.json are reused.
+ * Takes the folder's lock first and checks the checkpoint and metrics.jsonl before anything is
+ * written; on an error the folder is left as it was.
  */
 export async function resume(runDir: string, env: BatchedEnv, opts: ResumeOptions = {}): Promise<Trainer> {
   const dir = RunDir.open(runDir);
+  if (!opts.readOnly) dir.lock();
+  let trainer: Trainer | undefined;
+  try {
+    const ckpt = readCheckpoint(dir, 'latest');
+    if (!opts.readOnly) dir.readMetrics();
+    trainer = resumeFrom(dir, env, opts);
+    trainer.loadCheckpoint('latest', ckpt);
+    return trainer;
+  } catch (err) {
+    trainer?.dispose();
+    dir.unlock();
+    throw err;
+  }
+}
+
+function resumeFrom(dir: RunDir, env: BatchedEnv, opts: ResumeOptions): Trainer {
   const { algo, ...config } = dir.readJson<{ algo: Algo } & Record<string, unknown>>('config.json');
   const info = dir.readJson<{ runName: string; scenario: string }>('run.json');
   if (opts.totalTimesteps !== undefined) config.totalTimesteps = opts.totalTimesteps;
-  const trainer = new Trainer({
+  return new Trainer({
     env,
     algo,
     config,
     runName: info.runName,
     scenario: info.scenario,
     baselineReturns: opts.baselineReturns,
-    existingRunDir: dir,
+    existingRunDir: opts.readOnly ? undefined : dir,
   });
-  trainer.loadCheckpoint('latest');
-  return trainer;
 }

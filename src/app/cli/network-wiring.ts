@@ -20,6 +20,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { BASELINES, type BaselineName, makeBaseline } from '../../../envs/network/baselines.ts';
+import { readJsonl, stepOf, truncateJsonl } from '../../../agents/trainer/jsonl.ts';
 import { RunDir } from '../../../agents/trainer/run-dir.ts';
 import { initBackend } from '../../../agents/tf/backend.ts';
 import { resume, type Trainer } from '../../../agents/trainer/trainer.ts';
@@ -177,11 +178,23 @@ export function marketLine(globalStep: number, s: MarketSnapshot): string {
 }
 
 /**
+ * Drop the rows of a run's `market.jsonl` that a resumed run will write again: those of the rollouts
+ * from `globalStep` on (a row carries the trainer's step when it was taken, which during a rollout is
+ * the step at its start), and a torn last line. Atomic, and only when something goes; returns the
+ * warnings (a torn line dropped). Throws, naming the line, on a bad line before the last.
+ */
+export function truncateMarketLog(file: string, globalStep: number): string[] {
+  const content = readJsonl(file);
+  return truncateJsonl(file, (row, line) => stepOf(file, row, line, 'global_step') < globalStep, content);
+}
+
+/**
  * The event stream the dashboard sees: the trainer's events, the `start`
  * event replayed to a late subscriber (the dashboard mounts asynchronously),
  * and for a network env its market and ejection events. Market snapshots are
  * also appended to `<run>/market.jsonl` (for `copronet watch`), at most one
- * every `everyMs`.
+ * every `everyMs`; the rows from the trainer's step on (left by a run killed
+ * after its last checkpoint) are dropped first, as metrics.jsonl's are.
  */
 export function attachMarket(
   trainer: Trainer,
@@ -199,6 +212,7 @@ export function attachMarket(
   if (env instanceof NetworkBatchedEnv) {
     const steps$ = env.periodEvents$.pipe(share());
     const file = trainer.runDir ? join(trainer.runDir.path, 'market.jsonl') : undefined;
+    if (file) trainer.warnings.push(...truncateMarketLog(file, trainer.globalStep));
     subs.push(
       steps$
         .pipe(
@@ -274,7 +288,9 @@ export async function loadLearnedPolicies(
   }
   const config = dir.readJson<{ seed: number }>('config.json');
   const env = makeNetworkEnv(cli.env, cli.overrides, config.seed);
-  const trainer = await resume(runDir, env);
+  // Read only: no lock, nothing written, so a run can be evaluated while it trains.
+  const trainer = await resume(runDir, env, { readOnly: true });
+  for (const w of trainer.warnings) process.stderr.write(`warning: ${w}\n`);
   const policies: Partial<PolicySet> = {};
   const trainedRoles = env.learnerRoles;
   for (const role of trainedRoles) {
