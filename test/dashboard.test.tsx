@@ -208,6 +208,21 @@ describe('Dashboard', () => {
     await waitFor(() => frame().includes('Keys'), 'the help overlay');
     app.unmount();
   });
+
+  it('s while paused says the checkpoint is written now; unpaused, at the end of the iteration', async () => {
+    const { subject, calls, app, frame } = mount();
+    script(subject, 1);
+    subject.next({ type: 'paused', paused: true });
+    await waitFor(() => frame().includes('[PAUSED]'), 'the paused badge');
+    app.stdin.write('s');
+    await waitFor(() => frame().includes('saving a checkpoint now (paused)'), 'the paused save note');
+    subject.next({ type: 'paused', paused: false });
+    await waitFor(() => !frame().includes('[PAUSED]'), 'resumed');
+    app.stdin.write('s');
+    await waitFor(() => frame().includes('save requested: at the end of this iteration'), 'the save note');
+    expect(calls).toEqual(['requestSave', 'requestSave']);
+    app.unmount();
+  });
 });
 
 describe('runDashboard', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +8,7 @@ import { initBackend } from '../agents/tf/backend.ts';
 import { resolveConfig, resume, Trainer } from '../agents/trainer/trainer.ts';
 import { BatchedBandit } from '../envs/classic/bandit.ts';
 import type { TrainerEvent } from '../src/core/train-events.ts';
+import { etaSec, initialDashboardState, reduceDashboard } from '../src/app/dashboard/dashboard-state.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -252,5 +253,150 @@ describe('Trainer', () => {
     trainer.dispose();
     expect(start).toBeGreaterThan(0.35);
     expect(end).toBeLessThan(0.15);
+  });
+});
+
+describe('Trainer: stops, pauses and resumes', () => {
+  const config = { ...SMALL, seed: 3, totalTimesteps: 5 * ITER_SAMPLES, normObs: true, checkpointEvery: 0 };
+  let full: Record<string, unknown>[];
+  beforeAll(async () => {
+    full = await collect(new Trainer({ env: twoRoleEnv(), config }));
+  });
+  const latest = (out: string) => join(out, 'checkpoints', 'latest', 'state.json');
+  const iterationOf = (out: string) =>
+    RunDir.open(out).loadCheckpoint<{ iteration: number }>('latest').state.iteration;
+
+  it('writes a save requested while paused at once, at the boundary the pause holds, and resumes from it exactly', async () => {
+    const out = join(dir, 'paused-save');
+    const copy = join(dir, 'paused-save-copy');
+    const trainer = new Trainer({ env: twoRoleEnv(), config, runDir: out });
+    const seen: { iteration: number; saved: boolean; checkpoint?: string }[] = [];
+    trainer.events$.subscribe((ev) => {
+      if (ev.type === 'iteration' && ev.iteration === 2) trainer.pause();
+      if (ev.type === 'checkpoint' && trainer.isPaused) seen[0].checkpoint = ev.reason;
+      if (ev.type === 'paused' && ev.paused) {
+        seen.push({ iteration: trainer.iteration, saved: false });
+        trainer.requestSave();
+        // Written before requestSave returns: the trainer waits at a safe point.
+        seen[0].saved = existsSync(latest(out));
+        cpSync(out, copy, { recursive: true });
+        trainer.resume();
+      }
+    });
+    await trainer.run();
+    trainer.dispose();
+    expect(seen).toEqual([{ iteration: 2, saved: true, checkpoint: 'manual' }]);
+    expect(iterationOf(copy)).toBe(2);
+    const again = await resume(copy, twoRoleEnv());
+    const rest = await collect(again);
+    again.dispose();
+    expect(rest).toEqual(full.slice(2));
+  });
+
+  it('leaves paused time out of elapsed_sec, perf/rollout_sec, SPS, the checkpoint and the ETA; other metrics stay bit for bit', async () => {
+    const out = join(dir, 'paused-time');
+    let offset = 0;
+    const PAUSE_MS = 1e6; // a pause of 1000 s, on a fake clock
+    const trainer = new Trainer({
+      env: twoRoleEnv(),
+      config,
+      runDir: out,
+      now: () => performance.now() + offset,
+    });
+    let dash = initialDashboardState;
+    let etaAfterPause: number | undefined;
+    trainer.events$.subscribe((ev) => {
+      dash = reduceDashboard(dash, ev);
+      if (ev.type === 'iteration' && ev.iteration === 2) trainer.pause();
+      if (ev.type === 'iteration' && ev.iteration === 3) etaAfterPause = etaSec(dash);
+      if (ev.type === 'paused' && ev.paused) {
+        offset += PAUSE_MS;
+        trainer.resume();
+      }
+    });
+    const rows: Record<string, unknown>[] = [];
+    trainer.events$.subscribe((ev) => {
+      if (ev.type === 'iteration') rows.push(stable({ iteration: ev.iteration, ...ev.metrics }));
+    });
+    await trainer.run();
+    trainer.dispose();
+    expect(rows).toEqual(full);
+    const logged = RunDir.open(out).readMetrics();
+    expect(logged).toHaveLength(5);
+    for (const r of logged) {
+      expect(r.elapsed_sec).toBeLessThan(PAUSE_MS / 1000);
+      expect(r['perf/rollout_sec']).toBeLessThan(PAUSE_MS / 1000);
+      // 80 samples an iteration: over 1000 s of pause the SPS would be under 1.
+      expect(r['charts/SPS']).toBeGreaterThan(1);
+    }
+    const ckpt = RunDir.open(out).loadCheckpoint<{ elapsedSec: number }>('latest');
+    expect(ckpt.state.elapsedSec).toBeLessThan(PAUSE_MS / 1000);
+    expect(etaAfterPause).toBeDefined();
+    expect(etaAfterPause!).toBeLessThan(PAUSE_MS / 1000);
+  });
+
+  it('checkpoints the first iteration, so a run killed later resumes from it exactly', async () => {
+    const out = join(dir, 'first-checkpoint');
+    const killed = join(dir, 'first-checkpoint-killed');
+    // The default checkpointEvery (10): without the first checkpoint there would be none before iteration 10.
+    const { checkpointEvery: _c, ...defaults } = config;
+    const trainer = new Trainer({ env: twoRoleEnv(), config: defaults, runDir: out });
+    const checkpoints: { globalStep: number; reason: string }[] = [];
+    trainer.events$.subscribe((ev) => {
+      if (ev.type === 'checkpoint') checkpoints.push({ globalStep: ev.globalStep, reason: ev.reason });
+      // What a kill -9 after iteration 2 leaves behind: metrics of 2 iterations, the checkpoint of the first.
+      if (ev.type === 'iteration' && ev.iteration === 2) cpSync(out, killed, { recursive: true });
+    });
+    await trainer.run();
+    trainer.dispose();
+    expect(checkpoints[0]).toEqual({ globalStep: ITER_SAMPLES, reason: 'periodic' });
+    expect(iterationOf(killed)).toBe(1);
+    const again = await resume(killed, twoRoleEnv());
+    const rest = await collect(again);
+    again.dispose();
+    expect(rest).toEqual(full.slice(1));
+    expect(
+      RunDir.open(killed)
+        .readMetrics()
+        .map((r) => r.iteration),
+    ).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a run directory without a checkpoint: resume says so, and restarts it from step 0 when asked', async () => {
+    const out = join(dir, 'no-checkpoint');
+    new Trainer({ env: twoRoleEnv(), config, runDir: out }).dispose();
+    expect(existsSync(join(out, 'run.json'))).toBe(true);
+    await expect(resume(out, twoRoleEnv())).rejects.toThrow(
+      /has no checkpoint yet: the run stopped before its first one.*starts it over from step 0/,
+    );
+    const again = await resume(out, twoRoleEnv(), { restartWithoutCheckpoint: true });
+    const logs: string[] = [];
+    again.events$.subscribe((ev) => {
+      if (ev.type === 'log') logs.push(ev.message);
+    });
+    expect(again.iteration).toBe(0);
+    const rows = await collect(again);
+    again.dispose();
+    expect(rows).toEqual(full);
+    expect(logs.join('\n')).toMatch(/no checkpoint yet .*starting it over from step 0/);
+  });
+
+  it('a finished run resumed with a larger budget trains on, the learning rate annealed over the new total', async () => {
+    const out = join(dir, 'extended');
+    const short = { ...config, totalTimesteps: 2 * ITER_SAMPLES };
+    const first = new Trainer({ env: twoRoleEnv(), config: short, runDir: out });
+    await first.run();
+    first.dispose();
+    const again = await resume(out, twoRoleEnv(), { totalTimesteps: 4 * ITER_SAMPLES });
+    expect(again.numIterations).toBe(4);
+    const rows = await collect(again);
+    again.dispose();
+    expect(rows.map((r) => r.iteration)).toEqual([3, 4]);
+    const lr = resolveConfig('ppo', config).learningRate;
+    expect(rows[0]['charts/learning_rate/operator']).toBeCloseTo((1 - 2 / 4) * lr, 12);
+    expect(RunDir.open(out).readJson('run.json')).toMatchObject({
+      totalTimesteps: 4 * ITER_SAMPLES,
+      numIterations: 4,
+    });
   });
 });

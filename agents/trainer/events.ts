@@ -17,6 +17,8 @@ export interface RunHeader {
   readonly runName: string;
   readonly scenario: string;
   readonly config: { readonly seed: number; readonly totalTimesteps: number };
+  /** Samples the run trains on: whole iterations (totalTimesteps rounded down); the event's totalTimesteps. */
+  readonly budgetSamples?: number;
   readonly roles: readonly RoleSpec[];
 }
 
@@ -32,7 +34,7 @@ export class TrainerEvents {
       scenario: run.scenario,
       backend: tf.getBackend(),
       seed: run.config.seed,
-      totalTimesteps: run.config.totalTimesteps,
+      totalTimesteps: run.budgetSamples ?? run.config.totalTimesteps,
       roles: run.roles.map((r) => r.name),
       baselineReturns,
     });

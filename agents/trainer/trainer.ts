@@ -75,6 +75,8 @@ export interface TrainerOptions {
   baselineReturns?: Record<string, number>;
   /** An already existing run directory to continue (used by `resume`; config.json and run.json are kept). */
   existingRunDir?: RunDir;
+  /** The clock in milliseconds for elapsed time, SPS and perf times. @default performance.now */
+  now?: () => number;
 }
 
 let trainerCounter = 0;
@@ -101,11 +103,19 @@ export class Trainer {
   private readonly control: TrainerControl;
   private readonly state: TrainerState;
   private readonly baselineReturns?: Record<string, number>;
-  private readonly yieldNow = () => this.control.maybeYield();
+  // Inside an update a pause does not take effect (control.ts): its yields only let the event loop run.
+  private readonly yieldNow = () => this.control.maybeYield(false);
   /** Training time of the runs before a resume. */
   private elapsedBefore = 0;
   private started = false;
   private envReady = false;
+  /** The iteration boundary before the current rollout and the elapsed time then (what a stop or a paused save writes). */
+  private boundary: BoundaryState | undefined;
+  private boundaryElapsed = 0;
+  /** A resumed run writes its config.json (a new budget) only when it starts training. */
+  private readonly existing: boolean;
+  /** Log messages to emit right after `start`. */
+  private readonly announcements: { level: 'info' | 'warn'; message: string }[] = [];
 
   constructor(opts: TrainerOptions) {
     this.env = opts.env;
@@ -124,7 +134,10 @@ export class Trainer {
     if (this.roles.length === 0)
       throw new Error('The env has no roles: a BatchedEnv needs at least one role with slots.');
     this.events$ = this.events.events$;
-    this.control = new TrainerControl(this.config.yieldMs, this.events);
+    this.control = new TrainerControl(this.config.yieldMs, this.events, opts.now);
+    this.control.onParkedSave = () => {
+      if (this.boundary) this.checkpoint('manual', this.boundaryElapsed, this.boundary);
+    };
     const scope = `t${++trainerCounter}`;
     const cfg = this.config;
     const stateDim = cfg.centralizedCritic ? this.env.stateDim : 0;
@@ -143,10 +156,21 @@ export class Trainer {
           `${this.batchSamples} samples): raise totalTimesteps or lower numSteps.`,
       );
     }
-    if (this.runDir) {
+    this.existing = opts.existingRunDir !== undefined;
+    if (this.runDir && !this.existing) {
       this.runDir.writeJson('config.json', { algo: this.algo, ...cfg });
-      if (!opts.existingRunDir) this.runDir.writeJson('run.json', this.runInfo());
+      this.runDir.writeJson('run.json', this.runInfo());
     }
+  }
+
+  /** Samples the run trains on in all: whole iterations, `numIterations x batchSamples` (totalTimesteps rounded down). */
+  get budgetSamples(): number {
+    return this.numIterations * this.batchSamples;
+  }
+
+  /** Emit a `log` event right after the `start` event of `run()` (for notes made before anyone listens). */
+  announce(level: 'info' | 'warn', message: string): void {
+    this.announcements.push({ level, message });
   }
 
   /** Samples trained on so far. */
@@ -223,7 +247,7 @@ export class Trainer {
     return this.control.isPaused;
   }
 
-  /** Write `checkpoints/latest` at the next iteration boundary. */
+  /** Write `checkpoints/latest`: at once while paused at a safe point, else at the next iteration boundary. */
   requestSave(): void {
     this.control.requestSave();
   }
@@ -244,23 +268,32 @@ export class Trainer {
     if (this.started)
       throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
     this.started = true;
+    if (this.runDir && this.existing) this.writeResumedConfig();
     this.events.start(this, this.baselineReturns);
+    for (const a of this.announcements) this.events.log(a.level, a.message);
     for (const w of [...this.warnings.splice(0), ...(this.runDir?.warnings.splice(0) ?? [])])
       this.events.log('warn', w);
     if (!this.envReady) this.resetEnv(this.config.seed);
-    const t0 = performance.now();
+    // Training time: the clock without the time paused (control.ts), so that SPS, elapsed_sec and the
+    // dashboard's ETA do not count pauses.
+    const now = () => this.control.activeMs();
+    const t0 = now();
     const step0 = this.globalStep;
-    const elapsed = () => this.elapsedBefore + (performance.now() - t0) / 1000;
+    const elapsed = () => this.elapsedBefore + (now() - t0) / 1000;
     this.control.startClock();
 
     while (this.iteration < this.numIterations) {
-      // The state before the rollout: what a stop in the middle of it saves.
+      // The state before the rollout: what a stop in the middle of it, or a save while paused, writes.
       const boundary = captureBoundary(this.state, this.env);
-      if (this.control.stopReason) return this.finishStopped(boundary, elapsed());
+      this.boundary = boundary;
+      this.boundaryElapsed = elapsed();
+      // A pause requested during the last update takes effect here.
+      if (this.control.isPaused) await this.control.maybeYield();
+      if (this.control.stopReason) return this.finishStopped(boundary);
 
       // ROLLOUT: numSteps steps of every slot
-      const tRollout = performance.now();
-      if (!(await this.collect())) return this.finishStopped(boundary, elapsed());
+      const tRollout = now();
+      if (!(await this.collect())) return this.finishStopped(boundary);
 
       const iteration = this.iteration + 1;
       const metrics: Record<string, number> = {};
@@ -268,16 +301,16 @@ export class Trainer {
 
       // ALGO LOGIC: the update of every role, with the annealed learning rate
       const lr = this.learningRate(iteration);
-      const tUpdate = performance.now();
+      const tUpdate = now();
+      // The update is no safe point for a paused save: the boundary is about to be stale.
+      this.boundary = undefined;
       Object.assign(metrics, await this.update(lr));
       metrics['perf/rollout_sec'] = (tUpdate - tRollout) / 1000;
-      metrics['perf/update_sec'] = (performance.now() - tUpdate) / 1000;
+      metrics['perf/update_sec'] = (now() - tUpdate) / 1000;
       this.state.globalStep += this.batchSamples;
       this.state.iteration = iteration;
       const el = elapsed();
-      metrics['charts/SPS'] = Math.round(
-        (this.globalStep - step0) / Math.max((performance.now() - t0) / 1000, 1e-9),
-      );
+      metrics['charts/SPS'] = Math.round((this.globalStep - step0) / Math.max((now() - t0) / 1000, 1e-9));
 
       // TRY NOT TO MODIFY: record rewards for plotting purposes
       this.runDir?.appendMetrics({ global_step: this.globalStep, iteration, elapsed_sec: el, ...metrics });
@@ -293,7 +326,10 @@ export class Trainer {
           if (this.runDir && iteration > 1) this.save(`best-${spec.name}`, el);
         }
       }
-      const periodic = this.config.checkpointEvery > 0 && iteration % this.config.checkpointEvery === 0;
+      // The first iteration is checkpointed too, so a run killed at any later time (kill -9, a crash)
+      // leaves one to resume from.
+      const periodic =
+        this.config.checkpointEvery > 0 && (iteration % this.config.checkpointEvery === 0 || iteration === 1);
       const manual = this.control.saveRequested;
       if (manual || (periodic && iteration < this.numIterations)) {
         this.checkpoint(manual ? 'manual' : 'periodic', el);
@@ -462,11 +498,11 @@ export class Trainer {
   // Checkpoints (checkpoint.ts).
 
   /** End a stopped run: back to the boundary before the abandoned rollout, saved as `latest`. */
-  private finishStopped(boundary: BoundaryState, el: number) {
+  private finishStopped(boundary: BoundaryState) {
     const reason = this.control.stopReason ?? 'interrupt';
     this.state.globalStep = boundary.globalStep;
     this.state.iteration = boundary.iteration;
-    this.checkpoint('interrupt', el, boundary);
+    this.checkpoint('interrupt', this.boundaryElapsed, boundary);
     this.events.done(this.globalStep, reason);
     return { globalStep: this.globalStep, reason };
   }
@@ -507,6 +543,23 @@ export class Trainer {
     this.runDir?.truncateMetrics(ckpt.state.iteration);
   }
 
+  /**
+   * A resumed run's config.json (with its budget, which `--timesteps` may have changed) and the budget in
+   * run.json, written when it starts training.
+   */
+  private writeResumedConfig(): void {
+    const dir = this.runDir!;
+    dir.writeJson('config.json', { algo: this.algo, ...this.config });
+    const info = dir.readJson<Record<string, unknown>>('run.json');
+    if (info.totalTimesteps !== this.config.totalTimesteps || info.numIterations !== this.numIterations) {
+      dir.writeJson('run.json', {
+        ...info,
+        totalTimesteps: this.config.totalTimesteps,
+        numIterations: this.numIterations,
+      });
+    }
+  }
+
   /** Free the networks' tensors, and release the run folder's lock. */
   dispose(): void {
     for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();
@@ -522,7 +575,10 @@ function describeAction(r: RoleSpec) {
 }
 
 export interface ResumeOptions {
-  /** Override the total budget (e.g. to train further than the original run). */
+  /**
+   * Override the total budget (e.g. to train further than the original run). The learning rate then
+   * anneals over the new total: iteration k of N trains at `(1 - (k - 1) / N) x learningRate`.
+   */
   totalTimesteps?: number;
   baselineReturns?: Record<string, number>;
   /**
@@ -530,6 +586,11 @@ export interface ResumeOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * A run directory without a checkpoint (stopped before its first one) starts over from step 0 with the
+   * run's config instead of throwing; its metrics.jsonl is emptied. @default false
+   */
+  restartWithoutCheckpoint?: boolean;
 }
 
 /**
@@ -540,13 +601,28 @@ export interface ResumeOptions {
  */
 export async function resume(runDir: string, env: BatchedEnv, opts: ResumeOptions = {}): Promise<Trainer> {
   const dir = RunDir.open(runDir);
+  const restart = !dir.hasCheckpoint('latest');
+  if (restart && !opts.restartWithoutCheckpoint) {
+    throw new Error(
+      `${runDir} has no checkpoint yet: the run stopped before its first one (written after iteration 1). ` +
+        "resume() with restartWithoutCheckpoint (what 'npx copronet train --resume' does) starts it over from step 0 " +
+        'with its saved config.',
+    );
+  }
   if (!opts.readOnly) dir.lock();
   let trainer: Trainer | undefined;
   try {
-    const ckpt = readCheckpoint(dir, 'latest');
-    if (!opts.readOnly) dir.readMetrics();
+    const ckpt = restart ? undefined : readCheckpoint(dir, 'latest');
+    if (!opts.readOnly && !restart) dir.readMetrics();
     trainer = resumeFrom(dir, env, opts);
-    trainer.loadCheckpoint('latest', ckpt);
+    if (ckpt) trainer.loadCheckpoint('latest', ckpt);
+    else {
+      dir.truncateMetrics(0);
+      trainer.announce(
+        'info',
+        `${runDir} has no checkpoint yet (it stopped before its first one): starting it over from step 0 with its saved config.`,
+      );
+    }
     return trainer;
   } catch (err) {
     trainer?.dispose();

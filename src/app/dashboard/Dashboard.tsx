@@ -160,12 +160,15 @@ export function Dashboard({
         if (wantPaused.current) controls.resume();
         else controls.pause();
         wantPaused.current = !wantPaused.current;
-        return setFlash(wantPaused.current ? 'pause requested' : 'resume requested');
+        return setFlash(wantPaused.current ? 'pause requested: at the next safe point' : 'resume requested');
       }
       if (input === 's') {
         if (readOnly) return setFlash('s is off: watching another process');
         controls.requestSave();
-        return setFlash('save requested');
+        // Paused, the trainer waits at a safe point and writes the checkpoint at once (agents/trainer/control.ts).
+        return setFlash(
+          state.paused ? 'saving a checkpoint now (paused)' : 'save requested: at the end of this iteration',
+        );
       }
       const n = Number(input);
       if (!key.tab && !(n >= 1 && n <= PANELS.length)) return;

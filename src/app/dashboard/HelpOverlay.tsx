@@ -11,7 +11,12 @@ export interface HelpOverlayProps {
 export function HelpOverlay({ width, height, readOnly }: HelpOverlayProps) {
   const lines: [string, string][] = [
     ['p', readOnly ? 'pause/resume (off: watching another process)' : 'pause / resume training'],
-    ['s', readOnly ? 'save a checkpoint (off: watching another process)' : 'save a checkpoint now'],
+    [
+      's',
+      readOnly
+        ? 'save a checkpoint (off: watching another process)'
+        : 'save a checkpoint (at once while paused)',
+    ],
     ['q, Ctrl-C', readOnly ? 'stop watching' : 'save a checkpoint and quit (twice: quit at once)'],
     ['tab', 'next panel (one panel at a time on small terminals)'],
     [`1-${PANELS.length}`, 'show that panel'],

@@ -9,11 +9,11 @@ import type { TrainerEvent } from '../../core/train-events.ts';
 export interface TrainerHandle {
   /** Every event the trainer emits, from `start` to `done`. */
   events$: Observable<TrainerEvent>;
-  /** Pause training after the current iteration. */
+  /** Pause training at the next safe point (a rollout step or an iteration boundary; the `paused` event says when). */
   pause(): void;
   /** Resume a paused run. */
   resume(): void;
-  /** Write a checkpoint as soon as possible (reason `manual`). */
+  /** Write a checkpoint (reason `manual`): at once while paused, else at the end of the iteration. */
   requestSave(): void;
   /** Save and stop: the trainer writes a checkpoint, then emits `done`. */
   requestStop(): void;

@@ -12,6 +12,7 @@ import { parseOverrides, scenarioDifferences } from '../../../sim/scenario.ts';
 import { loadScenario } from '../../../../envs/scenarios/index.ts';
 import type { PolicySet } from '../../../sim/policy.ts';
 import type { EvalCommandDeps, EvalOptions } from './eval.ts';
+import type { SingleRunRecord } from './eval-single.ts';
 
 /** The scenario a run recorded in run.json, if any. */
 function runScenario(runDir: string): string | undefined {
@@ -20,6 +21,20 @@ function runScenario(runDir: string): string | undefined {
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as { scenario?: unknown };
     return typeof info.scenario === 'string' && info.scenario !== 'unknown' ? info.scenario : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** cli.json of a run trained on a single-agent env, if it is one. */
+function singleRun(runDir: string): SingleRunRecord | undefined {
+  const file = join(runDir, 'cli.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const cli = JSON.parse(readFileSync(file, 'utf8')) as Partial<SingleRunRecord>;
+    return cli.kind === 'single' && typeof cli.env === 'string'
+      ? { env: cli.env, kind: 'single', numEnvs: cli.numEnvs ?? 4 }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -46,6 +61,12 @@ export async function runEval(
     );
   }
   const useRun = runDir !== undefined && !opts.baselinesOnly;
+  // A single-agent run (train --env CartPole-v1) has no network populations to compare: its own report.
+  const single = useRun ? singleRun(runDir!) : undefined;
+  if (single) {
+    const { runSingleEval } = await import('./eval-single.ts');
+    return runSingleEval(runDir!, runDirArg!, single, opts, { stdout, stderr });
+  }
   if (opts.other === 'learned' && !useRun) {
     throw new Error(
       '--other learned needs a run directory with learned policies; drop --baselines-only or use --other reference',

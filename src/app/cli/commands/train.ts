@@ -96,12 +96,24 @@ export function registerTrainCommand(
     .option('--num-envs <n>', 'copies of a single-agent env', parsePositiveIntOption('--num-envs'), 4)
     .option('--out <dir>', 'run directory (default runs/<env>-<algo>-s<seed>-<time>)')
     .option('--overwrite', 'replace an existing run in --out')
-    .option('--resume <dir>', 'continue the run in DIR from checkpoints/latest')
+    .option(
+      '--resume <dir>',
+      'continue the run in DIR from checkpoints/latest (takes --timesteps to train further, --backend, --no-dashboard)',
+    )
     .option('--config <file>', 'JSON file of hyperparameters (see agents/ppo/config.ts)')
     .option('--set <key=value...>', 'override a hyperparameter (e.g. learningRate=3e-4) or a scenario field')
     .option('--no-dashboard', 'print one plain line per iteration instead of the dashboard')
-    .action(async (opts: TrainOptions) => {
+    .action(async (opts: TrainOptions, cmd: Command) => {
+      // The options the command line gave, told from defaults (for what --resume refuses).
+      const given = new Set(
+        cmd.options
+          .map((o) => o.attributeName())
+          .filter((k) => {
+            const src = cmd.getOptionValueSource(k);
+            return src !== undefined && src !== 'default';
+          }),
+      );
       const { runTrain } = await import('./train-run.ts');
-      await runTrain(opts, await loadDeps());
+      await runTrain(opts, await loadDeps(), given);
     });
 }
