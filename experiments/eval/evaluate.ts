@@ -17,6 +17,7 @@ import { BASELINES, type BaselineName, makeBaseline } from '../../envs/network/b
 import { type EvalEpisode, maskedMean, runEvalEpisode, total } from './episode.ts';
 import { halfMask, mixPolicies } from './mix.ts';
 import { assertHeldOut } from './seeds.ts';
+import type { ExploitResult } from '../exploit.ts';
 import {
   type BootstrapOptions,
   DEFAULT_BOOTSTRAP,
@@ -208,6 +209,8 @@ export interface EvaluationResult {
   verdicts: Verdict[];
   /** Free-form notes (e.g. deterministic / stochastic learned policies), in order. */
   notes: string[];
+  /** The run's exploitability results (`copronet exploit`), when `eval --exploit` includes them. */
+  exploit?: { scenario: string; seeds: number[]; results: ExploitResult[] };
 }
 
 export interface EvaluateOptions {

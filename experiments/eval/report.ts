@@ -8,6 +8,7 @@ import type { Role } from '../../src/sim/policy.ts';
 import type { EvaluationResult, MetricDef, PopulationRow } from './evaluate.ts';
 import { METRICS } from './evaluate.ts';
 import type { Interval, MetricSummary } from './stats.ts';
+import { exploitMarkdown } from '../exploit.ts';
 
 const ROLE_TITLE = { operator: 'Operators', coprocessor: 'Coprocessors' } as const;
 
@@ -140,6 +141,10 @@ export function formatMarkdown(res: EvaluationResult): string {
     );
   }
   out.push('', '## Metrics', '', ...METRICS.map((m) => `- ${m.label}: ${m.doc}`), '');
+  if (res.exploit) {
+    // The exploitability results `copronet exploit` saved for the run, one level down.
+    out.push(exploitMarkdown(res.exploit.results, 'Exploitability').replace(/^# /, '## '));
+  }
   return out.join('\n');
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluate } from '../../../../experiments/eval/evaluate.ts';
+import { type EvaluationResult, evaluate } from '../../../../experiments/eval/evaluate.ts';
 import { formatJson, formatMarkdown, writeReport } from '../../../../experiments/eval/report.ts';
 import { heldOutSeeds } from '../../../../experiments/eval/seeds.ts';
 import { parseOverrides, scenarioDifferences } from '../../../sim/scenario.ts';
@@ -150,10 +150,34 @@ export async function runEval(
     notes,
     onProgress: progress,
   });
+  if (opts.exploit) result.exploit = readExploit(runDir);
   const outDir: string | undefined = opts.out ?? (runDir ? join(runDir, 'eval') : undefined);
   if (outDir) {
     const paths = writeReport(result, outDir);
     stderr(`wrote ${paths.markdown} and ${paths.json}\n`);
   }
   stdout(opts.json ? formatJson(result) : formatMarkdown(result));
+}
+
+/** The exploitability results `copronet exploit <run>` wrote into `<run>/exploit/exploit.json`. */
+function readExploit(runDir: string | undefined): NonNullable<EvaluationResult['exploit']> {
+  if (!runDir)
+    throw new Error(
+      "eval --exploit includes a run's exploitability results: give the run, not --baselines-only.",
+    );
+  const path = join(runDir, 'exploit', 'exploit.json');
+  if (!existsSync(path)) {
+    throw new Error(
+      `eval --exploit: ${path} does not exist: run 'npx copronet exploit ${runDir}' first (it trains a best responder per role and population, minutes), then eval again.`,
+    );
+  }
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as NonNullable<EvaluationResult['exploit']>;
+    if (!Array.isArray(data.results)) throw new Error('it has no results list');
+    return data;
+  } catch (err) {
+    throw new Error(
+      `eval --exploit: ${path} is not an exploitability report (${(err as Error).message}): run 'npx copronet exploit ${runDir}' again.`,
+    );
+  }
 }

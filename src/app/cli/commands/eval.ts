@@ -66,6 +66,7 @@ export interface EvalOptions {
   out?: string;
   json?: boolean;
   quiet?: boolean;
+  exploit?: boolean;
 }
 
 export function registerEvalCommand(program: Command, deps: EvalCommandDeps): void {
@@ -106,6 +107,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
     )
     .option('--json', 'print the JSON report instead of the Markdown')
     .option('--quiet', 'no progress line on stderr')
+    .option('--exploit', "include the run's exploitability results (written by copronet exploit <run>)")
     .action(async (runDirArg: string | undefined, opts: EvalOptions) => {
       const { runEval } = await import('./eval-run.ts');
       await runEval(runDirArg, opts, { loadPolicies: deps.loadPolicies, stdout, stderr });
