@@ -1007,7 +1007,7 @@ function report(r: ReportInput): string {
     `- Cells: ${r.run.computed} computed, ${r.run.reused} reused from disk (\`cells/\`), ${r.run.seconds.toFixed(1)} s; report written after ${r.seconds.toFixed(1)} s.`,
     ...(r.opts.code ? [`- Code: ${r.opts.code}.`] : []),
     '',
-    "Intervals: 95% nested bootstrap over training seeds x evaluation seeds (2000 resamples: draw the training seeds with replacement, then each drawn seed's evaluation episodes with replacement; the statistic is the mean over training seeds of the mean over episodes). With one training seed an interval covers the evaluation seeds only, not how another training run would turn out. The fixed population has no training seeds: its intervals are over the evaluation seeds.",
+    "Intervals: 95% nested bootstrap over training seeds x evaluation seeds (2000 resamples: draw the training seeds with replacement, then each drawn seed's evaluation episodes with replacement; the statistic is the mean over training seeds of the mean over episodes). With one training seed an interval covers the evaluation seeds only, not how another training run would turn out. The fixed population has no training seeds: its intervals are over the evaluation seeds. Rates (undetected faults per task, shares) are per-episode ratios, averaged the same way.",
     '',
     '## Claims at a glance',
     '',
