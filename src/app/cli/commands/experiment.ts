@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES } from '../../../../experiments/catalog.ts';
+import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES, STANDALONE_CATALOG } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
 
@@ -26,7 +26,10 @@ function parseName(value: string): string {
 }
 
 export function registerExperimentCommand(program: Command, deps: ExperimentCommandDeps = {}): void {
-  const list = EXPERIMENT_CATALOG.map((e) => `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`).join('\n');
+  const line = (e: { name: string; figures: string; summary: string }) =>
+    `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`;
+  const list = EXPERIMENT_CATALOG.map(line).join('\n');
+  const alone = STANDALONE_CATALOG.map(line).join('\n');
   program
     .command('experiment')
     .description("reproduce the paper's figures: CSV data, SVG/PNG figures and REPORT.md per experiment")
@@ -45,7 +48,10 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     .option('--policies <runDir>', 'also run the learned policies of a training run, side by side')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveIntOption('--workers'))
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n`)
+    .addHelpText(
+      'after',
+      `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n\nRun alone (not part of paper):\n${alone}\n  (strategic trains PPO per cell: --scale quick a few minutes, --scale paper about an hour)\n`,
+    )
     .action(async (name: string, opts) => {
       const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
       try {
