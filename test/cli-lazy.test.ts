@@ -15,7 +15,18 @@ const root = join(import.meta.dirname, '..');
 const rootUrl = `${pathToFileURL(root).href}/`;
 
 /** Packages that `--help` must not load: each costs 0.1-0.5 s of start-up. */
-const HEAVY = ['@tensorflow/tfjs', 'ink', 'react', 'react-reconciler', 'vega', 'vega-lite', 'rxjs', 'zod'];
+const HEAVY = [
+  '@tensorflow/tfjs',
+  'ink',
+  'react',
+  'react-reconciler',
+  'vega',
+  'vega-lite',
+  'rxjs',
+  'zod',
+  'bullmq',
+  'ioredis',
+];
 
 /** Project folders that `--help` must not load: the trainer, the dashboard. */
 const HEAVY_DIRS = ['agents/', 'src/app/dashboard/'];
@@ -39,7 +50,7 @@ function loadsOf(args: string[]): { status: number | null; stdout: string; urls:
 }
 
 describe('copronet --help loads no heavy module', () => {
-  it.each([[''], ['simulate'], ['train'], ['eval'], ['watch'], ['experiment'], ['check-env']])(
+  it.each([[''], ['simulate'], ['train'], ['eval'], ['watch'], ['experiment'], ['check-env'], ['worker']])(
     'copronet %s --help',
     (cmd) => {
       const { status, stdout, urls } = loadsOf(cmd ? [cmd, '--help'] : ['--help']);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
+import { parseQueueOption } from './worker.ts';
 
 export interface ExperimentCommandDeps {
   /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
@@ -45,9 +46,16 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     .option('--policies <runDir>', 'also run the learned policies of a training run, side by side')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveIntOption('--workers'))
     .option('--quiet', 'no progress output')
+    .option(
+      '--queue <url>',
+      'run the cells as jobs on a Redis queue (redis://host:port/db) for `copronet worker` processes on any machine',
+      parseQueueOption,
+    )
     .addHelpText('after', `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n`)
     .action(async (name: string, opts) => {
       const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
+      // --queue: this process coordinates; Ctrl-C leaves the jobs in the queue (README "Sweeps on several machines").
+      const queue = opts.queue ? await connectQueue(opts.queue) : undefined;
       try {
         const run = await runExperiment(name, {
           scale: opts.scale,
@@ -56,6 +64,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           policies: opts.policies,
           loadPolicies: deps.loadPolicies,
           workers: opts.workers,
+          backend: queue?.backend,
           quiet: opts.quiet,
         });
         process.stdout.write(
@@ -67,7 +76,36 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           process.exitCode = 2;
           return;
         }
+        if (err instanceof Error && err.name === 'QueueStoppedError') {
+          process.stderr.write(`\n${err.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
         throw err;
+      } finally {
+        await queue?.close();
       }
     });
+}
+
+/** The BullMQ backend of `--queue`, stopped by Ctrl-C / SIGTERM (a second one quits at once). */
+async function connectQueue(url: string) {
+  const { connectRedisBackend } = await import('../../../../experiments/jobs/redis.ts');
+  const backend = await connectRedisBackend(url);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    backend.stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    backend,
+    close: async () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await backend.close();
+    },
+  };
 }
