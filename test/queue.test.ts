@@ -3,7 +3,7 @@
  * machines"): each test starts its own redis-server on a free loopback port
  * and its own `copronet worker` processes, and stops them by pid.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +215,49 @@ describe('a sweep on the queue', () => {
       expect(early.output).toMatch(/done cell/);
       expect(late.output).toMatch(/done cell/);
       expect(b.workersSeen.size).toBe(2);
+    },
+    TIMEOUT,
+  );
+});
+
+/** The CLI from the sources, without blocking this process (its workers' output keeps flowing). */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dev.mjs'), ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('exploit jobs on the queue', () => {
+  it(
+    'copronet exploit --queue against a baseline population writes the local exploit.json and exploit.md, byte for byte',
+    async () => {
+      const redis = await server();
+      const w = worker(redis.url);
+      await w.ready();
+      const args = ['exploit', '--population', 'cost-plus', '--scenario', 'tiny', '--slots', '1'];
+      args.push('--timesteps', '500', '--seeds', '2', '--quiet');
+      const [localDir, queueDir] = [tmp(), tmp()];
+      const local = await cli([...args, '--out', localDir]);
+      expect(local.stderr).toBe('');
+      expect(local.status).toBe(0);
+      const queued = await cli([...args, '--out', queueDir, '--queue', redis.url]);
+      expect(queued.stderr).toBe('');
+      expect(queued.status).toBe(0);
+      for (const f of ['exploit.json', 'exploit.md']) {
+        expect(readFileSync(join(queueDir, f), 'utf8')).toBe(readFileSync(join(localDir, f), 'utf8'));
+      }
+      expect(queued.stdout).toBe(local.stdout);
+      expect(w.output).toMatch(/done exploit operator vs cost-plus on tiny/);
+      expect(w.output).toMatch(/done exploit coprocessor vs cost-plus on tiny/);
     },
     TIMEOUT,
   );

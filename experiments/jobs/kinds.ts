@@ -6,15 +6,21 @@
  *
  * Each kind has a zod schema for its spec (checked before a job is enqueued
  * and again by the worker that runs it) and a processor: spec in, a small
- * JSON-able result out. `cell` (one simulator cell of a sweep,
- * experiments/lib/cells.ts) is implemented. `train`, `eval` and `exploit`
- * are reserved: their processors would take a training config, a run folder
- * or an exploitability spec, and since a checkpoint is too large to travel as
- * a job result (`MAX_RESULT_BYTES`), their inputs and outputs would live in a
- * folder every machine shares, the result naming the files.
+ * JSON-able result out. Implemented: `cell` (one simulator cell of a sweep,
+ * experiments/lib/cells.ts) and `exploit` (a best response against a baseline
+ * population, experiments/exploit.ts; the scenario travels whole, so no file
+ * is needed on the worker). `train` and `eval` are reserved: they take or make
+ * a run folder, and since a checkpoint is too large to travel as a job result
+ * (`MAX_RESULT_BYTES`), their inputs and outputs would live in a folder every
+ * machine shares, the result naming the files (and so would an `exploit` of a
+ * learned population, which runs on the coordinator today).
  */
 import { z } from 'zod';
+import { BASELINES } from '../../envs/network/baseline-names.ts';
+import { parseScenario } from '../../src/sim/scenario.ts';
+import type { ExploitResult } from '../exploit.ts';
 import { BASELINE_POPULATION, type CellResult, type CellSpec, computeBaselineCell } from '../lib/cells.ts';
+import type { ExploitJobSpec } from './exploit-job.ts';
 
 /** Every kind a job may have; only those in `PROCESSORS` run today. */
 export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit'] as const;
@@ -63,9 +69,39 @@ const cellProcessor: JobProcessor<CellSpec, CellResult> = {
   run: computeBaselineCell,
 };
 
+const int = (min: number) => z.number().int().min(min);
+
+const exploitSchema: z.ZodType<ExploitJobSpec> = z
+  .object({
+    scenario: z.record(z.string(), z.unknown()),
+    population: z.enum(BASELINES),
+    role: z.enum(['operator', 'coprocessor']),
+    slots: int(1),
+    timesteps: int(1),
+    seeds: z.array(int(0)).min(1),
+    seed: int(0),
+    backend: z.enum(['node', 'wasm', 'cpu']),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    try {
+      parseScenario(s.scenario, 'the job scenario');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['scenario'], message: (err as Error).message });
+    }
+  }) as unknown as z.ZodType<ExploitJobSpec>;
+
+const exploitProcessor: JobProcessor<ExploitJobSpec, ExploitResult> = {
+  schema: exploitSchema,
+  describe: (s) => `${s.role} vs ${s.population} on ${String(s.scenario.name)}`,
+  // The trainer (tfjs) loads with the first exploit job, not with the cells.
+  run: async (s) => (await import('./exploit-job.ts')).runExploitJob(s),
+};
+
 /** The kinds that run; the others are reserved (see the header). */
 const PROCESSORS: Partial<Record<JobKind, JobProcessor<unknown, unknown>>> = {
   cell: cellProcessor as unknown as JobProcessor<unknown, unknown>,
+  exploit: exploitProcessor as unknown as JobProcessor<unknown, unknown>,
 };
 
 function processorOf(kind: unknown): JobProcessor<unknown, unknown> {

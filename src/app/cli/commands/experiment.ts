@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
-import { parseQueueOption } from './worker.ts';
+import { connectQueue, parseQueueOption } from './worker.ts';
 
 export interface ExperimentCommandDeps {
   /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
@@ -86,26 +86,4 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
         await queue?.close();
       }
     });
-}
-
-/** The BullMQ backend of `--queue`, stopped by Ctrl-C / SIGTERM (a second one quits at once). */
-async function connectQueue(url: string) {
-  const { connectRedisBackend } = await import('../../../../experiments/jobs/redis.ts');
-  const backend = await connectRedisBackend(url);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    backend.stop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return {
-    backend,
-    close: async () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await backend.close();
-    },
-  };
 }

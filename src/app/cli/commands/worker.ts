@@ -29,7 +29,9 @@ function parseSeconds(value: string): number {
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run jobs (experiment cells) from a Redis queue filled by `copronet experiment --queue`')
+    .description(
+      'run jobs (experiment cells, exploit best responses) from a Redis queue filled by `copronet experiment --queue` or `copronet exploit --queue`',
+    )
     .requiredOption(
       '--queue <url>',
       'the Redis of the queue, e.g. redis://127.0.0.1:6379/0',
@@ -71,4 +73,29 @@ export function registerWorkerCommand(program: Command): void {
       });
       process.stderr.write(`worker ${worker.name} stopped\n`);
     });
+}
+
+/**
+ * The BullMQ backend of a coordinator's `--queue` (experiment, exploit), stopped by Ctrl-C / SIGTERM: its run
+ * then rejects with a QueueStoppedError and the jobs stay in the queue; a second signal quits at once.
+ */
+export async function connectQueue(url: string) {
+  const { connectRedisBackend } = await import('../../../../experiments/jobs/redis.ts');
+  const backend = await connectRedisBackend(url);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    backend.stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    backend,
+    close: async () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await backend.close();
+    },
+  };
 }
