@@ -209,7 +209,11 @@ describe('a sweep on the queue', () => {
       const b = await backend(redis.url);
       const run = runCounted(b, slow);
       await early.waitFor(/started cell/);
+      // The early worker holds still (its lock of 30 s outlasts the pause) until the late one has a job.
+      early.child.kill('SIGSTOP');
       const late = worker(redis.url);
+      await late.waitFor(/started cell/);
+      early.child.kill('SIGCONT');
       const { calls } = await run;
       expect(calls).toEqual(new Array(8).fill(1));
       expect(early.output).toMatch(/done cell/);

@@ -10,8 +10,9 @@ import { describeJob, runJob, validateJob } from './kinds.ts';
 import { type JobReturn, type JobSpec, MAX_RESULT_BYTES, processName, REFUSED } from './spec.ts';
 import { codeVersion, versionHint } from './version.ts';
 
-// A worker killed with -9 leaves this process behind: it ends with the IPC channel.
-if (process.send) process.on('disconnect', () => process.exit(1));
+// A worker killed with -9 leaves its sandboxed process behind: it ends with the IPC channel
+// (a sandboxed process of a worker has its name: experiments/jobs/worker.ts).
+if (process.send && process.env.COPRONET_WORKER_NAME) process.on('disconnect', () => process.exit(1));
 
 /** An error BullMQ does not retry (it checks the name; the sandbox passes own properties only). */
 function unrecoverable(message: string): Error {

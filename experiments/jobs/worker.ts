@@ -68,7 +68,12 @@ export async function startWorker(opts: RunWorkerOptions): Promise<RunningWorker
       log(
         `${err.message}: the job is gone from Redis (restarted without its data?); its coordinator enqueues it again`,
       );
-    } else log(`redis ${q.shown}: ${err.message}; reconnecting`);
+    } else {
+      const connection = /ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|Connection is closed/i.test(
+        err.message,
+      );
+      log(`redis ${q.shown}: ${err.message}${connection ? '; reconnecting' : ''}`);
+    }
   });
   worker.on('active', (job) => {
     lastError = '';
