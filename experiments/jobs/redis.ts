@@ -69,7 +69,10 @@ export async function checkRedis(q: QueueUrl, timeoutMs = 3000): Promise<void> {
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => {}); // reported below
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => {
+    lastError = err; // reported below: it says more than 'Connection is closed' (e.g. WRONGPASS, NOAUTH)
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -79,8 +82,12 @@ export async function checkRedis(q: QueueUrl, timeoutMs = 3000): Promise<void> {
       }),
     ]);
   } catch (err) {
+    const reason = (lastError ?? (err instanceof Error ? err : new Error(String(err)))).message.replace(
+      /\.+$/,
+      '',
+    );
     throw new QueueConnectError(
-      `cannot reach Redis at ${q.shown}: ${err instanceof Error ? err.message : String(err)}. Start it (e.g. \`redis-server --port ${q.port}\`) or check --queue`,
+      `cannot reach Redis at ${q.shown}: ${reason}. Start it (e.g. \`redis-server --port ${q.port}\`), check --queue and its password`,
     );
   } finally {
     clearTimeout(timer);
