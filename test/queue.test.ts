@@ -201,6 +201,36 @@ describe('a sweep on the queue', () => {
   );
 
   it(
+    'a coordinator stopped (Ctrl-C) and run again: it collects what the workers did meanwhile, nothing computed twice',
+    async () => {
+      const redis = await server();
+      const w = worker(redis.url, ['--concurrency', '2']);
+      await w.ready();
+      const cellDir = tmp();
+      const first = await backend(redis.url);
+      const stopped = runCells(slow, { cellDir, backend: first, quiet: true }).catch((e: Error) => e);
+      await w.waitFor(/done cell/);
+      first.stop();
+      expect(String(await stopped)).toMatch(
+        /QueueStoppedError: stopped with \d+ of \d+ jobs still in the queue at redis:\/\/127\.0\.0\.1:\d+\/0: the workers go on with them/,
+      );
+      const storedAtStop = readdirSync(cellDir).filter((f) => f.endsWith('.json')).length;
+      expect(storedAtStop).toBeLessThan(8);
+      const again = await runCells(slow, { cellDir, backend: await backend(redis.url), quiet: true });
+      expect(again.reused).toBe(storedAtStop);
+      expect(again.computed).toBe(8 - storedAtStop);
+      expect(again.results).toEqual(
+        (await runCells(slow, { cellDir: tmp(), workers: 1, quiet: true })).results,
+      );
+      // Every job started once on the worker: none was enqueued twice.
+      const starts = [...w.output.matchAll(/started cell .* \((cell-[0-9a-f]+), attempt/g)].map((m) => m[1]);
+      expect(starts).toHaveLength(8);
+      expect(new Set(starts).size).toBe(8);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'a worker started before the coordinator and one started after both take jobs',
     async () => {
       const redis = await server();
