@@ -13,6 +13,7 @@ import { CsvTable } from '../src/sim/csv.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
 import { auctionTheoryReport, runAuctionTheory } from './auction-theory.ts';
 import { EXPERIMENT_NAMES } from './catalog.ts';
+import type { JobBackend } from './jobs/backend.ts';
 import { coprocessorLoadExperiment } from './coprocessor-load.ts';
 import {
   BASELINE_POPULATION,
@@ -81,6 +82,8 @@ export interface RunExperimentOptions {
   loadPolicies?: LoadPolicies;
   /** Worker threads for baseline cells (1 = this thread). @default os.availableParallelism() */
   workers?: number;
+  /** Where baseline cells run instead (e.g. a BullMQ queue, experiments/jobs/redis.ts); the caller closes it. @default worker threads */
+  backend?: JobBackend;
   /** No progress output. @default false */
   quiet?: boolean;
   /** Replace every cell computation (tests). */
@@ -165,6 +168,7 @@ export async function runExperiment(name: string, opts: RunExperimentOptions = {
   const run = await runCells([...cells.values()], {
     cellDir: join(out, 'cells'),
     workers: opts.workers,
+    backend: opts.backend,
     computeLearned,
     compute: opts.compute,
     quiet: opts.quiet,

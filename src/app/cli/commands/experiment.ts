@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES, STANDALONE_CATALOG } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
+import { connectQueue, parseQueueOption } from './worker.ts';
 
 export interface ExperimentCommandDeps {
   /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
@@ -48,12 +49,19 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     .option('--policies <runDir>', 'also run the learned policies of a training run, side by side')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveIntOption('--workers'))
     .option('--quiet', 'no progress output')
+    .option(
+      '--queue <url>',
+      'run the cells as jobs on a Redis queue (redis://host:port/db) for `copronet worker` processes on any machine',
+      parseQueueOption,
+    )
     .addHelpText(
       'after',
       `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n\nRun alone (not part of paper):\n${alone}\n  (strategic trains PPO per cell: --scale quick a few minutes, --scale paper about an hour)\n`,
     )
     .action(async (name: string, opts) => {
       const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
+      // --queue: this process coordinates; Ctrl-C leaves the jobs in the queue (README "Sweeps on several machines").
+      const queue = opts.queue ? await connectQueue(opts.queue) : undefined;
       try {
         const run = await runExperiment(name, {
           scale: opts.scale,
@@ -62,6 +70,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           policies: opts.policies,
           loadPolicies: deps.loadPolicies,
           workers: opts.workers,
+          backend: queue?.backend,
           quiet: opts.quiet,
         });
         process.stdout.write(
@@ -73,7 +82,14 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           process.exitCode = 2;
           return;
         }
+        if (err instanceof Error && err.name === 'QueueStoppedError') {
+          process.stderr.write(`\n${err.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
         throw err;
+      } finally {
+        await queue?.close();
       }
     });
 }
