@@ -1,0 +1,433 @@
+/**
+ * The fast path of a role's two networks (actor and critic, CleanRL's MLPs): a
+ * forward pass in few tfjs operations, a backward pass derived by hand (no
+ * gradient tape), and one Adam step over a flat parameter vector.
+ *
+ * Parameters live in one Float32Array (actor then critic; per layer the weight
+ * [in, out] row-major, then the bias, in `Mlp.variables()` order), with Adam's
+ * moments beside it. The networks compute with *effective* weights derived from
+ * them, so that each layer is one fused matMul (with its bias) and one cheap
+ * activation:
+ * - tanh layers use tanh(z) = 2 sigmoid(2 z) - 1 (exact), carry s = sigmoid(2 z),
+ *   and fold the 2 and the - 1 into the next layer: for layer l with input scale
+ *   a_l (1 for the input, 2 for a hidden s) and output scale g_l (2 into a
+ *   sigmoid, 1 for the output layer),
+ *     W~_l = g_l a_l W_l,   b~_l = g_l (b_l - [l > 0] colsum(W_l)).
+ *   (tfjs-backend-wasm's Sigmoid is vectorised, its Tanh is not.)
+ * - relu layers use W and b as they are and the matMul's fused relu.
+ * The gradient of a true parameter follows from the effective ones:
+ *   dW_l = g_l a_l dW~_l - [l > 0, tanh] g_l 1 (x) db~_l,   db_l = g_l db~_l.
+ *
+ * Backward, per layer, from G = d loss / d (effective pre-activation) [B, out]:
+ *   dW~ = A^T G (A the layer's input [B, in]), db~ = colsum(G), and into the input
+ *   dA = G W~^T, then G_prev = dA * s (1 - s) (tanh) or dA * [a > 0] (relu).
+ * tfjs-backend-wasm multiplies with XNNPACK only without transpose flags, packing
+ * the right operand anew when it is a new tensor: dW~ is computed as (A^T) G when
+ * the layer's output is narrower than its input (the output layer), else as
+ * (G^T) A transposed, so the wide [B, 64] operand is packed at most once per layer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { defineKernel } from './kernels.ts';
+import type { Activation } from './mlp.ts';
+
+/** One network's shape and where its parameters sit in the flat vector. */
+export interface NetLayout {
+  /** Widths [in, hidden..., out]. */
+  dims: number[];
+  activation: Activation;
+  /** Offsets of each layer's weight and bias in the flat vector. */
+  wOff: number[];
+  bOff: number[];
+}
+
+/** Layouts of networks laid out one after the other; `size` is the flat vector's length. */
+export function layoutNets(nets: readonly { dims: readonly number[]; activation: Activation }[]): {
+  nets: NetLayout[];
+  size: number;
+} {
+  let off = 0;
+  const out: NetLayout[] = [];
+  for (const n of nets) {
+    const wOff: number[] = [];
+    const bOff: number[] = [];
+    for (let l = 0; l < n.dims.length - 1; l++) {
+      wOff.push(off);
+      off += n.dims[l] * n.dims[l + 1];
+      bOff.push(off);
+      off += n.dims[l + 1];
+    }
+    out.push({ dims: [...n.dims], activation: n.activation, wOff, bOff });
+  }
+  return { nets: out, size: off };
+}
+
+/** Input scale a_l and output scale g_l of layer l (1 and 1 for relu). */
+function scales(net: NetLayout, l: number): { a: number; g: number; shift: boolean } {
+  if (net.activation !== 'tanh') return { a: 1, g: 1, shift: false };
+  const last = l === net.dims.length - 2;
+  return { a: l === 0 ? 1 : 2, g: last ? 1 : 2, shift: l > 0 };
+}
+
+/** Whether layer l's weight gradient is computed transposed ([out, in], from G^T A). */
+export function gradTransposed(net: NetLayout, l: number): boolean {
+  const last = l === net.dims.length - 2;
+  return !last && net.dims[l] <= net.dims[l + 1];
+}
+
+/** Shapes of one network's effective tensors, in order: per layer W~ [in, out], b~ [out], then W~^T [out, in] for l > 0. */
+function effectiveShapes(net: NetLayout): number[][] {
+  const s: number[][] = [];
+  for (let l = 0; l < net.dims.length - 1; l++) {
+    s.push([net.dims[l], net.dims[l + 1]], [net.dims[l + 1]]);
+    if (l > 0) s.push([net.dims[l + 1], net.dims[l]]);
+  }
+  return s;
+}
+
+/** Write the effective tensors of `nets` from `theta` into `outs` (in `effectiveShapes` order, net after net). */
+function writeEffective(theta: Float32Array, nets: readonly NetLayout[], outs: Float32Array[]): void {
+  let k = 0;
+  for (const net of nets) {
+    for (let l = 0; l < net.dims.length - 1; l++) {
+      const nin = net.dims[l];
+      const nout = net.dims[l + 1];
+      const { a, g, shift } = scales(net, l);
+      const w = theta.subarray(net.wOff[l], net.wOff[l] + nin * nout);
+      const b = theta.subarray(net.bOff[l], net.bOff[l] + nout);
+      const we = outs[k++];
+      const be = outs[k++];
+      const wt = l > 0 ? outs[k++] : undefined;
+      const ga = g * a;
+      for (let i = 0; i < nin; i++) {
+        for (let j = 0; j < nout; j++) {
+          const x = ga * w[i * nout + j];
+          we[i * nout + j] = x;
+          if (wt) wt[j * nin + i] = x;
+        }
+      }
+      for (let j = 0; j < nout; j++) {
+        let s = 0;
+        if (shift) for (let i = 0; i < nin; i++) s += w[i * nout + j];
+        be[j] = g * (b[j] - s);
+      }
+    }
+  }
+}
+
+interface EffectiveAttrs {
+  theta: Float32Array;
+  nets: NetLayout[];
+}
+
+const effectiveKernel = defineKernel<EffectiveAttrs>({
+  name: 'CopronetMlpEffective',
+  outputs: (_s, { nets }) => nets.flatMap(effectiveShapes),
+  run: (_in, outs, _s, { theta, nets }) => writeEffective(theta, nets, outs),
+});
+
+/** Adam's hyperparameters and state for one step. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** The step number after this one (1 for the first). */
+  step: number;
+  /** Global L2 norm the gradient is clipped to (Infinity: no clipping). */
+  maxGradNorm: number;
+}
+
+interface AdamAttrs {
+  theta: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  nets: NetLayout[];
+  /** Omitted: only write the true gradient into `gradOut` (tests), change nothing. */
+  adam?: AdamStep;
+  /** Receives the true (unclipped) gradient of every parameter. */
+  gradOut?: Float32Array;
+  /** Receives the gradient's global norm before clipping. */
+  info?: { gradNorm: number };
+}
+
+let gradScratch = new Float64Array(0);
+
+/**
+ * The true gradient of every parameter (into `g`) from the effective gradients: the inputs hold
+ * one or more pieces of a minibatch, each in `backward` order (net after net, per layer dW~ then
+ * db~), and the pieces are summed.
+ */
+function trueGradient(nets: readonly NetLayout[], grads: Float32Array[], g: Float64Array): void {
+  g.fill(0);
+  let k = 0;
+  while (k < grads.length) {
+    for (const net of nets) {
+      for (let l = 0; l < net.dims.length - 1; l++) {
+        const nin = net.dims[l];
+        const nout = net.dims[l + 1];
+        const { a, g: gs, shift } = scales(net, l);
+        const dw = grads[k++];
+        const db = grads[k++];
+        const t = gradTransposed(net, l);
+        const ga = gs * a;
+        const wo = net.wOff[l];
+        for (let i = 0; i < nin; i++) {
+          for (let j = 0; j < nout; j++) {
+            const x = t ? dw[j * nin + i] : dw[i * nout + j];
+            g[wo + i * nout + j] += ga * x - (shift ? gs * db[j] : 0);
+          }
+        }
+        const bo = net.bOff[l];
+        for (let j = 0; j < nout; j++) g[bo + j] += gs * db[j];
+      }
+    }
+  }
+}
+
+/**
+ * One Adam step (PyTorch's rule, CleanRL's global gradient-norm clipping first) over the flat
+ * parameters, in place, from the effective gradients; outputs the new effective tensors.
+ */
+const adamKernel = defineKernel<AdamAttrs>({
+  name: 'CopronetFlatAdam',
+  outputs: (_s, { nets, adam }) => (adam ? nets.flatMap(effectiveShapes) : [[1]]),
+  run: (grads, outs, _s, { theta, m, v, nets, adam, gradOut, info }) => {
+    const P = theta.length;
+    if (gradScratch.length < P) gradScratch = new Float64Array(P);
+    const g = gradScratch.subarray(0, P);
+    trueGradient(nets, grads, g);
+    let sq = 0;
+    for (let i = 0; i < P; i++) sq += g[i] * g[i];
+    const norm = Math.sqrt(sq);
+    if (info) info.gradNorm = norm;
+    if (gradOut) for (let i = 0; i < P; i++) gradOut[i] = g[i];
+    if (!adam) {
+      outs[0][0] = norm;
+      return;
+    }
+    const scale = Number.isFinite(adam.maxGradNorm) ? Math.min(1, adam.maxGradNorm / (norm + 1e-6)) : 1;
+    const { beta1, beta2, eps } = adam;
+    const bc1 = 1 - beta1 ** adam.step;
+    const sbc2 = Math.sqrt(1 - beta2 ** adam.step);
+    const stepSize = adam.lr / bc1;
+    for (let i = 0; i < P; i++) {
+      const gi = g[i] * scale;
+      const mi = beta1 * m[i] + (1 - beta1) * gi;
+      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      theta[i] -= (stepSize * Math.fround(mi)) / (Math.sqrt(Math.fround(vi)) / sbc2 + eps);
+    }
+    writeEffective(theta, nets, outs);
+  },
+});
+
+interface ActGradAttrs {
+  activation: Activation;
+  /** Outputs wanted: G [B, n], G^T [n, B], colsum(G) [n]. */
+  plain: boolean;
+  transposed: boolean;
+  sum: boolean;
+}
+
+/** G = dA * s (1 - s) (tanh, s = sigmoid(2 z)) or dA * [a > 0] (relu), with G^T and its column sums, in one pass. */
+const actGradKernel = defineKernel<ActGradAttrs>({
+  name: 'CopronetActivationGrad',
+  outputs: ([shape], { plain, transposed, sum }) => {
+    const o: number[][] = [];
+    if (plain) o.push(shape);
+    if (transposed) o.push([shape[1], shape[0]]);
+    if (sum) o.push([shape[1]]);
+    return o;
+  },
+  run: ([dA, s], outs, [[B, n]], { activation, plain, transposed, sum }) => {
+    let k = 0;
+    const G = plain ? outs[k++] : undefined;
+    const GT = transposed ? outs[k++] : undefined;
+    const S = sum ? outs[k++] : undefined;
+    const acc = new Float64Array(n);
+    const tanh = activation === 'tanh';
+    for (let r = 0; r < B; r++) {
+      for (let j = 0; j < n; j++) {
+        const i = r * n + j;
+        const si = s[i];
+        const x = tanh ? dA[i] * si * (1 - si) : si > 0 ? dA[i] : 0;
+        if (G) G[i] = x;
+        if (GT) GT[j * B + r] = x;
+        acc[j] += x;
+      }
+    }
+    if (S) for (let j = 0; j < n; j++) S[j] = acc[j];
+  },
+});
+
+/** Up to this many elements, an activation gradient is one JavaScript kernel; above, a few vectorised tfjs ops. */
+const SMALL_ACT_GRAD = 16_384;
+
+/** The effective tensors of every network, as tfjs tensors (kept; replaced after each step). */
+export class FusedNets {
+  private eff: tf.Tensor[] = [];
+  /** Per network, per layer: index of W~, b~ and W~^T in `eff`. */
+  private readonly index: { w: number; b: number; wt: number }[][];
+  /** [B, 1] tensors of ones for the minibatch (piece) sizes in use. */
+  private readonly ones = new Map<number, tf.Tensor2D>();
+
+  constructor(readonly nets: NetLayout[]) {
+    let k = 0;
+    this.index = nets.map((net) => {
+      const out: { w: number; b: number; wt: number }[] = [];
+      for (let l = 0; l < net.dims.length - 1; l++) {
+        const w = k++;
+        const b = k++;
+        const wt = l > 0 ? k++ : -1;
+        out.push({ w, b, wt });
+      }
+      return out;
+    });
+  }
+
+  /** Recompute the effective tensors from `theta` (after a load). */
+  refresh(theta: Float32Array): void {
+    this.replace(tf.tidy(() => effectiveKernel([], { theta, nets: this.nets })));
+  }
+
+  private replace(next: tf.Tensor[]): void {
+    for (const t of next) tf.keep(t);
+    tf.dispose(this.eff);
+    this.eff = next;
+  }
+
+  get ready(): boolean {
+    return this.eff.length > 0;
+  }
+
+  /**
+   * Forward pass of network `n` on x [B, in]; call inside tf.tidy. Returns the output [B, out]
+   * and the hidden activations (s = sigmoid(2 z) for tanh, relu(z) for relu) the backward pass needs.
+   */
+  forward(n: number, x: tf.Tensor2D): { out: tf.Tensor2D; acts: tf.Tensor2D[] } {
+    const net = this.nets[n];
+    const L = net.dims.length - 1;
+    const acts: tf.Tensor2D[] = [];
+    let h = x;
+    for (let l = 0; l < L; l++) {
+      const { w, b } = this.index[n][l];
+      const hidden = l < L - 1;
+      const relu = hidden && net.activation === 'relu';
+      const z = tf.fused.matMul({
+        a: h,
+        b: this.eff[w] as tf.Tensor2D,
+        bias: this.eff[b],
+        activation: relu ? 'relu' : 'linear',
+      }) as tf.Tensor2D;
+      h = hidden && !relu ? (tf.sigmoid(z) as tf.Tensor2D) : z;
+      if (hidden) acts.push(h);
+    }
+    return { out: h, acts };
+  }
+
+  /** A kept [B, 1] tensor of ones (column sums as a matMul with a cached right operand). */
+  private onesOf(B: number): tf.Tensor2D {
+    let t = this.ones.get(B);
+    if (!t) {
+      // A minibatch has at most two piece sizes; a new minibatch size starts afresh.
+      if (this.ones.size >= 2) this.disposeOnes();
+      t = tf.keep(tf.ones([B, 1])) as tf.Tensor2D;
+      this.ones.set(B, t);
+    }
+    return t;
+  }
+
+  private disposeOnes(): void {
+    for (const t of this.ones.values()) t.dispose();
+    this.ones.clear();
+  }
+
+  /**
+   * Backward pass of network `n`: from d loss / d output `dOut` [B, out] and its column sum,
+   * the forward's input `x` and activations, the effective gradients in Adam's input order
+   * (per layer dW~ ([in, out], or [out, in] when `gradTransposed`), then db~). Call inside tf.tidy.
+   */
+  backward(
+    n: number,
+    x: tf.Tensor2D,
+    acts: tf.Tensor2D[],
+    dOut: tf.Tensor2D,
+    dOutSum: tf.Tensor,
+  ): tf.Tensor[] {
+    const net = this.nets[n];
+    const L = net.dims.length - 1;
+    const B = x.shape[0];
+    const grads: tf.Tensor[] = new Array(2 * L);
+    // G (and G^T, colsum G) of the current layer.
+    let G: tf.Tensor2D | undefined = dOut;
+    let GT: tf.Tensor2D | undefined;
+    let Gsum: tf.Tensor | undefined = dOutSum;
+    for (let l = L - 1; l >= 0; l--) {
+      const input = l === 0 ? x : acts[l - 1];
+      if (gradTransposed(net, l)) {
+        GT ??= tf.transpose(G as tf.Tensor2D);
+        grads[2 * l] = tf.matMul(GT, input);
+        grads[2 * l + 1] = Gsum ?? tf.matMul(GT, this.onesOf(B));
+      } else {
+        grads[2 * l] = tf.matMul(tf.transpose(input), G!);
+        grads[2 * l + 1] = Gsum ?? tf.sum(G!, 0);
+      }
+      if (l === 0) break;
+      // Into the layer's input, then through the activation of the layer below.
+      const dA = tf.matMul(G!, this.eff[this.index[n][l].wt] as tf.Tensor2D);
+      const s = acts[l - 1];
+      const below = l - 1;
+      const wantT = gradTransposed(net, below);
+      const wantPlain = below > 0 || !wantT;
+      if (dA.size <= SMALL_ACT_GRAD) {
+        const outs = actGradKernel([dA, s], {
+          activation: net.activation,
+          plain: wantPlain,
+          transposed: wantT,
+          sum: true,
+        });
+        let k = 0;
+        G = wantPlain ? (outs[k++] as tf.Tensor2D) : undefined;
+        GT = wantT ? (outs[k++] as tf.Tensor2D) : undefined;
+        Gsum = outs[k];
+      } else {
+        G = (
+          net.activation === 'tanh' ? tf.mul(tf.mul(dA, s), tf.sub(1, s)) : tf.mul(dA, tf.step(s))
+        ) as tf.Tensor2D;
+        GT = undefined;
+        Gsum = undefined;
+      }
+    }
+    return grads;
+  }
+
+  /**
+   * Adam step over `theta` (in place, with moments `m`, `v`) from the effective gradients of
+   * every network (their `backward` outputs, net after net, for every piece of the minibatch:
+   * the pieces are summed); the effective tensors are replaced.
+   */
+  step(grads: tf.Tensor[], theta: Float32Array, m: Float32Array, v: Float32Array, adam: AdamStep): void {
+    this.replace(adamKernel(grads, { theta, m, v, nets: this.nets, adam }));
+  }
+
+  /** The true gradient of every parameter from the effective ones, changing nothing (tests). */
+  gradient(grads: tf.Tensor[], size: number): Float32Array {
+    const gradOut = new Float32Array(size);
+    const [t] = adamKernel(grads, {
+      theta: new Float32Array(size),
+      m: new Float32Array(size),
+      v: new Float32Array(size),
+      nets: this.nets,
+      gradOut,
+    });
+    t.dispose();
+    return gradOut;
+  }
+
+  dispose(): void {
+    tf.dispose(this.eff);
+    this.eff = [];
+    this.disposeOnes();
+  }
+}
