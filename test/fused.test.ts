@@ -310,10 +310,10 @@ describe('MLP backward pass (effective weights): finite differences in float64',
       const fused = new FusedNets(nets);
       fused.refresh(theta);
       const grad = tf.tidy(() => {
-        const xt = tf.tensor2d(x, [B, 3]);
+        const xt = tf.tensor3d(x, [1, B, 3]);
         const { out, acts } = fused.forward(0, xt);
         // loss = sum(c * out): d loss / d out = c.
-        const dOut = tf.tensor2d(c, [B, 2]);
+        const dOut = tf.tensor3d(c, [1, B, 2]);
         const o = out.dataSync();
         const want = forward64(
           Float64Array.from(theta),
@@ -325,7 +325,7 @@ describe('MLP backward pass (effective weights): finite differences in float64',
           B,
         );
         expectClose(o, want, 2e-5, 2e-6);
-        return fused.gradient(fused.backward(0, xt, acts, dOut, tf.sum(dOut, 0)), size);
+        return fused.gradient(fused.backward(0, xt, acts, dOut, tf.sum(dOut, [0, 1])), size);
       });
       fused.dispose();
       const t64 = Float64Array.from(theta);

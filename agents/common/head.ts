@@ -261,9 +261,9 @@ interface HeadAttrs {
 }
 
 /**
- * The head as one tfjs operation: inputs the actor outputs [rows, outputWidth], the critic
- * outputs [rows, 1] and the side rows [rows, sideWidth]; outputs d loss / d actor output
- * [rows, outputWidth], d loss / d critic output [rows, 1] and their column sums
+ * The head as one tfjs operation: inputs the actor outputs [..., rows, outputWidth], the critic
+ * outputs [..., rows, 1] and the side rows [rows, sideWidth]; outputs d loss / d actor output
+ * and d loss / d critic output (the shapes of the outputs) and their column sums
  * [outputWidth] and [1]. The rows' share of the loss terms is added to `attrs.terms`.
  */
 export const headKernel = defineKernel<HeadAttrs>({
@@ -275,7 +275,7 @@ export const headKernel = defineKernel<HeadAttrs>({
     shapes,
     { dist, cfg, stats, terms },
   ) => {
-    policyGradientHead(actor, critic, side, shapes[0][0], dist, cfg, stats, terms, {
+    policyGradientHead(actor, critic, side, shapes[2][0], dist, cfg, stats, terms, {
       dActor,
       dCritic,
       dActorSum,

@@ -123,6 +123,9 @@ export function minibatchRows(live: number, numMinibatches: number): number {
 /**
  * A shuffled permutation of the rollout's live rows (inactive slots never enter a minibatch),
  * padded with -1 to `numMinibatches * mbRows` (see `minibatchRows`; the padding rows have mask 0).
+ * Within each minibatch the rows are then sorted: which rows a minibatch holds is what the
+ * shuffle decides, and gathering them in rollout order reads memory forwards (the loss is a
+ * mean over the minibatch; only the order of float summation depends on it).
  */
 export function liveMinibatchOrder(
   ro: RoleRollout,
@@ -136,6 +139,7 @@ export function liveMinibatchOrder(
   const mbRows = minibatchRows(n, numMinibatches);
   const order = new Int32Array(mbRows * numMinibatches).fill(-1);
   order.set(live.subarray(0, n));
+  for (let m = 0; m < numMinibatches; m++) order.subarray(m * mbRows, (m + 1) * mbRows).sort();
   return { order, mbRows };
 }
 
@@ -193,24 +197,35 @@ export function packMinibatch(
   const S = sideWidth(dist);
   const a0 = actionColumns(dist);
   const W = D + stateDim;
+  const src = ro.obs;
+  const states = ro.states;
+  const obs = mb.obs;
+  const crit = mb.critic;
+  const out = mb.side;
+  const pad = dist.kind === 'beta' ? Math.log(0.5) : 0;
   let live = 0;
   for (let r = 0; r < mb.rows; r++) {
     const idx = order[from + r];
     if (idx < 0) {
-      mb.obs.fill(0, r * D, (r + 1) * D);
-      if (mb.critic) mb.critic.fill(0, r * W, (r + 1) * W);
-      mb.side.fill(0, r * S, (r + 1) * S);
-      if (dist.kind === 'beta') mb.side.fill(Math.log(0.5), r * S, r * S + a0);
+      obs.fill(0, r * D, (r + 1) * D);
+      if (crit) crit.fill(0, r * W, (r + 1) * W);
+      out.fill(0, r * S, (r + 1) * S);
+      out.fill(pad, r * S, r * S + a0);
       continue;
     }
-    for (let k = 0; k < D; k++) mb.obs[r * D + k] = ro.obs[idx * D + k];
-    if (mb.critic) {
-      for (let k = 0; k < D; k++) mb.critic[r * W + k] = ro.obs[idx * D + k];
-      const t = Math.floor(idx / N);
-      for (let k = 0; k < stateDim; k++) mb.critic[r * W + D + k] = ro.states[t * stateDim + k];
+    const o = idx * D;
+    const d = r * D;
+    for (let k = 0; k < D; k++) obs[d + k] = src[o + k];
+    if (crit) {
+      const c = r * W;
+      for (let k = 0; k < D; k++) crit[c + k] = src[o + k];
+      const t = Math.floor(idx / N) * stateDim;
+      for (let k = 0; k < stateDim; k++) crit[c + D + k] = states[t + k];
     }
-    for (let k = 0; k < S; k++) mb.side[r * S + k] = side[idx * S + k];
-    live += side[idx * S + a0 + SIDE.mask];
+    const si = idx * S;
+    const so = r * S;
+    for (let k = 0; k < S; k++) out[so + k] = side[si + k];
+    live += side[si + a0 + SIDE.mask];
   }
   mb.live = live;
 }

@@ -74,12 +74,15 @@ export function gradTransposed(net: NetLayout, l: number): boolean {
   return !last && net.dims[l] <= net.dims[l + 1];
 }
 
-/** Shapes of one network's effective tensors, in order: per layer W~ [in, out], b~ [out], then W~^T [out, in] for l > 0. */
+/**
+ * Shapes of one network's effective tensors, in order: per layer W~ [1, in, out], b~ [out], then
+ * W~^T [1, out, in] for l > 0 (rank 3, the rank the matMul kernels take without a reshape).
+ */
 function effectiveShapes(net: NetLayout): number[][] {
   const s: number[][] = [];
   for (let l = 0; l < net.dims.length - 1; l++) {
-    s.push([net.dims[l], net.dims[l + 1]], [net.dims[l + 1]]);
-    if (l > 0) s.push([net.dims[l + 1], net.dims[l]]);
+    s.push([1, net.dims[l], net.dims[l + 1]], [net.dims[l + 1]]);
+    if (l > 0) s.push([1, net.dims[l + 1], net.dims[l]]);
   }
   return s;
 }
@@ -184,6 +187,33 @@ function trueGradient(nets: readonly NetLayout[], grads: Float32Array[], g: Floa
   }
 }
 
+/** PyTorch's Adam rule over every element, in place (the moments kept in float32, as they are stored). */
+function adamUpdate(
+  theta: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float64Array,
+  scale: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  stepSize: number,
+  sbc2: number,
+): void {
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const inv = 1 / sbc2;
+  const n = theta.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i] * scale;
+    const mi = Math.fround(beta1 * m[i] + c1 * gi);
+    const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    theta[i] = theta[i] - (stepSize * mi) / (Math.sqrt(vi) * inv + eps);
+  }
+}
+
 /**
  * One Adam step (PyTorch's rule, CleanRL's global gradient-norm clipping first) over the flat
  * parameters, in place, from the effective gradients; outputs the new effective tensors.
@@ -209,18 +239,33 @@ const adamKernel = defineKernel<AdamAttrs>({
     const { beta1, beta2, eps } = adam;
     const bc1 = 1 - beta1 ** adam.step;
     const sbc2 = Math.sqrt(1 - beta2 ** adam.step);
-    const stepSize = adam.lr / bc1;
-    for (let i = 0; i < P; i++) {
-      const gi = g[i] * scale;
-      const mi = beta1 * m[i] + (1 - beta1) * gi;
-      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      theta[i] -= (stepSize * Math.fround(mi)) / (Math.sqrt(Math.fround(vi)) / sbc2 + eps);
-    }
+    adamUpdate(theta, m, v, g, scale, beta1, beta2, eps, adam.lr / bc1, sbc2);
     writeEffective(theta, nets, outs);
   },
 });
+
+/** `a b` (+ bias, with relu) of rank-3 tensors [1, rows, k] x [1, k, n]: tfjs's kernel without the op's reshapes. */
+function matMul(a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor, relu = false): tf.Tensor3D {
+  const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
+  const attrs = {
+    transposeA: false,
+    transposeB: false,
+    activation: relu ? 'relu' : 'linear',
+    leakyreluAlpha: 0,
+  };
+  return tf
+    .engine()
+    .runKernel(
+      bias ? '_FusedMatMul' : 'BatchMatMul',
+      inputs,
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor3D;
+}
+
+/** [1, r, c] into [1, c, r]. */
+function transpose3(x: tf.Tensor): tf.Tensor3D {
+  return tf.transpose(x, [0, 2, 1]) as tf.Tensor3D;
+}
 
 interface ActGradAttrs {
   activation: Activation;
@@ -234,32 +279,58 @@ interface ActGradAttrs {
 const actGradKernel = defineKernel<ActGradAttrs>({
   name: 'CopronetActivationGrad',
   outputs: ([shape], { plain, transposed, sum }) => {
+    const [B, n] = shape.slice(-2);
     const o: number[][] = [];
     if (plain) o.push(shape);
-    if (transposed) o.push([shape[1], shape[0]]);
-    if (sum) o.push([shape[1]]);
+    if (transposed) o.push([1, n, B]);
+    if (sum) o.push([n]);
     return o;
   },
-  run: ([dA, s], outs, [[B, n]], { activation, plain, transposed, sum }) => {
+  run: ([dA, s], outs, [shape], { activation, plain, transposed, sum }) => {
+    const [B, n] = shape.slice(-2);
     let k = 0;
-    const G = plain ? outs[k++] : undefined;
-    const GT = transposed ? outs[k++] : undefined;
-    const S = sum ? outs[k++] : undefined;
-    const acc = new Float64Array(n);
-    const tanh = activation === 'tanh';
-    for (let r = 0; r < B; r++) {
-      for (let j = 0; j < n; j++) {
-        const i = r * n + j;
-        const si = s[i];
-        const x = tanh ? dA[i] * si * (1 - si) : si > 0 ? dA[i] : 0;
-        if (G) G[i] = x;
-        if (GT) GT[j * B + r] = x;
-        acc[j] += x;
-      }
-    }
-    if (S) for (let j = 0; j < n; j++) S[j] = acc[j];
+    const G = plain ? outs[k++] : actScratch(B * n);
+    if (activation === 'tanh') tanhGrad(dA, s, G, B * n);
+    else reluGrad(dA, s, G, B * n);
+    if (transposed) transpose(G, outs[k++], B, n);
+    if (sum) columnSums(G, outs[k], B, n);
   },
 });
+
+let actBuffer = new Float32Array(0);
+function actScratch(size: number): Float32Array {
+  if (actBuffer.length < size) actBuffer = new Float32Array(size);
+  return actBuffer.subarray(0, size);
+}
+
+function tanhGrad(dA: Float32Array, s: Float32Array, G: Float32Array, size: number): void {
+  for (let i = 0; i < size; i++) {
+    const si = s[i];
+    G[i] = dA[i] * si * (1 - si);
+  }
+}
+
+function reluGrad(dA: Float32Array, a: Float32Array, G: Float32Array, size: number): void {
+  for (let i = 0; i < size; i++) G[i] = a[i] > 0 ? dA[i] : 0;
+}
+
+/** x [B, n] into out [n, B] (writing forwards: strided stores cost more than strided loads). */
+function transpose(x: Float32Array, out: Float32Array, B: number, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const o = j * B;
+    for (let r = 0; r < B; r++) out[o + r] = x[r * n + j];
+  }
+}
+
+/** Column sums of x [B, n] into out [n] (float64 accumulation). */
+function columnSums(x: Float32Array, out: Float32Array, B: number, n: number): void {
+  const acc = new Float64Array(n);
+  for (let r = 0; r < B; r++) {
+    const o = r * n;
+    for (let j = 0; j < n; j++) acc[j] += x[o + j];
+  }
+  for (let j = 0; j < n; j++) out[j] = acc[j];
+}
 
 /** Up to this many elements, an activation gradient is one JavaScript kernel; above, a few vectorised tfjs ops. */
 const SMALL_ACT_GRAD = 16_384;
@@ -269,8 +340,8 @@ export class FusedNets {
   private eff: tf.Tensor[] = [];
   /** Per network, per layer: index of W~, b~ and W~^T in `eff`. */
   private readonly index: { w: number; b: number; wt: number }[][];
-  /** [B, 1] tensors of ones for the minibatch (piece) sizes in use. */
-  private readonly ones = new Map<number, tf.Tensor2D>();
+  /** [1, B, 1] tensors of ones for the minibatch (piece) sizes in use. */
+  private readonly ones = new Map<number, tf.Tensor3D>();
 
   constructor(readonly nets: NetLayout[]) {
     let k = 0;
@@ -302,37 +373,33 @@ export class FusedNets {
   }
 
   /**
-   * Forward pass of network `n` on x [B, in]; call inside tf.tidy. Returns the output [B, out]
-   * and the hidden activations (s = sigmoid(2 z) for tanh, relu(z) for relu) the backward pass needs.
+   * Forward pass of network `n` on x [1, B, in]; call inside tf.tidy. Returns the output
+   * [1, B, out] and the hidden activations (s = sigmoid(2 z) for tanh, relu(z) for relu) the
+   * backward pass needs.
    */
-  forward(n: number, x: tf.Tensor2D): { out: tf.Tensor2D; acts: tf.Tensor2D[] } {
+  forward(n: number, x: tf.Tensor3D): { out: tf.Tensor3D; acts: tf.Tensor3D[] } {
     const net = this.nets[n];
     const L = net.dims.length - 1;
-    const acts: tf.Tensor2D[] = [];
+    const acts: tf.Tensor3D[] = [];
     let h = x;
     for (let l = 0; l < L; l++) {
       const { w, b } = this.index[n][l];
       const hidden = l < L - 1;
       const relu = hidden && net.activation === 'relu';
-      const z = tf.fused.matMul({
-        a: h,
-        b: this.eff[w] as tf.Tensor2D,
-        bias: this.eff[b],
-        activation: relu ? 'relu' : 'linear',
-      }) as tf.Tensor2D;
-      h = hidden && !relu ? (tf.sigmoid(z) as tf.Tensor2D) : z;
+      const z = matMul(h, this.eff[w], this.eff[b], relu);
+      h = hidden && !relu ? (tf.sigmoid(z) as tf.Tensor3D) : z;
       if (hidden) acts.push(h);
     }
     return { out: h, acts };
   }
 
-  /** A kept [B, 1] tensor of ones (column sums as a matMul with a cached right operand). */
-  private onesOf(B: number): tf.Tensor2D {
+  /** A kept [1, B, 1] tensor of ones (column sums as a matMul with a cached right operand). */
+  private onesOf(B: number): tf.Tensor3D {
     let t = this.ones.get(B);
     if (!t) {
       // A minibatch has at most two piece sizes; a new minibatch size starts afresh.
       if (this.ones.size >= 2) this.disposeOnes();
-      t = tf.keep(tf.ones([B, 1])) as tf.Tensor2D;
+      t = tf.keep(tf.ones([1, B, 1])) as tf.Tensor3D;
       this.ones.set(B, t);
     }
     return t;
@@ -344,38 +411,38 @@ export class FusedNets {
   }
 
   /**
-   * Backward pass of network `n`: from d loss / d output `dOut` [B, out] and its column sum,
+   * Backward pass of network `n`: from d loss / d output `dOut` [1, B, out] and its column sum,
    * the forward's input `x` and activations, the effective gradients in Adam's input order
    * (per layer dW~ ([in, out], or [out, in] when `gradTransposed`), then db~). Call inside tf.tidy.
    */
   backward(
     n: number,
-    x: tf.Tensor2D,
-    acts: tf.Tensor2D[],
-    dOut: tf.Tensor2D,
+    x: tf.Tensor3D,
+    acts: tf.Tensor3D[],
+    dOut: tf.Tensor3D,
     dOutSum: tf.Tensor,
   ): tf.Tensor[] {
     const net = this.nets[n];
     const L = net.dims.length - 1;
-    const B = x.shape[0];
+    const B = x.shape[1];
     const grads: tf.Tensor[] = new Array(2 * L);
     // G (and G^T, colsum G) of the current layer.
-    let G: tf.Tensor2D | undefined = dOut;
-    let GT: tf.Tensor2D | undefined;
+    let G: tf.Tensor3D | undefined = dOut;
+    let GT: tf.Tensor3D | undefined;
     let Gsum: tf.Tensor | undefined = dOutSum;
     for (let l = L - 1; l >= 0; l--) {
       const input = l === 0 ? x : acts[l - 1];
       if (gradTransposed(net, l)) {
-        GT ??= tf.transpose(G as tf.Tensor2D);
-        grads[2 * l] = tf.matMul(GT, input);
-        grads[2 * l + 1] = Gsum ?? tf.matMul(GT, this.onesOf(B));
+        GT ??= transpose3(G as tf.Tensor3D);
+        grads[2 * l] = matMul(GT, input);
+        grads[2 * l + 1] = Gsum ?? matMul(GT, this.onesOf(B));
       } else {
-        grads[2 * l] = tf.matMul(tf.transpose(input), G!);
-        grads[2 * l + 1] = Gsum ?? tf.sum(G!, 0);
+        grads[2 * l] = matMul(transpose3(input), G as tf.Tensor3D);
+        grads[2 * l + 1] = Gsum ?? tf.sum(G as tf.Tensor3D, [0, 1]);
       }
       if (l === 0) break;
       // Into the layer's input, then through the activation of the layer below.
-      const dA = tf.matMul(G!, this.eff[this.index[n][l].wt] as tf.Tensor2D);
+      const dA = matMul(G as tf.Tensor3D, this.eff[this.index[n][l].wt]);
       const s = acts[l - 1];
       const below = l - 1;
       const wantT = gradTransposed(net, below);
@@ -388,13 +455,13 @@ export class FusedNets {
           sum: true,
         });
         let k = 0;
-        G = wantPlain ? (outs[k++] as tf.Tensor2D) : undefined;
-        GT = wantT ? (outs[k++] as tf.Tensor2D) : undefined;
+        G = wantPlain ? (outs[k++] as tf.Tensor3D) : undefined;
+        GT = wantT ? (outs[k++] as tf.Tensor3D) : undefined;
         Gsum = outs[k];
       } else {
         G = (
           net.activation === 'tanh' ? tf.mul(tf.mul(dA, s), tf.sub(1, s)) : tf.mul(dA, tf.step(s))
-        ) as tf.Tensor2D;
+        ) as tf.Tensor3D;
         GT = undefined;
         Gsum = undefined;
       }

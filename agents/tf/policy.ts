@@ -294,16 +294,16 @@ export class RolePolicy {
     const grads: tf.Tensor[] = [];
     for (let start = 0; start < B; start += C) {
       const rows = Math.min(C, B - start);
-      const x = tf.tensor2d(mb.obs.subarray(start * D, (start + rows) * D), [rows, D]);
+      const x = tf.tensor3d(mb.obs.subarray(start * D, (start + rows) * D), [1, rows, D]);
       const xc = mb.critic
-        ? tf.tensor2d(mb.critic.subarray(start * cDim, (start + rows) * cDim), [rows, cDim])
+        ? tf.tensor3d(mb.critic.subarray(start * cDim, (start + rows) * cDim), [1, rows, cDim])
         : x;
       const side = tf.tensor2d(mb.side.subarray(start * S, (start + rows) * S), [rows, S]);
       const a = this.fused.forward(0, x);
       const c = this.fused.forward(1, xc);
       const [dA, dC, dAs, dCs] = headKernel([a.out, c.out, side], { dist: this.dist, cfg, stats, terms });
-      grads.push(...this.fused.backward(0, x, a.acts, dA as tf.Tensor2D, dAs));
-      grads.push(...this.fused.backward(1, xc, c.acts, dC as tf.Tensor2D, dCs));
+      grads.push(...this.fused.backward(0, x, a.acts, dA as tf.Tensor3D, dAs));
+      grads.push(...this.fused.backward(1, xc, c.acts, dC as tf.Tensor3D, dCs));
     }
     return grads;
   }
@@ -320,11 +320,12 @@ export class RolePolicy {
     this.pull();
     const outs = tf.tidy(() => {
       const r: tf.Tensor[] = [];
-      const x = obs ? tf.tensor2d(obs.subarray(0, rows * this.spec.obsDim), [rows, this.spec.obsDim]) : null;
+      const D = this.spec.obsDim;
+      const x = obs ? tf.tensor3d(obs.subarray(0, rows * D), [1, rows, D]) : null;
       if (x) r.push(this.fused.forward(0, x).out);
       if (criticIn) {
         const dim = this.critic.opts.inputDim;
-        const xc = criticIn === obs && x ? x : tf.tensor2d(criticIn.subarray(0, rows * dim), [rows, dim]);
+        const xc = criticIn === obs && x ? x : tf.tensor3d(criticIn.subarray(0, rows * dim), [1, rows, dim]);
         r.push(this.fused.forward(1, xc).out);
       }
       return r;
