@@ -268,7 +268,7 @@ interface HeadAttrs {
  */
 export const headKernel = defineKernel<HeadAttrs>({
   name: 'CopronetPolicyGradientHead',
-  outputs: (shapes) => [shapes[0], shapes[1], [shapes[0][1]], [1]],
+  outputs: (shapes) => [shapes[0], shapes[1], [shapes[0][shapes[0].length - 1]], [1]],
   run: (
     [actor, critic, side],
     [dActor, dCritic, dActorSum, dCriticSum],

@@ -22,9 +22,10 @@
  *   dW~ = A^T G (A the layer's input [B, in]), db~ = colsum(G), and into the input
  *   dA = G W~^T, then G_prev = dA * s (1 - s) (tanh) or dA * [a > 0] (relu).
  * tfjs-backend-wasm multiplies with XNNPACK only without transpose flags, packing
- * the right operand anew when it is a new tensor: dW~ is computed as (A^T) G when
- * the layer's output is narrower than its input (the output layer), else as
- * (G^T) A transposed, so the wide [B, 64] operand is packed at most once per layer.
+ * the right operand anew when it is a new tensor (and caching the packing per
+ * tensor): dW~ = (A^T) G packs G, and colsum(G) = 1^T G reuses that packing; the
+ * input layer computes (G^T) A instead, packing the narrow input rows once for both
+ * networks (`gradTransposed`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from './kernels.ts';
@@ -68,10 +69,15 @@ function scales(net: NetLayout, l: number): { a: number; g: number; shift: boole
   return { a: l === 0 ? 1 : 2, g: last ? 1 : 2, shift: l > 0 };
 }
 
-/** Whether layer l's weight gradient is computed transposed ([out, in], from G^T A). */
+/**
+ * Whether layer l's weight gradient is computed transposed ([out, in], as G^T A): for the input
+ * layer when it is no wider than its output (A = the minibatch's input rows, packed once for both
+ * networks). Other layers compute A^T G: XNNPACK packs G, computed just before and still in
+ * cache, where the layer's input activation A was computed in the forward pass long before.
+ */
 export function gradTransposed(net: NetLayout, l: number): boolean {
   const last = l === net.dims.length - 2;
-  return !last && net.dims[l] <= net.dims[l + 1];
+  return l === 0 && !last && net.dims[0] <= net.dims[1];
 }
 
 /**
@@ -340,7 +346,7 @@ export class FusedNets {
   private eff: tf.Tensor[] = [];
   /** Per network, per layer: index of W~, b~ and W~^T in `eff`. */
   private readonly index: { w: number; b: number; wt: number }[][];
-  /** [1, B, 1] tensors of ones for the minibatch (piece) sizes in use. */
+  /** Tensors of ones for the minibatch (piece) sizes in use (`onesOf`). */
   private readonly ones = new Map<number, tf.Tensor3D>();
 
   constructor(readonly nets: NetLayout[]) {
@@ -393,14 +399,18 @@ export class FusedNets {
     return { out: h, acts };
   }
 
-  /** A kept [1, B, 1] tensor of ones (column sums as a matMul with a cached right operand). */
-  private onesOf(B: number): tf.Tensor3D {
-    let t = this.ones.get(B);
+  /**
+   * A kept tensor of ones, [1, B, 1] or (`row`) [1, 1, B]: column sums of G as a matMul, G^T 1
+   * (the ones packed once and cached) or 1^T G (G's packing cached from its dW~ product).
+   */
+  private onesOf(B: number, row: boolean): tf.Tensor3D {
+    const key = row ? -B : B;
+    let t = this.ones.get(key);
     if (!t) {
       // A minibatch has at most two piece sizes; a new minibatch size starts afresh.
-      if (this.ones.size >= 2) this.disposeOnes();
-      t = tf.keep(tf.ones([1, B, 1])) as tf.Tensor3D;
-      this.ones.set(B, t);
+      if (this.ones.size >= 4) this.disposeOnes();
+      t = tf.keep(tf.ones(row ? [1, 1, B] : [1, B, 1])) as tf.Tensor3D;
+      this.ones.set(key, t);
     }
     return t;
   }
@@ -435,10 +445,10 @@ export class FusedNets {
       if (gradTransposed(net, l)) {
         GT ??= transpose3(G as tf.Tensor3D);
         grads[2 * l] = matMul(GT, input);
-        grads[2 * l + 1] = Gsum ?? matMul(GT, this.onesOf(B));
+        grads[2 * l + 1] = Gsum ?? matMul(GT, this.onesOf(B, false));
       } else {
         grads[2 * l] = matMul(transpose3(input), G as tf.Tensor3D);
-        grads[2 * l + 1] = Gsum ?? tf.sum(G as tf.Tensor3D, [0, 1]);
+        grads[2 * l + 1] = Gsum ?? matMul(this.onesOf(B, true), G as tf.Tensor3D);
       }
       if (l === 0) break;
       // Into the layer's input, then through the activation of the layer below.
