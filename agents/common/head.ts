@@ -95,6 +95,13 @@ function rowScratch(rows: number) {
   return scratch;
 }
 
+let sums = new Float64Array(0);
+function sumScratch(width: number): Float64Array {
+  if (sums.length < width) sums = new Float64Array(width);
+  sums.fill(0, 0, width);
+  return sums;
+}
+
 function elemScratch(size: number) {
   if (dScratch.size < size) dScratch = { size, dLogp: new Float64Array(size), dEnt: new Float64Array(size) };
   return dScratch;
@@ -182,7 +189,7 @@ export function policyGradientHead(
   let kl = 0;
   let clipped = 0;
   let sumC = 0;
-  const sumA = grads ? new Float64Array(width) : undefined;
+  const sumA = grads ? sumScratch(width) : undefined;
   for (let r = 0; r < rows; r++) {
     const o = r * stride + a0;
     const m = side[o + SIDE.mask];

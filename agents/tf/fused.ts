@@ -329,8 +329,11 @@ function transpose(x: Float32Array, out: Float32Array, B: number, n: number): vo
 }
 
 /** Column sums of x [B, n] into out [n] (float64 accumulation). */
+let accBuffer = new Float64Array(0);
 function columnSums(x: Float32Array, out: Float32Array, B: number, n: number): void {
-  const acc = new Float64Array(n);
+  if (accBuffer.length < n) accBuffer = new Float64Array(n);
+  const acc = accBuffer;
+  acc.fill(0, 0, n);
   for (let r = 0; r < B; r++) {
     const o = r * n;
     for (let j = 0; j < n; j++) acc[j] += x[o + j];
