@@ -34,6 +34,7 @@ import {
 } from '../agents/tf/distributions.ts';
 import { FusedNets, layoutNets } from '../agents/tf/fused.ts';
 import type { Activation } from '../agents/tf/mlp.ts';
+import { atbJs, simdOn, type WasmMemory } from '../agents/tf/simd.ts';
 import { minibatchShape, type PackedMinibatch, RolePolicy, stepPieces } from '../agents/tf/policy.ts';
 import type { RoleSpec } from '../src/core/batched.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -563,5 +564,49 @@ describe('on the wasm backend', () => {
       const scale = Math.max(...Array.from(grads[i], Math.abs));
       expectClose(grads[i + 2], grads[i], 1e-3, 1e-5 * scale);
     }
+  });
+});
+
+describe('the WebAssembly SIMD kernel of A^T G', () => {
+  it('matches the JavaScript product on the wasm heap, odd shapes included', async () => {
+    await initBackend('wasm');
+    const be = tf.backend() as unknown as {
+      wasm: { asm: { memory: WasmMemory } };
+      typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+    };
+    const simd = simdOn(be.wasm.asm.memory);
+    expect(simd).not.toBeNull();
+    const rng = new Rng('atb');
+    for (const [rows, n, m] of [
+      [1, 1, 8],
+      [63, 3, 8],
+      [65, 7, 16],
+      [130, 6, 24],
+      [129, 19, 64],
+      [300, 64, 64],
+    ]) {
+      const [a, g, c, s] = [
+        tf.tensor(
+          Float32Array.from({ length: rows * n }, () => rng.normal()),
+          [1, rows, n],
+        ),
+        tf.tensor(
+          Float32Array.from({ length: rows * m }, () => rng.normal()),
+          [1, rows, m],
+        ),
+        tf.zeros([n, m]),
+        tf.zeros([m]),
+      ];
+      const [av, gv, cv, sv] = [a, g, c, s].map((t) => be.typedArrayFromHeap(t));
+      simd!.atb(av.byteOffset, gv.byteOffset, cv.byteOffset, rows, n, m);
+      simd!.colsum(gv.byteOffset, sv.byteOffset, rows, m);
+      const cj = new Float32Array(n * m);
+      const sj = new Float32Array(m);
+      atbJs(av, gv, cj, sj, rows, n, m);
+      expectClose(cv, cj, 1e-5, 1e-4);
+      expectClose(sv, sj, 1e-5, 1e-4);
+      tf.dispose([a, g, c, s]);
+    }
+    await initBackend('cpu');
   });
 });

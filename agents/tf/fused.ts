@@ -21,14 +21,15 @@
  * Backward, per layer, from G = d loss / d (effective pre-activation) [B, out]:
  *   dW~ = A^T G (A the layer's input [B, in]), db~ = colsum(G), and into the input
  *   dA = G W~^T, then G_prev = dA * s (1 - s) (tanh) or dA * [a > 0] (relu).
- * tfjs-backend-wasm multiplies with XNNPACK only without transpose flags, packing
- * the right operand anew when it is a new tensor (and caching the packing per
- * tensor): dW~ = (A^T) G packs G, and colsum(G) = 1^T G reuses that packing; the
- * input layer computes (G^T) A instead, packing the narrow input rows once for both
- * networks (`gradTransposed`).
+ * A^T G and colsum(G) are one kernel (agents/tf/simd.ts: WebAssembly SIMD on the
+ * wasm backend, reading both operands in place) when G's width is a multiple of 8;
+ * otherwise (the output layer) tfjs's matMul of the transposed A: tfjs-backend-wasm
+ * multiplies with XNNPACK only without transpose flags, packing the right operand
+ * anew when it is a new tensor, and here that is the narrow G.
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from './kernels.ts';
+import { atbJs, simdOn } from './simd.ts';
 import type { Activation } from './mlp.ts';
 
 /** One network's shape and where its parameters sit in the flat vector. */
@@ -67,17 +68,6 @@ function scales(net: NetLayout, l: number): { a: number; g: number; shift: boole
   if (net.activation !== 'tanh') return { a: 1, g: 1, shift: false };
   const last = l === net.dims.length - 2;
   return { a: l === 0 ? 1 : 2, g: last ? 1 : 2, shift: l > 0 };
-}
-
-/**
- * Whether layer l's weight gradient is computed transposed ([out, in], as G^T A): for the input
- * layer when it is no wider than its output (A = the minibatch's input rows, packed once for both
- * networks). Other layers compute A^T G: XNNPACK packs G, computed just before and still in
- * cache, where the layer's input activation A was computed in the forward pass long before.
- */
-export function gradTransposed(net: NetLayout, l: number): boolean {
-  const last = l === net.dims.length - 2;
-  return l === 0 && !last && net.dims[0] <= net.dims[1];
 }
 
 /**
@@ -177,13 +167,11 @@ function trueGradient(nets: readonly NetLayout[], grads: Float32Array[], g: Floa
         const { a, g: gs, shift } = scales(net, l);
         const dw = grads[k++];
         const db = grads[k++];
-        const t = gradTransposed(net, l);
         const ga = gs * a;
         const wo = net.wOff[l];
         for (let i = 0; i < nin; i++) {
           for (let j = 0; j < nout; j++) {
-            const x = t ? dw[j * nin + i] : dw[i * nout + j];
-            g[wo + i * nout + j] += ga * x - (shift ? gs * db[j] : 0);
+            g[wo + i * nout + j] += ga * dw[i * nout + j] - (shift ? gs * db[j] : 0);
           }
         }
         const bo = net.bOff[l];
@@ -273,41 +261,37 @@ function transpose3(x: tf.Tensor): tf.Tensor3D {
   return tf.transpose(x, [0, 2, 1]) as tf.Tensor3D;
 }
 
-interface ActGradAttrs {
-  activation: Activation;
-  /** Outputs wanted: G [B, n], G^T [n, B], colsum(G) [n]. */
-  plain: boolean;
-  transposed: boolean;
-  sum: boolean;
-}
-
-/** G = dA * s (1 - s) (tanh, s = sigmoid(2 z)) or dA * [a > 0] (relu), with G^T and its column sums, in one pass. */
-const actGradKernel = defineKernel<ActGradAttrs>({
-  name: 'CopronetActivationGrad',
-  outputs: ([shape], { plain, transposed, sum }) => {
-    const [B, n] = shape.slice(-2);
-    const o: number[][] = [];
-    if (plain) o.push(shape);
-    if (transposed) o.push([1, n, B]);
-    if (sum) o.push([n]);
-    return o;
-  },
-  run: ([dA, s], outs, [shape], { activation, plain, transposed, sum }) => {
-    const [B, n] = shape.slice(-2);
-    let k = 0;
-    const G = plain ? outs[k++] : actScratch(B * n);
-    if (activation === 'tanh') tanhGrad(dA, s, G, B * n);
-    else reluGrad(dA, s, G, B * n);
-    if (transposed) transpose(G, outs[k++], B, n);
-    if (sum) columnSums(G, outs[k], B, n);
+/** Weight gradient and bias gradient of a layer at once: C = A^T G [1, n, m] and colsum(G) [m]. */
+const atbKernel = defineKernel<Record<string, never>>({
+  name: 'CopronetAtB',
+  outputs: ([a, g]) => [[1, a[a.length - 1], g[g.length - 1]], [g[g.length - 1]]],
+  run: ([a, g], [c, s], [sa, sg], _attrs, memory) => {
+    const rows = sa[sa.length - 2];
+    const n = sa[sa.length - 1];
+    const m = sg[sg.length - 1];
+    const simd = memory && a.buffer === memory.buffer && m % 8 === 0 && rows > 0 ? simdOn(memory) : null;
+    if (simd) {
+      simd.atb(a.byteOffset, g.byteOffset, c.byteOffset, rows, n, m);
+      simd.colsum(g.byteOffset, s.byteOffset, rows, m);
+    } else {
+      atbJs(a, g, c, s, rows, n, m);
+    }
   },
 });
 
-let actBuffer = new Float32Array(0);
-function actScratch(size: number): Float32Array {
-  if (actBuffer.length < size) actBuffer = new Float32Array(size);
-  return actBuffer.subarray(0, size);
+interface ActGradAttrs {
+  activation: Activation;
 }
+
+/** G = dA * s (1 - s) (tanh, s = sigmoid(2 z)) or dA * [a > 0] (relu), in one pass. */
+const actGradKernel = defineKernel<ActGradAttrs>({
+  name: 'CopronetActivationGrad',
+  outputs: ([shape]) => [shape],
+  run: ([dA, s], [G], _shapes, { activation }) => {
+    if (activation === 'tanh') tanhGrad(dA, s, G, G.length);
+    else reluGrad(dA, s, G, G.length);
+  },
+});
 
 function tanhGrad(dA: Float32Array, s: Float32Array, G: Float32Array, size: number): void {
   for (let i = 0; i < size; i++) {
@@ -318,27 +302,6 @@ function tanhGrad(dA: Float32Array, s: Float32Array, G: Float32Array, size: numb
 
 function reluGrad(dA: Float32Array, a: Float32Array, G: Float32Array, size: number): void {
   for (let i = 0; i < size; i++) G[i] = a[i] > 0 ? dA[i] : 0;
-}
-
-/** x [B, n] into out [n, B] (writing forwards: strided stores cost more than strided loads). */
-function transpose(x: Float32Array, out: Float32Array, B: number, n: number): void {
-  for (let j = 0; j < n; j++) {
-    const o = j * B;
-    for (let r = 0; r < B; r++) out[o + r] = x[r * n + j];
-  }
-}
-
-/** Column sums of x [B, n] into out [n] (float64 accumulation). */
-let accBuffer = new Float64Array(0);
-function columnSums(x: Float32Array, out: Float32Array, B: number, n: number): void {
-  if (accBuffer.length < n) accBuffer = new Float64Array(n);
-  const acc = accBuffer;
-  acc.fill(0, 0, n);
-  for (let r = 0; r < B; r++) {
-    const o = r * n;
-    for (let j = 0; j < n; j++) acc[j] += x[o + j];
-  }
-  for (let j = 0; j < n; j++) out[j] = acc[j];
 }
 
 /** Up to this many elements, an activation gradient is one JavaScript kernel; above, a few vectorised tfjs ops. */
@@ -402,18 +365,14 @@ export class FusedNets {
     return { out: h, acts };
   }
 
-  /**
-   * A kept tensor of ones, [1, B, 1] or (`row`) [1, 1, B]: column sums of G as a matMul, G^T 1
-   * (the ones packed once and cached) or 1^T G (G's packing cached from its dW~ product).
-   */
-  private onesOf(B: number, row: boolean): tf.Tensor3D {
-    const key = row ? -B : B;
-    let t = this.ones.get(key);
+  /** A kept [1, 1, B] tensor of ones: colsum(G) = 1^T G, on XNNPACK's packing of G cached from its dW~ product. */
+  private onesOf(B: number): tf.Tensor3D {
+    let t = this.ones.get(B);
     if (!t) {
       // A minibatch has at most two piece sizes; a new minibatch size starts afresh.
-      if (this.ones.size >= 4) this.disposeOnes();
-      t = tf.keep(tf.ones(row ? [1, 1, B] : [1, B, 1])) as tf.Tensor3D;
-      this.ones.set(key, t);
+      if (this.ones.size >= 2) this.disposeOnes();
+      t = tf.keep(tf.ones([1, 1, B])) as tf.Tensor3D;
+      this.ones.set(B, t);
     }
     return t;
   }
@@ -426,7 +385,7 @@ export class FusedNets {
   /**
    * Backward pass of network `n`: from d loss / d output `dOut` [1, B, out] and its column sum,
    * the forward's input `x` and activations, the effective gradients in Adam's input order
-   * (per layer dW~ ([in, out], or [out, in] when `gradTransposed`), then db~). Call inside tf.tidy.
+   * (per layer dW~ [in, out], then db~). Call inside tf.tidy.
    */
   backward(
     n: number,
@@ -439,45 +398,23 @@ export class FusedNets {
     const L = net.dims.length - 1;
     const B = x.shape[1];
     const grads: tf.Tensor[] = new Array(2 * L);
-    // G (and G^T, colsum G) of the current layer.
-    let G: tf.Tensor3D | undefined = dOut;
-    let GT: tf.Tensor3D | undefined;
-    let Gsum: tf.Tensor | undefined = dOutSum;
+    let G = dOut;
     for (let l = L - 1; l >= 0; l--) {
       const input = l === 0 ? x : acts[l - 1];
-      if (gradTransposed(net, l)) {
-        GT ??= transpose3(G as tf.Tensor3D);
-        grads[2 * l] = matMul(GT, input);
-        grads[2 * l + 1] = Gsum ?? matMul(GT, this.onesOf(B, false));
+      if (net.dims[l + 1] % 8 === 0) {
+        [grads[2 * l], grads[2 * l + 1]] = atbKernel([input, G], {});
       } else {
-        grads[2 * l] = matMul(transpose3(input), G as tf.Tensor3D);
-        grads[2 * l + 1] = Gsum ?? matMul(this.onesOf(B, true), G as tf.Tensor3D);
+        grads[2 * l] = matMul(transpose3(input), G);
+        grads[2 * l + 1] = l === L - 1 ? dOutSum : matMul(this.onesOf(B), G);
       }
       if (l === 0) break;
       // Into the layer's input, then through the activation of the layer below.
-      const dA = matMul(G as tf.Tensor3D, this.eff[this.index[n][l].wt]);
+      const dA = matMul(G, this.eff[this.index[n][l].wt]);
       const s = acts[l - 1];
-      const below = l - 1;
-      const wantT = gradTransposed(net, below);
-      const wantPlain = below > 0 || !wantT;
-      if (dA.size <= SMALL_ACT_GRAD) {
-        const outs = actGradKernel([dA, s], {
-          activation: net.activation,
-          plain: wantPlain,
-          transposed: wantT,
-          sum: true,
-        });
-        let k = 0;
-        G = wantPlain ? (outs[k++] as tf.Tensor3D) : undefined;
-        GT = wantT ? (outs[k++] as tf.Tensor3D) : undefined;
-        Gsum = outs[k];
-      } else {
-        G = (
-          net.activation === 'tanh' ? tf.mul(tf.mul(dA, s), tf.sub(1, s)) : tf.mul(dA, tf.step(s))
-        ) as tf.Tensor3D;
-        GT = undefined;
-        Gsum = undefined;
-      }
+      if (dA.size <= SMALL_ACT_GRAD)
+        G = actGradKernel([dA, s], { activation: net.activation })[0] as tf.Tensor3D;
+      else if (net.activation === 'tanh') G = tf.mul(tf.mul(dA, s), tf.sub(1, s)) as tf.Tensor3D;
+      else G = tf.mul(dA, tf.step(s)) as tf.Tensor3D;
     }
     return grads;
   }

@@ -19,20 +19,31 @@
  * the views of the heap are taken once, after every output is allocated.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WasmMemory } from './simd.ts';
 
 export interface JsKernel<A> {
   /** Kernel name, unique in the process (e.g. `CopronetPpoHead`). */
   name: string;
   /** Shapes of the outputs, from the inputs' shapes and the attributes. */
   outputs(shapes: readonly number[][], attrs: A): number[][];
-  /** Fill `outputs` (zeroed on cpu, undefined on wasm: write every element) from `inputs`. */
-  run(inputs: Float32Array[], outputs: Float32Array[], shapes: readonly number[][], attrs: A): void;
+  /**
+   * Fill `outputs` (zeroed on cpu, undefined on wasm: write every element) from `inputs`. On the
+   * wasm backend the views are of its heap, `memory` (byteOffset is a heap address).
+   */
+  run(
+    inputs: Float32Array[],
+    outputs: Float32Array[],
+    shapes: readonly number[][],
+    attrs: A,
+    memory?: WasmMemory,
+  ): void;
 }
 
 /** Backends the kernels are registered for: wasm and cpu zero-copy, others through readSync. */
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgl', 'webgpu'] as const;
 
 type AnyBackend = tf.KernelBackend & {
+  wasm?: { asm?: { memory?: WasmMemory } };
   typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array;
   makeOutput?: (shape: number[], dtype: 'float32') => tf.TensorInfo;
   data?: { get(id: tf.DataId): { values?: unknown } | undefined };
@@ -57,7 +68,7 @@ function kernelFunc<A>(k: JsKernel<A>, backendName: string): tf.KernelFunc {
       const outs = outShapes.map((s) => be.makeOutput!(s, 'float32'));
       const inViews = ins.map((t) => be.typedArrayFromHeap!(t));
       const outViews = outs.map((t) => be.typedArrayFromHeap!(t));
-      k.run(inViews, outViews, shapes, a);
+      k.run(inViews, outViews, shapes, a, be.wasm?.asm?.memory);
       return outs;
     }
     const inViews = ins.map((t) => {
