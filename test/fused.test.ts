@@ -34,7 +34,7 @@ import {
 } from '../agents/tf/distributions.ts';
 import { FusedNets, layoutNets } from '../agents/tf/fused.ts';
 import type { Activation } from '../agents/tf/mlp.ts';
-import { atbJs, simdOn, type WasmMemory } from '../agents/tf/simd.ts';
+import { atbJs, gdtJs, simdOn, type WasmMemory } from '../agents/tf/simd.ts';
 import { minibatchShape, type PackedMinibatch, RolePolicy, stepPieces } from '../agents/tf/policy.ts';
 import type { RoleSpec } from '../src/core/batched.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -567,7 +567,7 @@ describe('on the wasm backend', () => {
   });
 });
 
-describe('the WebAssembly SIMD kernel of A^T G', () => {
+describe('the WebAssembly SIMD kernels', () => {
   it('matches the JavaScript product on the wasm heap, odd shapes included', async () => {
     await initBackend('wasm');
     const be = tf.backend() as unknown as {
@@ -606,6 +606,35 @@ describe('the WebAssembly SIMD kernel of A^T G', () => {
       expectClose(cv, cj, 1e-5, 1e-4);
       expectClose(sv, sj, 1e-5, 1e-4);
       tf.dispose([a, g, c, s]);
+    }
+    // (G W) * S * (1 - S), the gradient into a tanh layer's input.
+    for (const [rows, k, n] of [
+      [1, 1, 8],
+      [5, 4, 16],
+      [130, 7, 24],
+      [301, 64, 64],
+    ]) {
+      const [g, w, sg, o] = [
+        tf.tensor(
+          Float32Array.from({ length: rows * k }, () => rng.normal()),
+          [1, rows, k],
+        ),
+        tf.tensor(
+          Float32Array.from({ length: k * n }, () => rng.normal()),
+          [1, k, n],
+        ),
+        tf.tensor(
+          Float32Array.from({ length: rows * n }, () => rng.next()),
+          [1, rows, n],
+        ),
+        tf.zeros([1, rows, n]),
+      ];
+      const [gv, wv, sv, ov] = [g, w, sg, o].map((t) => be.typedArrayFromHeap(t));
+      simd!.gdt(gv.byteOffset, wv.byteOffset, sv.byteOffset, ov.byteOffset, rows, k, n);
+      const oj = new Float32Array(rows * n);
+      gdtJs(gv, wv, sv, oj, rows, k, n);
+      expectClose(ov, oj, 1e-5, 1e-5);
+      tf.dispose([g, w, sg, o]);
     }
     await initBackend('cpu');
   });

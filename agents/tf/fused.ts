@@ -25,11 +25,12 @@
  * wasm backend, reading both operands in place) when G's width is a multiple of 8;
  * otherwise (the output layer) tfjs's matMul of the transposed A: tfjs-backend-wasm
  * multiplies with XNNPACK only without transpose flags, packing the right operand
- * anew when it is a new tensor, and here that is the narrow G.
+ * anew when it is a new tensor, and here that is the narrow G. For tanh layers of
+ * such widths, (G W~^T) * s (1 - s) is one kernel too.
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from './kernels.ts';
-import { atbJs, simdOn } from './simd.ts';
+import { atbJs, gdtJs, simdOn } from './simd.ts';
 import type { Activation } from './mlp.ts';
 
 /** One network's shape and where its parameters sit in the flat vector. */
@@ -279,6 +280,23 @@ const atbKernel = defineKernel<Record<string, never>>({
   },
 });
 
+/**
+ * The gradient into a tanh layer's input in one pass: G_prev = (G W~^T) * s (1 - s), for G
+ * [1, rows, k], W~^T [1, k, n] and the layer's input activation s [1, rows, n].
+ */
+const tanhBackpropKernel = defineKernel<Record<string, never>>({
+  name: 'CopronetTanhBackprop',
+  outputs: (shapes) => [shapes[2]],
+  run: ([g, w, s], [o], [sg, sw], _attrs, memory) => {
+    const rows = sg[sg.length - 2];
+    const k = sg[sg.length - 1];
+    const n = sw[sw.length - 1];
+    const simd = memory && g.buffer === memory.buffer && n % 8 === 0 && rows > 0 ? simdOn(memory) : null;
+    if (simd) simd.gdt(g.byteOffset, w.byteOffset, s.byteOffset, o.byteOffset, rows, k, n);
+    else gdtJs(g, w, s, o, rows, k, n);
+  },
+});
+
 interface ActGradAttrs {
   activation: Activation;
 }
@@ -409,8 +427,13 @@ export class FusedNets {
       }
       if (l === 0) break;
       // Into the layer's input, then through the activation of the layer below.
-      const dA = matMul(G, this.eff[this.index[n][l].wt]);
+      const wt = this.eff[this.index[n][l].wt];
       const s = acts[l - 1];
+      if (net.activation === 'tanh' && net.dims[l] % 8 === 0) {
+        G = tanhBackpropKernel([G, wt, s], {})[0] as tf.Tensor3D;
+        continue;
+      }
+      const dA = matMul(G, wt);
       if (dA.size <= SMALL_ACT_GRAD)
         G = actGradKernel([dA, s], { activation: net.activation })[0] as tf.Tensor3D;
       else if (net.activation === 'tanh') G = tf.mul(tf.mul(dA, s), tf.sub(1, s)) as tf.Tensor3D;

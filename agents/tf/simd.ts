@@ -1,6 +1,7 @@
 /**
- * A WebAssembly SIMD kernel for the weight gradients of the fast path,
- * C = A^T G (+ the column sums of G), on the wasm backend's own memory.
+ * WebAssembly SIMD kernels for the backward pass of the fast path, on the wasm
+ * backend's own memory: the weight gradients C = A^T G (+ the column sums of G),
+ * and the gradient into a tanh layer's input, (G W) * s (1 - s), in one pass.
  *
  * tfjs-backend-wasm multiplies with XNNPACK, which wants C = X W with W packed:
  * for A^T G over a minibatch that means a transpose of A and a fresh packing of
@@ -87,7 +88,10 @@ const op = {
   splat: (off: number) => [0xfd, 0x09, 0x02, ...uleb(off)],
   vzero: [0xfd, 0x0c, ...new Array(16).fill(0)],
   fadd: [0xfd, 0xe4, 0x01],
+  fsub: [0xfd, 0xe5, 0x01],
   fmul: [0xfd, 0xe6, 0x01],
+  /** f32x4 of 1.0. */
+  vone: [0xfd, 0x0c, ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]],
 };
 
 /** Rows per block of the product: 64 rows of a 64-wide A and G take 32 KB. */
@@ -247,6 +251,97 @@ function assemble(): Uint8Array {
     [2, V128],
   ]);
 
+  // gdt(g, w, s, o, rows, k, n): O = (G W) * S * (1 - S) for G [rows, k], W [k, n], S and O
+  // [rows, n], n a multiple of 8. Locals: 0 g, 1 w, 2 s, 3 o, 4 rows, 5 k, 6 n | 7 r0, 8 j0,
+  // 9 kk, 10 pw, 11 wStride, 12 gStride, 13..16 pg0..pg3, 17 po, 18 ps | 19..26 acc, 27 28 w0 w1,
+  // 29 splat, 30 sv (v128).
+  const [g_, w_, s_, o_, rows_, k_, n_, r0_, j0_, kk_, pw_, ws_, gs_] = Array.from(
+    { length: 13 },
+    (_, i) => i,
+  );
+  const pg_ = (i: number) => 13 + i;
+  const [po_, ps_] = [17, 18];
+  const acc2 = (i: number) => 19 + i;
+  const [w0_, sp_, sv_] = [27, 29, 30];
+  const gdtTile = (rowsInTile: number): number[] => {
+    const code: number[] = [];
+    // pg_i = g + (r0 + i) * k * 4
+    for (let i = 0; i < rowsInTile; i++) {
+      code.push(...op.get(g_), ...op.get(r0_), ...op.i32(i), ...op.add, ...op.get(gs_), ...op.mul, ...op.add);
+      code.push(...op.set(pg_(i)));
+    }
+    for (let q = 0; q < 2 * rowsInTile; q++) code.push(...op.vzero, ...op.set(acc2(q)));
+    code.push(...op.get(w_), ...op.get(j0_), ...op.i32(2), ...op.shl, ...op.add, ...op.set(pw_));
+    code.push(...op.get(k_), ...op.set(kk_));
+    code.push(...op.loop);
+    code.push(
+      ...op.get(pw_),
+      ...op.vload(0),
+      ...op.set(w0_),
+      ...op.get(pw_),
+      ...op.vload(16),
+      ...op.set(w0_ + 1),
+    );
+    for (let i = 0; i < rowsInTile; i++) {
+      code.push(...op.get(pg_(i)), ...op.splat(0), ...op.set(sp_));
+      for (let q = 0; q < 2; q++) {
+        const t = acc2(2 * i + q);
+        code.push(...op.get(t), ...op.get(sp_), ...op.get(w0_ + q), ...op.fmul, ...op.fadd, ...op.set(t));
+      }
+      code.push(...op.get(pg_(i)), ...op.i32(4), ...op.add, ...op.set(pg_(i)));
+    }
+    code.push(...op.get(pw_), ...op.get(ws_), ...op.add, ...op.set(pw_));
+    code.push(...op.get(kk_), ...op.i32(1), ...op.sub, ...op.tee(kk_), ...op.brIf(0), ...op.end);
+    // Epilogue, row by row: o = acc * s * (1 - s).
+    for (let i = 0; i < rowsInTile; i++) {
+      // byte offset of (r0 + i, j0) in S and O
+      code.push(...op.get(r0_), ...op.i32(i), ...op.add, ...op.get(n_), ...op.mul, ...op.get(j0_), ...op.add);
+      code.push(...op.i32(2), ...op.shl, ...op.tee(po_), ...op.get(s_), ...op.add, ...op.set(ps_));
+      code.push(...op.get(po_), ...op.get(o_), ...op.add, ...op.set(po_));
+      for (let q = 0; q < 2; q++) {
+        code.push(
+          ...op.get(po_),
+          ...op.get(acc2(2 * i + q)),
+          ...op.get(ps_),
+          ...op.vload(16 * q),
+          ...op.tee(sv_),
+        );
+        code.push(...op.fmul, ...op.vone, ...op.get(sv_), ...op.fsub, ...op.fmul, ...op.vstore(16 * q));
+      }
+    }
+    return code;
+  };
+  const gdtCode: number[] = [];
+  gdtCode.push(...op.get(n_), ...op.i32(2), ...op.shl, ...op.set(ws_));
+  gdtCode.push(...op.get(k_), ...op.i32(2), ...op.shl, ...op.set(gs_));
+  gdtCode.push(...op.i32(0), ...op.set(r0_));
+  // Tiles of 4 rows while r0 + 4 <= rows, then one row at a time; 8 columns per tile.
+  for (const [k, last] of [
+    [4, false],
+    [1, true],
+  ] as const) {
+    gdtCode.push(...op.block, ...op.loop);
+    gdtCode.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.get(rows_), ...op.gtS, ...op.brIf(1));
+    gdtCode.push(...op.i32(0), ...op.set(j0_), ...op.loop, ...gdtTile(k));
+    gdtCode.push(
+      ...op.get(j0_),
+      ...op.i32(8),
+      ...op.add,
+      ...op.tee(j0_),
+      ...op.get(n_),
+      ...op.ltS,
+      ...op.brIf(0),
+      ...op.end,
+    );
+    gdtCode.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.set(r0_), ...op.br(0), ...op.end, ...op.end);
+    void last;
+  }
+  gdtCode.push(...op.end);
+  const gdtLocals = vec([
+    [12, I32],
+    [12, V128],
+  ]);
+
   const body = (locals: number[], code: number[]) => {
     const b = [...locals, ...code];
     return [...uleb(b.length), ...b];
@@ -258,18 +353,20 @@ function assemble(): Uint8Array {
       vec([
         [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00],
         [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00],
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0x00],
       ]),
     ),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1]])),
+    ...section(3, vec([[0], [1], [2]])),
     ...section(
       7,
       vec([
         [...name('atb'), 0x00, 0],
         [...name('colsum'), 0x00, 1],
+        [...name('gdt'), 0x00, 2],
       ]),
     ),
-    ...section(10, vec([body(atbLocals, atb), body(csLocals, cs)])),
+    ...section(10, vec([body(atbLocals, atb), body(csLocals, cs), body(gdtLocals, gdtCode)])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -278,6 +375,7 @@ interface Simd {
   memory: WasmMemory;
   atb: (a: number, g: number, c: number, rows: number, n: number, m: number) => void;
   colsum: (g: number, s: number, rows: number, m: number) => void;
+  gdt: (g: number, w: number, s: number, o: number, rows: number, k: number, n: number) => void;
 }
 
 let compiled: object | null | undefined;
@@ -292,7 +390,7 @@ export function simdOn(memory: WasmMemory): Simd | null {
     compiled ??= new WA.Module(assemble());
     const inst = new WA.Instance(compiled, { env: { memory } });
     const e = inst.exports as unknown as Omit<Simd, 'memory'>;
-    s = { memory, atb: e.atb, colsum: e.colsum };
+    s = { memory, atb: e.atb, colsum: e.colsum, gdt: e.gdt };
   } catch {
     compiled = null;
     s = null;
@@ -327,5 +425,30 @@ export function atbJs(
     const sum = new Float64Array(m);
     for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) sum[j] += g[r * m + j];
     s.set(sum);
+  }
+}
+
+/** O = (G W) * S * (1 - S) for G [rows, k], W [k, n], S [rows, n], in JavaScript (float64 sums). */
+export function gdtJs(
+  g: Float32Array,
+  w: Float32Array,
+  s: Float32Array,
+  o: Float32Array,
+  rows: number,
+  k: number,
+  n: number,
+): void {
+  const acc = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    acc.fill(0);
+    for (let kk = 0; kk < k; kk++) {
+      const x = g[r * k + kk];
+      if (x === 0) continue;
+      for (let j = 0; j < n; j++) acc[j] += x * w[kk * n + j];
+    }
+    for (let j = 0; j < n; j++) {
+      const sj = s[r * n + j];
+      o[r * n + j] = acc[j] * sj * (1 - sj);
+    }
   }
 }
