@@ -23,10 +23,11 @@
  *   dA = G W~^T, then G_prev = dA * s (1 - s) (tanh) or dA * [a > 0] (relu).
  * A^T G and colsum(G) are one kernel (agents/tf/simd.ts: WebAssembly SIMD on the
  * wasm backend, reading both operands in place) when G's width is a multiple of 8;
- * otherwise (the output layer) tfjs's matMul of the transposed A: tfjs-backend-wasm
- * multiplies with XNNPACK only without transpose flags, packing the right operand
- * anew when it is a new tensor, and here that is the narrow G. For tanh layers of
- * such widths, (G W~^T) * s (1 - s) is one kernel too.
+ * the output layer (4 or 1 wide) gets dW~^T = G^T A from the same kernel with the
+ * roles swapped (`gradTransposed`); other shapes use tfjs's matMul of the
+ * transposed A (tfjs-backend-wasm multiplies with XNNPACK only without transpose
+ * flags, packing the right operand anew when it is a new tensor). For tanh layers
+ * of such widths, (G W~^T) * s (1 - s) is one kernel too.
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from './kernels.ts';
@@ -69,6 +70,16 @@ function scales(net: NetLayout, l: number): { a: number; g: number; shift: boole
   if (net.activation !== 'tanh') return { a: 1, g: 1, shift: false };
   const last = l === net.dims.length - 2;
   return { a: l === 0 ? 1 : 2, g: last ? 1 : 2, shift: l > 0 };
+}
+
+/**
+ * Whether layer l's weight gradient comes transposed ([out, in]): the output layer's, when the
+ * output is too narrow for the SIMD kernel's columns (a multiple of 8) and its input is not:
+ * then dW~^T = dOut^T s is the kernel's product with the roles swapped.
+ */
+export function gradTransposed(net: NetLayout, l: number): boolean {
+  const last = l === net.dims.length - 2;
+  return last && net.dims[l + 1] % 8 !== 0 && net.dims[l] % 8 === 0;
 }
 
 /**
@@ -170,9 +181,11 @@ function trueGradient(nets: readonly NetLayout[], grads: Float32Array[], g: Floa
         const db = grads[k++];
         const ga = gs * a;
         const wo = net.wOff[l];
+        const t = gradTransposed(net, l);
         for (let i = 0; i < nin; i++) {
           for (let j = 0; j < nout; j++) {
-            g[wo + i * nout + j] += ga * dw[i * nout + j] - (shift ? gs * db[j] : 0);
+            const x = t ? dw[j * nin + i] : dw[i * nout + j];
+            g[wo + i * nout + j] += ga * x - (shift ? gs * db[j] : 0);
           }
         }
         const bo = net.bOff[l];
@@ -403,7 +416,7 @@ export class FusedNets {
   /**
    * Backward pass of network `n`: from d loss / d output `dOut` [1, B, out] and its column sum,
    * the forward's input `x` and activations, the effective gradients in Adam's input order
-   * (per layer dW~ [in, out], then db~). Call inside tf.tidy.
+   * (per layer dW~ [in, out], or [out, in] when `gradTransposed`, then db~). Call inside tf.tidy.
    */
   backward(
     n: number,
@@ -421,6 +434,10 @@ export class FusedNets {
       const input = l === 0 ? x : acts[l - 1];
       if (net.dims[l + 1] % 8 === 0) {
         [grads[2 * l], grads[2 * l + 1]] = atbKernel([input, G], {});
+      } else if (gradTransposed(net, l)) {
+        // The output layer: dW~^T = dOut^T s (the kernel's column sums of s are not needed).
+        grads[2 * l] = atbKernel([G, input], {})[0];
+        grads[2 * l + 1] = dOutSum;
       } else {
         grads[2 * l] = matMul(transpose3(input), G);
         grads[2 * l + 1] = l === L - 1 ? dOutSum : matMul(this.onesOf(B), G);
