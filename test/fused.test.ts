@@ -34,7 +34,7 @@ import {
 } from '../agents/tf/distributions.ts';
 import { FusedNets, layoutNets } from '../agents/tf/fused.ts';
 import type { Activation } from '../agents/tf/mlp.ts';
-import { atbJs, gdtJs, simdOn, type WasmMemory } from '../agents/tf/simd.ts';
+import { atbJs, fwdJs, gdtJs, simdOn, type WasmMemory } from '../agents/tf/simd.ts';
 import { minibatchShape, type PackedMinibatch, RolePolicy, stepPieces } from '../agents/tf/policy.ts';
 import type { RoleSpec } from '../src/core/batched.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -630,11 +630,40 @@ describe('the WebAssembly SIMD kernels', () => {
         tf.zeros([1, rows, n]),
       ];
       const [gv, wv, sv, ov] = [g, w, sg, o].map((t) => be.typedArrayFromHeap(t));
-      simd!.gdt(gv.byteOffset, wv.byteOffset, sv.byteOffset, ov.byteOffset, rows, k, n);
+      simd!.gdt(gv.byteOffset, wv.byteOffset, sv.byteOffset, ov.byteOffset, rows, k, n, 0);
       const oj = new Float32Array(rows * n);
       gdtJs(gv, wv, sv, oj, rows, k, n);
       expectClose(ov, oj, 1e-5, 1e-5);
       tf.dispose([g, w, sg, o]);
+    }
+    // A W + b, plain and relu'd: a dense layer's forward product.
+    for (const [rows, k, n, relu] of [
+      [1, 1, 8, 0],
+      [7, 19, 64, 1],
+      [130, 64, 64, 0],
+      [301, 5, 16, 1],
+    ]) {
+      const [a, w, b, o] = [
+        tf.tensor(
+          Float32Array.from({ length: rows * k }, () => rng.normal()),
+          [1, rows, k],
+        ),
+        tf.tensor(
+          Float32Array.from({ length: k * n }, () => rng.normal()),
+          [1, k, n],
+        ),
+        tf.tensor(
+          Float32Array.from({ length: n }, () => rng.normal()),
+          [n],
+        ),
+        tf.zeros([1, rows, n]),
+      ];
+      const [av, wv, bv, ov] = [a, w, b, o].map((t) => be.typedArrayFromHeap(t));
+      simd!.fwd(av.byteOffset, wv.byteOffset, bv.byteOffset, ov.byteOffset, rows, k, n, relu);
+      const oj = new Float32Array(rows * n);
+      fwdJs(av, wv, bv, oj, rows, k, n, relu === 1);
+      expectClose(ov, oj, 1e-5, 1e-5);
+      tf.dispose([a, w, b, o]);
     }
     await initBackend('cpu');
   });

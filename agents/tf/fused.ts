@@ -31,7 +31,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from './kernels.ts';
-import { atbJs, gdtJs, simdOn } from './simd.ts';
+import { atbJs, fwdJs, gdtJs, simdOn } from './simd.ts';
 import type { Activation } from './mlp.ts';
 
 /** One network's shape and where its parameters sit in the flat vector. */
@@ -305,8 +305,22 @@ const tanhBackpropKernel = defineKernel<Record<string, never>>({
     const k = sg[sg.length - 1];
     const n = sw[sw.length - 1];
     const simd = memory && g.buffer === memory.buffer && n % 8 === 0 && rows > 0 ? simdOn(memory) : null;
-    if (simd) simd.gdt(g.byteOffset, w.byteOffset, s.byteOffset, o.byteOffset, rows, k, n);
+    if (simd) simd.gdt(g.byteOffset, w.byteOffset, s.byteOffset, o.byteOffset, rows, k, n, 0);
     else gdtJs(g, w, s, o, rows, k, n);
+  },
+});
+
+/** A dense layer's forward product A W + b (relu'd with `relu`) for A [1, rows, k], W [1, k, n], b [n]. */
+const denseKernel = defineKernel<{ relu: boolean }>({
+  name: 'CopronetDense',
+  outputs: ([sa, sw]) => [[1, sa[sa.length - 2], sw[sw.length - 1]]],
+  run: ([a, w, b], [o], [sa, sw], { relu }, memory) => {
+    const rows = sa[sa.length - 2];
+    const k = sa[sa.length - 1];
+    const n = sw[sw.length - 1];
+    const simd = memory && a.buffer === memory.buffer && n % 8 === 0 && rows > 0 ? simdOn(memory) : null;
+    if (simd) simd.fwd(a.byteOffset, w.byteOffset, b.byteOffset, o.byteOffset, rows, k, n, relu ? 1 : 0);
+    else fwdJs(a, w, b, o, rows, k, n, relu);
   },
 });
 
@@ -345,6 +359,11 @@ export class FusedNets {
   private readonly index: { w: number; b: number; wt: number }[][];
   /** Tensors of ones for the minibatch (piece) sizes in use (`onesOf`). */
   private readonly ones = new Map<number, tf.Tensor3D>();
+
+  /** Forward products through the SIMD kernel (on the wasm backend, where it assembles). */
+  private get simdForward(): boolean {
+    return tf.getBackend() === 'wasm';
+  }
 
   constructor(readonly nets: NetLayout[]) {
     let k = 0;
@@ -389,7 +408,11 @@ export class FusedNets {
       const { w, b } = this.index[n][l];
       const hidden = l < L - 1;
       const relu = hidden && net.activation === 'relu';
-      const z = matMul(h, this.eff[w], this.eff[b], relu);
+      // The SIMD kernel on the wasm backend where the width allows; tfjs's matMul elsewhere.
+      const simd = this.simdForward && net.dims[l + 1] % 8 === 0;
+      const z = simd
+        ? (denseKernel([h, this.eff[w], this.eff[b]], { relu })[0] as tf.Tensor3D)
+        : matMul(h, this.eff[w], this.eff[b], relu);
       h = hidden && !relu ? (tf.sigmoid(z) as tf.Tensor3D) : z;
       if (hidden) acts.push(h);
     }

@@ -1,7 +1,8 @@
 /**
- * WebAssembly SIMD kernels for the backward pass of the fast path, on the wasm
- * backend's own memory: the weight gradients C = A^T G (+ the column sums of G),
- * and the gradient into a tanh layer's input, (G W) * s (1 - s), in one pass.
+ * WebAssembly SIMD kernels for the fast path, on the wasm backend's own memory:
+ * the weight gradients C = A^T G (+ the column sums of G), the gradient into a
+ * tanh layer's input, (G W) * s (1 - s), in one pass, and a dense layer's forward
+ * product A W + b (with relu).
  *
  * tfjs-backend-wasm multiplies with XNNPACK, which wants C = X W with W packed:
  * for A^T G over a minibatch that means a transpose of A and a fresh packing of
@@ -90,6 +91,8 @@ const op = {
   fadd: [0xfd, 0xe4, 0x01],
   fsub: [0xfd, 0xe5, 0x01],
   fmul: [0xfd, 0xe6, 0x01],
+  fmax: [0xfd, 0xe9, 0x01],
+  if: [0x04, 0x40],
   /** f32x4 of 1.0. */
   vone: [0xfd, 0x0c, ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]],
 };
@@ -251,26 +254,40 @@ function assemble(): Uint8Array {
     [2, V128],
   ]);
 
-  // gdt(g, w, s, o, rows, k, n): O = (G W) * S * (1 - S) for G [rows, k], W [k, n], S and O
-  // [rows, n], n a multiple of 8. Locals: 0 g, 1 w, 2 s, 3 o, 4 rows, 5 k, 6 n | 7 r0, 8 j0,
-  // 9 kk, 10 pw, 11 wStride, 12 gStride, 13..16 pg0..pg3, 17 po, 18 ps | 19..26 acc, 27 28 w0 w1,
-  // 29 splat, 30 sv (v128).
-  const [g_, w_, s_, o_, rows_, k_, n_, r0_, j0_, kk_, pw_, ws_, gs_] = Array.from(
-    { length: 13 },
+  // gdt(g, w, s, o, rows, k, n, relu): O = (G W) * S * (1 - S) for G [rows, k], W [k, n], S and
+  // O [rows, n], n a multiple of 8; fwd(g, w, b, o, rows, k, n, relu): O = G W + b, relu'd when
+  // relu != 0. Locals: 0 g, 1 w, 2 s, 3 o, 4 rows, 5 k, 6 n, 7 relu | 8 r0, 9 j0, 10 kk, 11 pw,
+  // 12 wStride, 13 gStride, 14..17 pg0..pg3, 18 po, 19 ps | 20..27 acc, 28 29 w0 w1, 30 splat,
+  // 31 sv (v128).
+  const [g_, w_, s_, o_, rows_, k_, n_, RELU_, r0_, j0_, kk_, pw_, ws_, gs_] = Array.from(
+    { length: 14 },
     (_, i) => i,
   );
-  const pg_ = (i: number) => 13 + i;
-  const [po_, ps_] = [17, 18];
-  const acc2 = (i: number) => 19 + i;
-  const [w0_, sp_, sv_] = [27, 29, 30];
-  const gdtTile = (rowsInTile: number): number[] => {
+  const pg_ = (i: number) => 14 + i;
+  const [po_, ps_] = [18, 19];
+  const acc2 = (i: number) => 20 + i;
+  const [w0_, sp_, sv_] = [28, 30, 31];
+  /**
+   * One tile of rows x 8 columns of O = G W, `mode` 'tanh': O = (G W) * S * (1 - S) (S at `s_`);
+   * 'bias': O = G W + b (b at `s_`), then max(O, 0) when the relu flag is set.
+   */
+  const gdtTile = (rowsInTile: number, mode: 'tanh' | 'bias'): number[] => {
     const code: number[] = [];
     // pg_i = g + (r0 + i) * k * 4
     for (let i = 0; i < rowsInTile; i++) {
       code.push(...op.get(g_), ...op.get(r0_), ...op.i32(i), ...op.add, ...op.get(gs_), ...op.mul, ...op.add);
       code.push(...op.set(pg_(i)));
     }
-    for (let q = 0; q < 2 * rowsInTile; q++) code.push(...op.vzero, ...op.set(acc2(q)));
+    if (mode === 'tanh') {
+      for (let q = 0; q < 2 * rowsInTile; q++) code.push(...op.vzero, ...op.set(acc2(q)));
+    } else {
+      // every row starts from the bias b[j0 .. j0 + 8]
+      code.push(...op.get(s_), ...op.get(j0_), ...op.i32(2), ...op.shl, ...op.add, ...op.set(ps_));
+      for (let i = 0; i < rowsInTile; i++) {
+        for (let q = 0; q < 2; q++)
+          code.push(...op.get(ps_), ...op.vload(16 * q), ...op.set(acc2(2 * i + q)));
+      }
+    }
     code.push(...op.get(w_), ...op.get(j0_), ...op.i32(2), ...op.shl, ...op.add, ...op.set(pw_));
     code.push(...op.get(k_), ...op.set(kk_));
     code.push(...op.loop);
@@ -292,51 +309,63 @@ function assemble(): Uint8Array {
     }
     code.push(...op.get(pw_), ...op.get(ws_), ...op.add, ...op.set(pw_));
     code.push(...op.get(kk_), ...op.i32(1), ...op.sub, ...op.tee(kk_), ...op.brIf(0), ...op.end);
-    // Epilogue, row by row: o = acc * s * (1 - s).
+    if (mode === 'bias') {
+      code.push(...op.get(RELU_), ...op.if);
+      for (let q = 0; q < 2 * rowsInTile; q++) {
+        code.push(...op.get(acc2(q)), ...op.vzero, ...op.fmax, ...op.set(acc2(q)));
+      }
+      code.push(...op.end);
+    }
+    // Epilogue, row by row.
     for (let i = 0; i < rowsInTile; i++) {
       // byte offset of (r0 + i, j0) in S and O
       code.push(...op.get(r0_), ...op.i32(i), ...op.add, ...op.get(n_), ...op.mul, ...op.get(j0_), ...op.add);
       code.push(...op.i32(2), ...op.shl, ...op.tee(po_), ...op.get(s_), ...op.add, ...op.set(ps_));
       code.push(...op.get(po_), ...op.get(o_), ...op.add, ...op.set(po_));
       for (let q = 0; q < 2; q++) {
-        code.push(
-          ...op.get(po_),
-          ...op.get(acc2(2 * i + q)),
-          ...op.get(ps_),
-          ...op.vload(16 * q),
-          ...op.tee(sv_),
-        );
-        code.push(...op.fmul, ...op.vone, ...op.get(sv_), ...op.fsub, ...op.fmul, ...op.vstore(16 * q));
+        if (mode === 'tanh') {
+          code.push(
+            ...op.get(po_),
+            ...op.get(acc2(2 * i + q)),
+            ...op.get(ps_),
+            ...op.vload(16 * q),
+            ...op.tee(sv_),
+          );
+          code.push(...op.fmul, ...op.vone, ...op.get(sv_), ...op.fsub, ...op.fmul, ...op.vstore(16 * q));
+        } else {
+          code.push(...op.get(po_), ...op.get(acc2(2 * i + q)), ...op.vstore(16 * q));
+        }
       }
     }
     return code;
   };
-  const gdtCode: number[] = [];
-  gdtCode.push(...op.get(n_), ...op.i32(2), ...op.shl, ...op.set(ws_));
-  gdtCode.push(...op.get(k_), ...op.i32(2), ...op.shl, ...op.set(gs_));
-  gdtCode.push(...op.i32(0), ...op.set(r0_));
-  // Tiles of 4 rows while r0 + 4 <= rows, then one row at a time; 8 columns per tile.
-  for (const [k, last] of [
-    [4, false],
-    [1, true],
-  ] as const) {
-    gdtCode.push(...op.block, ...op.loop);
-    gdtCode.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.get(rows_), ...op.gtS, ...op.brIf(1));
-    gdtCode.push(...op.i32(0), ...op.set(j0_), ...op.loop, ...gdtTile(k));
-    gdtCode.push(
-      ...op.get(j0_),
-      ...op.i32(8),
-      ...op.add,
-      ...op.tee(j0_),
-      ...op.get(n_),
-      ...op.ltS,
-      ...op.brIf(0),
-      ...op.end,
-    );
-    gdtCode.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.set(r0_), ...op.br(0), ...op.end, ...op.end);
-    void last;
-  }
-  gdtCode.push(...op.end);
+  const gdtBody = (mode: 'tanh' | 'bias'): number[] => {
+    const code: number[] = [];
+    code.push(...op.get(n_), ...op.i32(2), ...op.shl, ...op.set(ws_));
+    code.push(...op.get(k_), ...op.i32(2), ...op.shl, ...op.set(gs_));
+    code.push(...op.i32(0), ...op.set(r0_));
+    // Tiles of 4 rows while r0 + 4 <= rows, then one row at a time; 8 columns per tile.
+    for (const k of [4, 1]) {
+      code.push(...op.block, ...op.loop);
+      code.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.get(rows_), ...op.gtS, ...op.brIf(1));
+      code.push(...op.i32(0), ...op.set(j0_), ...op.loop, ...gdtTile(k, mode));
+      code.push(
+        ...op.get(j0_),
+        ...op.i32(8),
+        ...op.add,
+        ...op.tee(j0_),
+        ...op.get(n_),
+        ...op.ltS,
+        ...op.brIf(0),
+      );
+      code.push(...op.end);
+      code.push(...op.get(r0_), ...op.i32(k), ...op.add, ...op.set(r0_), ...op.br(0), ...op.end, ...op.end);
+    }
+    code.push(...op.end);
+    return code;
+  };
+  const gdtCode = gdtBody('tanh');
+  const fwdCode = gdtBody('bias');
   const gdtLocals = vec([
     [12, I32],
     [12, V128],
@@ -353,20 +382,24 @@ function assemble(): Uint8Array {
       vec([
         [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00],
         [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00],
-        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0x00],
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0x00],
       ]),
     ),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1], [2]])),
+    ...section(3, vec([[0], [1], [2], [2]])),
     ...section(
       7,
       vec([
         [...name('atb'), 0x00, 0],
         [...name('colsum'), 0x00, 1],
         [...name('gdt'), 0x00, 2],
+        [...name('fwd'), 0x00, 3],
       ]),
     ),
-    ...section(10, vec([body(atbLocals, atb), body(csLocals, cs), body(gdtLocals, gdtCode)])),
+    ...section(
+      10,
+      vec([body(atbLocals, atb), body(csLocals, cs), body(gdtLocals, gdtCode), body(gdtLocals, fwdCode)]),
+    ),
   ];
   return Uint8Array.from(bytes);
 }
@@ -375,7 +408,8 @@ interface Simd {
   memory: WasmMemory;
   atb: (a: number, g: number, c: number, rows: number, n: number, m: number) => void;
   colsum: (g: number, s: number, rows: number, m: number) => void;
-  gdt: (g: number, w: number, s: number, o: number, rows: number, k: number, n: number) => void;
+  gdt: (g: number, w: number, s: number, o: number, rows: number, k: number, n: number, relu: number) => void;
+  fwd: (a: number, w: number, b: number, o: number, rows: number, k: number, n: number, relu: number) => void;
 }
 
 let compiled: object | null | undefined;
@@ -390,7 +424,7 @@ export function simdOn(memory: WasmMemory): Simd | null {
     compiled ??= new WA.Module(assemble());
     const inst = new WA.Instance(compiled, { env: { memory } });
     const e = inst.exports as unknown as Omit<Simd, 'memory'>;
-    s = { memory, atb: e.atb, colsum: e.colsum, gdt: e.gdt };
+    s = { memory, atb: e.atb, colsum: e.colsum, gdt: e.gdt, fwd: e.fwd };
   } catch {
     compiled = null;
     s = null;
@@ -450,5 +484,27 @@ export function gdtJs(
       const sj = s[r * n + j];
       o[r * n + j] = acc[j] * sj * (1 - sj);
     }
+  }
+}
+
+/** O = A W + b (relu'd with `relu`) for A [rows, k], W [k, n], in JavaScript. */
+export function fwdJs(
+  a: Float32Array,
+  w: Float32Array,
+  b: Float32Array,
+  o: Float32Array,
+  rows: number,
+  k: number,
+  n: number,
+  relu: boolean,
+): void {
+  const acc = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) acc[j] = b[j];
+    for (let kk = 0; kk < k; kk++) {
+      const x = a[r * k + kk];
+      for (let j = 0; j < n; j++) acc[j] += x * w[kk * n + j];
+    }
+    for (let j = 0; j < n; j++) o[r * n + j] = relu && acc[j] < 0 ? 0 : acc[j];
   }
 }
