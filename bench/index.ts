@@ -149,13 +149,14 @@ if (want('torch')) {
       `${rounds} rounds; per round the median of 20 (cartpole) or 3 (network-paper) updates per side`,
     );
     console.log(
-      'preset          rows      torch best  median   copronet best  median   copronet / torch (best, median)',
+      "preset          rows      torch best  median   copronet best  median   copronet / torch: best, median, median of the rounds' ratios",
     );
     for (const r of rs) {
       const t = summary(r.torchMs);
       const c = summary(r.copronetMs);
+      const paired = summary(r.copronetMs.map((x, i) => x / r.torchMs[i]));
       console.log(
-        `${r.preset.padEnd(14)} ${fmt(r.rows, 0).padStart(7)}  ${fmt(t.best, 1).padStart(9)} ms ${fmt(t.median, 1).padStart(7)}   ${fmt(c.best, 1).padStart(9)} ms ${fmt(c.median, 1).padStart(7)}   ${fmt(c.best / t.best)}x, ${fmt(c.median / t.median)}x`,
+        `${r.preset.padEnd(14)} ${fmt(r.rows, 0).padStart(7)}  ${fmt(t.best, 1).padStart(9)} ms ${fmt(t.median, 1).padStart(7)}   ${fmt(c.best, 1).padStart(9)} ms ${fmt(c.median, 1).padStart(7)}   ${fmt(c.best / t.best)}x, ${fmt(c.median / t.median)}x, ${fmt(paired.median)}x`,
       );
     }
     console.log(`torch ${rs[0]?.torch}, ${ref.script}`);
