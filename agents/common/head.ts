@@ -182,6 +182,20 @@ export function policyGradientHead(
   const { count, advMean, advDenom } = stats;
   const c = cfg.clipCoef;
   const ppo = cfg.mode === 'ppo';
+  const clipV = ppo && cfg.clipVloss;
+  const entCoef = cfg.entCoef;
+  const vHalf = 0.5 * cfg.vfCoef;
+  const [oLogp, oAdv, oRet, oValue, oMask] = [
+    a0 + SIDE.logp,
+    a0 + SIDE.advantage,
+    a0 + SIDE.ret,
+    a0 + SIDE.value,
+    a0 + SIDE.mask,
+  ];
+  const dLogp = d?.dLogp;
+  const dEnt = d?.dEnt;
+  const dActor = grads?.dActor;
+  const dCritic = grads?.dCritic;
   let pg = 0;
   let vl = 0;
   let h = 0;
@@ -191,14 +205,14 @@ export function policyGradientHead(
   let sumC = 0;
   const sumA = grads ? sumScratch(width) : undefined;
   for (let r = 0; r < rows; r++) {
-    const o = r * stride + a0;
-    const m = side[o + SIDE.mask];
+    const o = r * stride;
+    const m = side[o + oMask];
     const w = m / count;
-    const A = ((side[o + SIDE.advantage] - advMean) * m) / advDenom;
+    const A = ((side[o + oAdv] - advMean) * m) / advDenom;
     const lp = logp[r];
     let gLogp: number;
     if (ppo) {
-      const logratio = lp - side[o + SIDE.logp];
+      const logratio = lp - side[o + oLogp];
       const ratio = Math.exp(logratio);
       oldKl += m * -logratio;
       kl += m * (ratio - 1 - logratio);
@@ -206,7 +220,7 @@ export function policyGradientHead(
       const pg1 = -A * ratio;
       const rc = ratio < 1 - c ? 1 - c : ratio > 1 + c ? 1 + c : ratio;
       const pg2 = -A * rc;
-      pg += m * Math.max(pg1, pg2);
+      pg += m * (pg1 >= pg2 ? pg1 : pg2);
       const inside = ratio >= 1 - c && ratio <= 1 + c;
       gLogp = pg1 >= pg2 || inside ? -A * ratio * w : 0;
     } else {
@@ -215,12 +229,12 @@ export function policyGradientHead(
     }
     // ALGO LOGIC: value loss (clipped around the collecting critic's value with clipVloss)
     const v = critic[r];
-    const R = side[o + SIDE.ret];
+    const R = side[o + oRet];
     const du = v - R;
     let row = du * du;
     let gv = 2 * du;
-    if (ppo && cfg.clipVloss) {
-      const oldV = side[o + SIDE.value];
+    if (clipV) {
+      const oldV = side[o + oValue];
       const dv = v - oldV;
       const vcp = oldV + (dv < -c ? -c : dv > c ? c : dv);
       const dc = vcp - R;
@@ -231,15 +245,16 @@ export function policyGradientHead(
     }
     vl += m * row;
     h += m * ent[r];
-    if (grads && d && sumA) {
-      const gEnt = -cfg.entCoef * w;
+    if (dActor && dCritic && dLogp && dEnt && sumA) {
+      const gEnt = -entCoef * w;
+      const q = r * width;
       for (let j = 0; j < width; j++) {
-        const g = gLogp * d.dLogp[r * width + j] + gEnt * d.dEnt[r * width + j];
-        grads.dActor[r * width + j] = g;
+        const g = gLogp * dLogp[q + j] + gEnt * dEnt[q + j];
+        dActor[q + j] = g;
         sumA[j] += g;
       }
-      const gc = 0.5 * cfg.vfCoef * w * gv;
-      grads.dCritic[r] = gc;
+      const gc = vHalf * w * gv;
+      dCritic[r] = gc;
       sumC += gc;
     }
   }
