@@ -19,7 +19,16 @@ import {
   SIDE,
   sideWidth,
 } from '../agents/common/head.ts';
-import { minibatchRows } from '../agents/common/prepare.ts';
+import { RoleRollout } from '../agents/common/buffer.ts';
+import {
+  gatherMinibatch,
+  minibatchOrder,
+  minibatchRows,
+  packedMinibatch,
+  packMinibatch,
+  prepareRollout,
+  sideRows,
+} from '../agents/common/prepare.ts';
 import { PpoConfigSchema } from '../agents/ppo/config.ts';
 import { ppoLoss } from '../agents/ppo/ppo.ts';
 import { initBackend } from '../agents/tf/backend.ts';
@@ -666,5 +675,76 @@ describe('the WebAssembly SIMD kernels', () => {
       tf.dispose([a, w, b, o]);
     }
     await initBackend('cpu');
+  });
+});
+
+describe('a whole PPO update', () => {
+  it('ends where the reference path (tape, ppoLoss, the Adam class) ends, minibatch for minibatch', () => {
+    const spec: RoleSpec = {
+      name: 'op',
+      count: 5,
+      obsDim: 6,
+      action: { kind: 'box', dim: 2, low: new Float32Array(2), high: new Float32Array([1, 1]) },
+    };
+    const cfg = PpoConfigSchema.parse({ learningRate: 1e-3, entCoef: 0.01 });
+    const make = (seed: string) => policyOf(spec, 'tanh', [16, 16], 6, seed);
+    const fast = make('whole');
+    const slow = make('whole');
+    const [T, N, D] = [32, 5, 6];
+    const ro = new RoleRollout({ numSteps: T, count: N, obsDim: D, rawDim: 2, stateDim: 0 });
+    const rng = new Rng('whole-update');
+    const obs = new Float32Array(N * D);
+    const raw = new Float32Array(N * 2);
+    const env = new Float32Array(N * 2);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < obs.length; i++) obs[i] = rng.normal();
+      fast.act(obs, N, rng, raw, env);
+      ro.obs.set(obs, t * N * D);
+      ro.raw.set(raw, t * N * 2);
+      for (let i = 0; i < N; i++) {
+        ro.active[t * N + i] = i < 3 || t < 20 ? 1 : 0;
+        ro.rewards[t * N + i] = env[i * 2] - 0.5 + 0.1 * rng.normal();
+      }
+    }
+    ro.nextObs.set(obs);
+    ro.nextActive.fill(1);
+    prepareRollout(fast, ro, cfg);
+    const side = sideRows(ro, fast.dist);
+    const order = new Rng('order');
+    const head: HeadConfig = { ...PPO, entCoef: cfg.entCoef };
+    for (let epoch = 0; epoch < 4; epoch++) {
+      const { order: perm, mbRows } = minibatchOrder(ro.size, 4, order);
+      const mb = packedMinibatch(ro, fast.dist, mbRows);
+      for (let m = 0; m < 4; m++) {
+        packMinibatch(ro, side, fast.dist, perm, m * mbRows, mb);
+        fast.fusedStep(mb, head, 1e-3, 0.5);
+        const g = gatherMinibatch(ro, perm, m * mbRows, mbRows);
+        slow.gradientStep(
+          () => {
+            const { logp, entropy } = slow.evaluate(
+              tf.tensor2d(g.obs, [mbRows, D]),
+              tf.tensor2d(g.raw, [mbRows, 2]),
+            );
+            const v = slow.valueTensor(tf.tensor2d(g.criticIn, [mbRows, D]));
+            const t = ppoLoss(logp, entropy, v, g, cfg);
+            return { loss: t.loss, aux: tf.stack([t.pgLoss]) };
+          },
+          1e-3,
+          0.5,
+        );
+      }
+    }
+    const a = fast.stateVariables().map((v) => Array.from(v.dataSync()));
+    const b = slow.stateVariables().map((v) => Array.from(v.dataSync()));
+    const init = make('whole')
+      .variables()
+      .map((v) => Array.from(v.dataSync()));
+    let moved = 0;
+    for (let i = 0; i < init.length; i++)
+      for (let k = 0; k < init[i].length; k++) moved = Math.max(moved, Math.abs(a[i][k] - init[i][k]));
+    expect(moved).toBeGreaterThan(5e-3);
+    for (let i = 0; i < a.length; i++) expectClose(a[i], b[i], 1e-3, 1e-6);
+    fast.dispose();
+    slow.dispose();
   });
 });
