@@ -1,15 +1,20 @@
 /**
- * `npm run bench [-- sim env ppo dashboard startup experiment queue]`: the performance
- * targets, measured. Prints a table per part; with no arguments runs the default
- * set (every part but `dashboard-runs` and `queue`).
+ * `npm run bench [-- sim env ppo cartpole torch dashboard startup experiment queue]`:
+ * the performance targets, measured. Prints a table per part; with no arguments
+ * runs the default set (every part but `dashboard-runs` and `queue`). Options:
+ * `--rounds N` (torch, cartpole), `--torch-reference PATH` (torch; see bench/torch.ts).
  */
+import { parseArgs } from 'node:util';
 import { benchEnv, benchSimulator } from './sim.ts';
 
 /** Parts and roughly how long each takes on a 2-core machine. */
 const PARTS: Record<string, string> = {
   sim: 'the paper episode under every mechanism, 5 rounds (~1 min)',
   env: 'the paper episode through the batched view and the record API (~1 min)',
-  ppo: 'one paper-scale PPO iteration on wasm and on cpu (~5 min, most of it cpu)',
+  ppo: 'one paper-scale PPO iteration on wasm and on cpu (~2 min, most of it cpu)',
+  cartpole: "PPO on CartPole-v1 with CleanRL's settings, training steps/s on wasm, 3 runs (~1 min)",
+  torch:
+    'one PPO update beside the PyTorch reference on the same shapes, one thread each, taking turns (~3 min; skipped without torch)',
   dashboard: 'the dashboard cost inside one training run (~2 min)',
   startup:
     'whole-process start of the compiled CLI: --help and simulate --scenario tiny, median of 5 (~10 s)',
@@ -21,7 +26,14 @@ const PARTS: Record<string, string> = {
 // `queue` needs redis-server (README "Sweeps on several machines"): asked for by name only.
 const DEFAULT_PARTS = Object.keys(PARTS).filter((p) => p !== 'dashboard-runs' && p !== 'queue');
 
-const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const args = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  strict: false,
+  options: { rounds: { type: 'string' }, 'torch-reference': { type: 'string' } },
+});
+const parts = args.positionals;
+const roundsOption = typeof args.values.rounds === 'string' ? Number(args.values.rounds) : undefined;
 const unknown = parts.filter((p) => !(p in PARTS));
 if (unknown.length > 0) {
   console.error(
@@ -87,7 +99,7 @@ if (want('ppo')) {
   const { NetworkBatchedEnv } = await import('../envs/network/index.ts');
   const { loadScenario } = await import('../envs/scenarios/index.ts');
   console.log(
-    '\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods (target < 30 s)',
+    '\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm)',
   );
   for (const backend of ['wasm', 'cpu'] as const) {
     const r = await benchPpo({
@@ -96,11 +108,61 @@ if (want('ppo')) {
       numSteps: 1000,
       iterations: 1,
     });
-    const iter = r.samplesPerIteration / r.samplesPerSec + r.updateSec;
+    const rollout = r.samplesPerIteration / r.samplesPerSec;
     console.log(
-      `${r.backend.padEnd(6)} rollout ${fmt(r.samplesPerSec, 0)} samples/s, update ${fmt(r.updateSec, 1)} s, ` +
-        `iteration of ${fmt(r.samplesPerIteration, 0)} samples ${fmt(iter, 1)} s (${fmt(r.totalSps, 0)} samples/s overall)`,
+      `${r.backend.padEnd(6)} iteration of ${fmt(r.samplesPerIteration, 0)} samples ${fmt(rollout + r.updateSec, 2)} s: ` +
+        `rollout ${fmt(rollout, 2)} s (${fmt(r.samplesPerSec, 0)} samples/s), update ${fmt(r.updateSec, 2)} s ` +
+        `(both roles: log-probabilities, values, GAE, 4 epochs x 4 minibatches); ${fmt(r.totalSps, 0)} samples/s overall`,
     );
+  }
+}
+
+if (want('cartpole')) {
+  const { benchCartpole } = await import('./ppo.ts');
+  const runs = roundsOption ?? 3;
+  console.log(
+    `\n## PPO on CartPole-v1, CleanRL's settings (4 envs x 128 steps, 4 epochs x 4 minibatches, 64-64 tanh), 100k steps, wasm, ${runs} runs (target: at least CleanRL's ppo.py, 10,132 steps/s measured on this machine with torch 1.13, one thread)`,
+  );
+  const rs: { sps: number; rolloutMs: number; updateMs: number }[] = [];
+  for (let r = 0; r < runs; r++) rs.push(await benchCartpole(102_400, 'wasm'));
+  const sps = rs.map((r) => r.sps).sort((a, b) => a - b);
+  const mid = rs[Math.floor(rs.length / 2)];
+  console.log(
+    `steps/s best ${fmt(sps.at(-1)!, 0)}, median ${fmt(sps[Math.floor(sps.length / 2)], 0)} (${fmt(sps.at(-1)! / 10_132)}x, ${fmt(sps[Math.floor(sps.length / 2)] / 10_132)}x CleanRL); ` +
+      `per iteration: rollout ${fmt(mid.rolloutMs, 1)} ms, update ${fmt(mid.updateMs, 1)} ms`,
+  );
+}
+
+if (want('torch')) {
+  const { benchTorch, findTorchReference, summary } = await import('./torch.ts');
+  const ref = findTorchReference(args.values['torch-reference'] as string | undefined);
+  console.log(
+    '\n## one PPO update (all epochs and minibatches, clipping, Adam) beside the PyTorch reference, same shapes, one thread each, taking turns (target: copronet no slower)',
+  );
+  if ('missing' in ref) {
+    console.log(`skipped: ${ref.missing}`);
+  } else {
+    const rounds = roundsOption ?? 5;
+    const rs = await benchTorch(ref, {
+      presets: ['cartpole', 'network-paper'],
+      rounds,
+      reps: (p) => (p === 'cartpole' ? 20 : 3),
+    });
+    console.log(
+      `${rounds} rounds; per round the median of 20 (cartpole) or 3 (network-paper) updates per side`,
+    );
+    console.log(
+      "preset          rows      torch best  median   copronet best  median   copronet / torch: best, median, median of the rounds' ratios",
+    );
+    for (const r of rs) {
+      const t = summary(r.torchMs);
+      const c = summary(r.copronetMs);
+      const paired = summary(r.copronetMs.map((x, i) => x / r.torchMs[i]));
+      console.log(
+        `${r.preset.padEnd(14)} ${fmt(r.rows, 0).padStart(7)}  ${fmt(t.best, 1).padStart(9)} ms ${fmt(t.median, 1).padStart(7)}   ${fmt(c.best, 1).padStart(9)} ms ${fmt(c.median, 1).padStart(7)}   ${fmt(c.best / t.best)}x, ${fmt(c.median / t.median)}x, ${fmt(paired.median)}x`,
+      );
+    }
+    console.log(`torch ${rs[0]?.torch}, ${ref.script}`);
   }
 }
 

@@ -77,6 +77,47 @@ export async function benchPpo(opts: BenchPpoOptions): Promise<BenchPpoResult> {
   };
 }
 
+export interface CartpoleResult {
+  /** CleanRL's SPS: global steps over the wall time since the start of training (rollouts and updates). */
+  sps: number;
+  /** Milliseconds per iteration (median over the run): rollout, and update (including GAE and log-probs). */
+  rolloutMs: number;
+  updateMs: number;
+}
+
+/**
+ * PPO on CartPole-v1 with CleanRL's ppo.py settings (4 envs x 128 steps, 4 epochs x 4
+ * minibatches, the 64-64 tanh networks), `totalTimesteps` long, on a backend.
+ */
+export async function benchCartpole(
+  totalTimesteps: number,
+  backend: BackendName = 'wasm',
+): Promise<CartpoleResult> {
+  await initBackend(backend);
+  const env = new BatchedFromVector(
+    Array.from({ length: 4 }, () => () => makeEnv('CartPole-v1')),
+    { seed: 1 },
+  );
+  const trainer = new Trainer({
+    env,
+    config: { numSteps: 128, totalTimesteps, seed: 1, checkpointEvery: 0 },
+  });
+  let sps = 0;
+  const rollout: number[] = [];
+  const update: number[] = [];
+  trainer.events$.subscribe((ev) => {
+    if (ev.type !== 'iteration') return;
+    sps = ev.metrics['charts/SPS'];
+    rollout.push(ev.metrics['perf/rollout_sec'] * 1000);
+    update.push(ev.metrics['perf/update_sec'] * 1000);
+  });
+  await trainer.run();
+  trainer.dispose();
+  env.close();
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { sps, rolloutMs: med(rollout), updateMs: med(update) };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {

@@ -8,14 +8,50 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
-import type { RolePolicy } from '../tf/policy.ts';
+import { minibatchShape, type PackedMinibatch, type RolePolicy } from '../tf/policy.ts';
 import { computeGae, type RoleRollout } from './buffer.ts';
+import { actionColumns, type HeadDist, SIDE, sideWidth } from './head.ts';
 
 /** Rows per forward pass when evaluating a whole rollout. */
-export const EVAL_CHUNK = 2048;
+export const EVAL_CHUNK = 4096;
 
 function chunkSize(size: number): number {
   return Math.min(size, EVAL_CHUNK);
+}
+
+/**
+ * Log-probabilities of the rollout's raw actions under the current policy and the values of its
+ * rows (or of `source` rows, e.g. final observations: then only values), in fixed-shape chunks
+ * (the last padded), one upload per chunk when the critic reads the observations.
+ */
+function evaluateRollout(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  want: { logp: boolean; values: boolean },
+  source: Float32Array = ro.obs,
+): { logp: Float32Array; values: Float32Array } {
+  const { obsDim, rawDim, stateDim } = ro.shape;
+  const width = obsDim + stateDim;
+  const C = chunkSize(ro.size);
+  const logp = new Float32Array(want.logp ? ro.size : 0);
+  const values = new Float32Array(want.values ? ro.size : 0);
+  const obs = new Float32Array(C * obsDim);
+  const crit = stateDim > 0 ? new Float32Array(C * width) : obs;
+  const raw = new Float32Array(C * rawDim);
+  for (let start = 0; start < ro.size; start += C) {
+    const rows = Math.min(C, ro.size - start);
+    obs.set(source.subarray(start * obsDim, (start + rows) * obsDim));
+    if (rows < C) obs.fill(0, rows * obsDim);
+    if (stateDim > 0) ro.criticRows(start, rows, crit, source);
+    const out = policy.forwardRows(want.logp ? obs : null, want.values ? crit : null, C);
+    if (want.logp) {
+      raw.set(ro.raw.subarray(start * rawDim, (start + rows) * rawDim));
+      raw.fill(policy.spec.action.kind === 'box' ? 0.5 : 0, rows * rawDim);
+      logp.set(policy.logProbsOf(out.actor!, raw, C).subarray(0, rows), start);
+    }
+    if (want.values) values.set(out.critic!.subarray(0, rows), start);
+  }
+  return { logp, values };
 }
 
 /** Values of every rollout row (or of `source` rows, e.g. final observations) in fixed-shape chunks. */
@@ -24,38 +60,12 @@ export function rolloutValues(
   ro: RoleRollout,
   source: Float32Array = ro.obs,
 ): Float32Array {
-  const width = policy.critic.opts.inputDim;
-  const C = chunkSize(ro.size);
-  const out = new Float32Array(ro.size);
-  for (let start = 0; start < ro.size; start += C) {
-    const rows = Math.min(C, ro.size - start);
-    const buf = new Float32Array(C * width);
-    ro.criticRows(start, rows, buf, source);
-    const v = policy.values(buf, C);
-    out.set(v.subarray(0, rows), start);
-  }
-  return out;
+  return evaluateRollout(policy, ro, { logp: false, values: true }, source).values;
 }
 
 /** Log-probabilities of the rollout's raw actions under the current policy, in fixed-shape chunks. */
 export function rolloutLogProbs(policy: RolePolicy, ro: RoleRollout): Float32Array {
-  const { obsDim, rawDim } = ro.shape;
-  const C = chunkSize(ro.size);
-  const out = new Float32Array(ro.size);
-  for (let start = 0; start < ro.size; start += C) {
-    const rows = Math.min(C, ro.size - start);
-    const obs = new Float32Array(C * obsDim);
-    obs.set(ro.obs.subarray(start * obsDim, (start + rows) * obsDim));
-    const raw = new Float32Array(C * rawDim);
-    raw.set(ro.raw.subarray(start * rawDim, (start + rows) * rawDim));
-    if (policy.spec.action.kind === 'box') raw.fill(0.5, rows * rawDim);
-    const lp = tf.tidy(
-      () => policy.evaluate(tf.tensor2d(obs, [C, obsDim]), tf.tensor2d(raw, [C, rawDim])).logp,
-    );
-    out.set((lp.dataSync() as Float32Array).subarray(0, rows), start);
-    lp.dispose();
-  }
-  return out;
+  return evaluateRollout(policy, ro, { logp: true, values: false }).logp;
 }
 
 export interface PrepareOptions {
@@ -70,8 +80,9 @@ export interface PrepareOptions {
  * `gamma * V(final observation)` added (the episode continues in principle).
  */
 export function prepareRollout(policy: RolePolicy, ro: RoleRollout, opts: PrepareOptions): void {
-  ro.logp.set(rolloutLogProbs(policy, ro));
-  ro.values.set(rolloutValues(policy, ro));
+  const both = evaluateRollout(policy, ro, { logp: true, values: true });
+  ro.logp.set(both.logp);
+  ro.values.set(both.values);
   if (opts.bootstrapTruncated && ro.truncatedOnly.some((x) => x === 1)) {
     const fv = rolloutValues(policy, ro, ro.finalObs);
     for (let i = 0; i < ro.size; i++) if (ro.truncatedOnly[i]) ro.rewards[i] += opts.gamma * fv[i];
@@ -100,6 +111,127 @@ export function prepareRollout(policy: RolePolicy, ro: RoleRollout, opts: Prepar
   ro.advantages.set(advantages);
   ro.returns.set(returns);
 }
+
+// ---------------------------------------------------------------------------
+// Minibatches of the fast path: live rows only, packed.
+
+/** Minibatch rows for `live` live rows in `numMinibatches`: ceil(live / numMinibatches), shaped by `minibatchShape`. */
+export function minibatchRows(live: number, numMinibatches: number): number {
+  return minibatchShape(Math.max(1, Math.ceil(live / numMinibatches)));
+}
+
+/**
+ * A shuffled permutation of the rollout's live rows (inactive slots never enter a minibatch),
+ * padded with -1 to `numMinibatches * mbRows` (see `minibatchRows`; the padding rows have mask 0).
+ * Within each minibatch the rows are then sorted: which rows a minibatch holds is what the
+ * shuffle decides, and gathering them in rollout order reads memory forwards (the loss is a
+ * mean over the minibatch; only the order of float summation depends on it).
+ */
+export function liveMinibatchOrder(
+  ro: RoleRollout,
+  numMinibatches: number,
+  rng: Rng,
+): { order: Int32Array; mbRows: number } {
+  const live = new Int32Array(ro.size);
+  let n = 0;
+  for (let i = 0; i < ro.size; i++) if (ro.active[i]) live[n++] = i;
+  rng.shuffle(live, n);
+  const mbRows = minibatchRows(n, numMinibatches);
+  const order = new Int32Array(mbRows * numMinibatches).fill(-1);
+  order.set(live.subarray(0, n));
+  for (let m = 0; m < numMinibatches; m++) order.subarray(m * mbRows, (m + 1) * mbRows).sort();
+  return { order, mbRows };
+}
+
+/**
+ * The side row (agents/common/head.ts) of every rollout row: the action (Beta: ln x, ln(1 - x);
+ * categorical: the index), then log-probability, advantage, return, value and the live mask.
+ */
+export function sideRows(ro: RoleRollout, dist: HeadDist): Float32Array {
+  const S = sideWidth(dist);
+  const a0 = actionColumns(dist);
+  const d = ro.shape.rawDim;
+  const out = new Float32Array(ro.size * S);
+  for (let i = 0; i < ro.size; i++) {
+    const o = i * S;
+    if (dist.kind === 'beta') {
+      for (let k = 0; k < d; k++) {
+        const x = ro.raw[i * d + k];
+        out[o + k] = Math.log(x);
+        out[o + d + k] = Math.log1p(-x);
+      }
+    } else {
+      out[o] = ro.raw[i];
+    }
+    out[o + a0 + SIDE.logp] = ro.logp[i];
+    out[o + a0 + SIDE.advantage] = ro.advantages[i];
+    out[o + a0 + SIDE.ret] = ro.returns[i];
+    out[o + a0 + SIDE.value] = ro.values[i];
+    out[o + a0 + SIDE.mask] = ro.active[i];
+  }
+  return out;
+}
+
+/** Buffers of one packed minibatch of `rows` rows for a rollout (reused: fill with `packMinibatch`). */
+export function packedMinibatch(ro: RoleRollout, dist: HeadDist, rows: number): PackedMinibatch {
+  const { obsDim, stateDim } = ro.shape;
+  return {
+    rows,
+    obs: new Float32Array(rows * obsDim),
+    critic: stateDim > 0 ? new Float32Array(rows * (obsDim + stateDim)) : undefined,
+    side: new Float32Array(rows * sideWidth(dist)),
+    live: 0,
+  };
+}
+
+/** Fill `mb` with the rows `order[from .. from + mb.rows)` (-1: a padding row, mask 0) of a rollout and its side rows. */
+export function packMinibatch(
+  ro: RoleRollout,
+  side: Float32Array,
+  dist: HeadDist,
+  order: Int32Array,
+  from: number,
+  mb: PackedMinibatch,
+): void {
+  const { count: N, obsDim: D, stateDim } = ro.shape;
+  const S = sideWidth(dist);
+  const a0 = actionColumns(dist);
+  const W = D + stateDim;
+  const src = ro.obs;
+  const states = ro.states;
+  const obs = mb.obs;
+  const crit = mb.critic;
+  const out = mb.side;
+  const pad = dist.kind === 'beta' ? Math.log(0.5) : 0;
+  let live = 0;
+  for (let r = 0; r < mb.rows; r++) {
+    const idx = order[from + r];
+    if (idx < 0) {
+      obs.fill(0, r * D, (r + 1) * D);
+      if (crit) crit.fill(0, r * W, (r + 1) * W);
+      out.fill(0, r * S, (r + 1) * S);
+      out.fill(pad, r * S, r * S + a0);
+      continue;
+    }
+    const o = idx * D;
+    const d = r * D;
+    for (let k = 0; k < D; k++) obs[d + k] = src[o + k];
+    if (crit) {
+      const c = r * W;
+      for (let k = 0; k < D; k++) crit[c + k] = src[o + k];
+      const t = Math.floor(idx / N) * stateDim;
+      for (let k = 0; k < stateDim; k++) crit[c + D + k] = states[t + k];
+    }
+    const si = idx * S;
+    const so = r * S;
+    for (let k = 0; k < S; k++) out[so + k] = side[si + k];
+    live += side[si + a0 + SIDE.mask];
+  }
+  mb.live = live;
+}
+
+// ---------------------------------------------------------------------------
+// Minibatches of the reference path (tfjs's gradient tape; tests).
 
 /** One minibatch, as plain arrays of a fixed number of rows (padding rows have mask 0). */
 export interface Minibatch {

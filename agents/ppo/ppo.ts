@@ -5,20 +5,29 @@
  * normalisation and global gradient-norm clipping.
  *
  * The rollout must have gone through `prepareRollout` first (log-probs, values,
- * GAE). Padding rows and inactive slots carry mask 0 and do not count.
+ * GAE). Minibatches hold live rows only (inactive slots never enter one); the
+ * padding rows of the last carry mask 0 and do not count.
+ *
+ * `ppoUpdate` runs each minibatch through the fast path (`RolePolicy.fusedStep`:
+ * the loss of agents/common/head.ts, a hand-derived backward pass, one Adam step
+ * over the flat parameters). `ppoLoss` is the same loss as tfjs ops, for tfjs's
+ * gradient tape: the reference the fast path is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
 import type { UpdateMetrics } from '../common/config.ts';
-import type { RolePolicy } from '../tf/policy.ts';
+import type { PackedMinibatch, RolePolicy } from '../tf/policy.ts';
 import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
+import type { HeadConfig, HeadTerms } from '../common/head.ts';
 import type { PpoConfig } from './config.ts';
 import {
-  gatherMinibatch,
+  liveMinibatchOrder,
   type Minibatch,
   maskedMean,
-  minibatchOrder,
   normalizeAdvantages,
+  packedMinibatch,
+  packMinibatch,
+  sideRows,
 } from '../common/prepare.ts';
 
 /** Loss terms of one minibatch (scalars, kept out of the gradient tape's tidy). */
@@ -86,9 +95,9 @@ export function ppoLoss(
 export type { UpdateMetrics };
 
 /**
- * The loss terms ppoUpdate averages over minibatches, each with the name CleanRL logs it under.
- * A minibatch's `aux` tensor stacks them in this order, and every index below comes from this
- * list, so a new term is added here and shifts nothing.
+ * The loss terms ppoUpdate averages over minibatches, each with the name CleanRL logs it under
+ * (the names of `ppoLoss`'s terms and of the fast path's `HeadTerms`). Every index below comes
+ * from this list, so a new term is added here and shifts nothing.
  */
 const LOGGED = [
   ['pgLoss', 'losses/policy_loss'],
@@ -97,7 +106,7 @@ const LOGGED = [
   ['oldApproxKl', 'losses/old_approx_kl'],
   ['approxKl', 'losses/approx_kl'],
   ['clipfrac', 'losses/clipfrac'],
-] as const satisfies readonly (readonly [Exclude<keyof PpoLossTerms, 'loss'>, string])[];
+] as const satisfies readonly (readonly [Exclude<keyof PpoLossTerms, 'loss'> & keyof HeadTerms, string])[];
 const APPROX_KL = LOGGED.findIndex(([term]) => term === 'approxKl');
 const CLIPFRAC = LOGGED.findIndex(([term]) => term === 'clipfrac');
 
@@ -114,35 +123,33 @@ export async function ppoUpdate(
   rng: Rng,
   maybeYield: () => Promise<void> = async () => {},
 ): Promise<UpdateMetrics> {
-  const { obsDim, rawDim, stateDim } = ro.shape;
-  const cDim = obsDim + stateDim;
   const clipfracs: number[] = [];
   let last = new Float64Array(LOGGED.length);
   let epochsRun = 0;
+  const head: HeadConfig = {
+    mode: 'ppo',
+    clipCoef: cfg.clipCoef,
+    clipVloss: cfg.clipVloss,
+    entCoef: cfg.entCoef,
+    vfCoef: cfg.vfCoef,
+    normAdv: cfg.normAdv,
+  };
+  const side = sideRows(ro, policy.dist);
+  let mb: PackedMinibatch | undefined;
 
   for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
-    // ALGO LOGIC: shuffle, then walk fixed-shape minibatches
-    const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
+    // ALGO LOGIC: shuffle the live rows, then walk fixed-shape minibatches
+    const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
+    if (mb?.rows !== mbRows) mb = packedMinibatch(ro, policy.dist, mbRows);
     const sums = new Float64Array(LOGGED.length);
     let nMb = 0;
     for (let m = 0; m < cfg.numMinibatches; m++) {
-      const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
-      if (!mb.mask.some((x) => x > 0)) continue;
+      packMinibatch(ro, side, policy.dist, order, m * mbRows, mb);
+      if (mb.live === 0) continue;
       // ALGO LOGIC: the clipped loss, then global gradient-norm clipping and the Adam step
-      const a = policy.gradientStep(
-        () => {
-          const obs = tf.tensor2d(mb.obs, [mbRows, obsDim]);
-          const raw = tf.tensor2d(mb.raw, [mbRows, rawDim]);
-          const { logp, entropy } = policy.evaluate(obs, raw);
-          const newValue = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
-          const t = ppoLoss(logp, entropy, newValue, mb, cfg);
-          return { loss: t.loss, aux: tf.stack(LOGGED.map(([term]) => t[term])) };
-        },
-        lr,
-        cfg.maxGradNorm,
-      );
-      for (let k = 0; k < LOGGED.length; k++) sums[k] += a[k];
-      clipfracs.push(a[CLIPFRAC]);
+      const t = policy.fusedStep(mb, head, lr, cfg.maxGradNorm);
+      for (let k = 0; k < LOGGED.length; k++) sums[k] += t[LOGGED[k][0]];
+      clipfracs.push(t.clipfrac);
       nMb++;
       await maybeYield();
     }

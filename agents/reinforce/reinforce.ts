@@ -1,25 +1,26 @@
 /**
  * REINFORCE with a learned baseline, the simple second learner: one pass over
  * the rollout, loss = -E[log pi(a|s) * (G - V(s))] - entCoef * H + vfCoef * 0.5 (V - G)^2.
- * Shares rollout collection, GAE (lambda 1 by default) and the networks with PPO.
+ * Shares rollout collection, GAE (lambda 1 by default), the networks and the
+ * fast path (agents/common/head.ts, mode `reinforce`) with PPO.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
 import type { RolePolicy } from '../tf/policy.ts';
 import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
-import { gatherMinibatch, maskedMean, minibatchOrder, normalizeAdvantages } from '../common/prepare.ts';
+import type { HeadConfig, HeadTerms } from '../common/head.ts';
+import { liveMinibatchOrder, packedMinibatch, packMinibatch, sideRows } from '../common/prepare.ts';
 import type { UpdateMetrics } from '../common/config.ts';
 import type { ReinforceConfig } from './config.ts';
 
 /**
  * The loss terms reinforceUpdate averages over minibatches, each with the name CleanRL logs it
- * under. A minibatch's `aux` tensor stacks them in this order (indices come from this list).
+ * under (read from the fast path's `HeadTerms` by name).
  */
 const LOGGED = [
   ['pgLoss', 'losses/policy_loss'],
   ['vLoss', 'losses/value_loss'],
   ['entropy', 'losses/entropy'],
-] as const;
+] as const satisfies readonly (readonly [keyof HeadTerms, string])[];
 
 /** One pass over a prepared rollout; returns the `losses/*` metrics, averaged over the minibatches. */
 export async function reinforceUpdate(
@@ -30,42 +31,25 @@ export async function reinforceUpdate(
   rng: Rng,
   maybeYield: () => Promise<void> = async () => {},
 ): Promise<UpdateMetrics> {
-  const { obsDim, rawDim, stateDim } = ro.shape;
-  const cDim = obsDim + stateDim;
-  const { order, mbRows } = minibatchOrder(ro.size, cfg.numMinibatches, rng);
+  const head: HeadConfig = {
+    mode: 'reinforce',
+    clipCoef: 0,
+    clipVloss: false,
+    entCoef: cfg.entCoef,
+    vfCoef: cfg.vfCoef,
+    normAdv: cfg.normAdv,
+  };
+  const side = sideRows(ro, policy.dist);
+  const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
+  const mb = packedMinibatch(ro, policy.dist, mbRows);
   const sums = new Float64Array(LOGGED.length);
   let nMb = 0;
   for (let m = 0; m < cfg.numMinibatches; m++) {
-    const mb = gatherMinibatch(ro, order, m * mbRows, mbRows);
-    if (!mb.mask.some((x) => x > 0)) continue;
-    const a = policy.gradientStep(
-      () => {
-        const mask = tf.tensor1d(mb.mask);
-        const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
-        const { logp, entropy } = policy.evaluate(
-          tf.tensor2d(mb.obs, [mbRows, obsDim]),
-          tf.tensor2d(mb.raw, [mbRows, rawDim]),
-        );
-        const v = policy.valueTensor(tf.tensor2d(mb.criticIn, [mbRows, cDim]));
-        // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
-        let adv = tf.tensor1d(mb.advantages);
-        if (cfg.normAdv) adv = normalizeAdvantages(adv, mask, count);
-        const pgLoss = maskedMean(tf.neg(tf.mul(logp, adv)), mask, count);
-        const vLoss = tf.mul(
-          0.5,
-          maskedMean(tf.square(tf.sub(v, tf.tensor1d(mb.returns))), mask, count),
-        ) as tf.Scalar;
-        const ent = maskedMean(entropy, mask, count);
-        const terms = { pgLoss, vLoss, entropy: ent };
-        return {
-          loss: tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, ent)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar,
-          aux: tf.stack(LOGGED.map(([term]) => terms[term])),
-        };
-      },
-      lr,
-      cfg.maxGradNorm,
-    );
-    for (let k = 0; k < LOGGED.length; k++) sums[k] += a[k];
+    packMinibatch(ro, side, policy.dist, order, m * mbRows, mb);
+    if (mb.live === 0) continue;
+    // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
+    const t = policy.fusedStep(mb, head, lr, cfg.maxGradNorm);
+    for (let k = 0; k < LOGGED.length; k++) sums[k] += t[LOGGED[k][0]];
     nMb++;
     await maybeYield();
   }

@@ -75,6 +75,138 @@ export function betaEntropy(a: number, b: number): number {
   return lbeta - (a - 1) * digamma(a) - (b - 1) * digamma(b) + (a + b - 2) * digamma(a + b);
 }
 
+/**
+ * log Gamma, digamma and trigamma of x > 0 at once, into `out[at]`, `out[at + 1]`, `out[at + 2]`:
+ * one shift to x >= 7 (a product under one log, sums of 1/x and 1/x^2), then the three series.
+ */
+export function gammaTriple(x: number, out: Float64Array, at: number): void {
+  let prod = 1;
+  let psiShift = 0;
+  let triShift = 0;
+  while (x < 7) {
+    prod *= x;
+    const inv = 1 / x;
+    psiShift += inv;
+    triShift += inv * inv;
+    x += 1;
+  }
+  const z = 1 / x;
+  const z2 = z * z;
+  const lx = Math.log(x);
+  out[at] =
+    (x - 0.5) * lx -
+    x +
+    HALF_LOG_2PI +
+    z * (1 / 12 - z2 * (1 / 360 - z2 * (1 / 1260 - z2 * (1 / 1680 - z2 / 1188)))) -
+    (prod === 1 ? 0 : Math.log(prod));
+  out[at + 1] =
+    lx - 0.5 * z - z2 * (1 / 12 - z2 * (1 / 120 - z2 * (1 / 252 - z2 * (1 / 240 - z2 / 132)))) - psiShift;
+  out[at + 2] = z + z2 / 2 + z * z2 * (1 / 6 - z2 * (1 / 30 - z2 * (1 / 42 - z2 / 30))) + triShift;
+}
+
+const G = new Float64Array(9);
+
+/**
+ * Beta terms of `rows` rows straight from the actor's outputs, in float64: for row r,
+ * `out[r * 2d + k]` and `out[r * 2d + d + k]` are the raw outputs of dimension k (alpha, beta =
+ * 1 + softplus), `side[r * stride + at + k]` holds ln x and `side[r * stride + at + d + k]`
+ * ln(1 - x) of the action. Writes the summed log-density `logp[r]` and entropy `ent[r]`; with
+ * `dLogp` and `dEnt` (rows x 2d), also their derivatives with respect to each raw output:
+ *   d logp / d alpha = ln x - psi(alpha) + psi(alpha + beta)
+ *   d H / d alpha    = -(alpha - 1) psi'(alpha) + (alpha + beta - 2) psi'(alpha + beta)
+ * (and symmetrically for beta), times d alpha / d output = sigmoid(output).
+ */
+export function betaTerms(
+  out: ArrayLike<number>,
+  rows: number,
+  d: number,
+  side: ArrayLike<number>,
+  stride: number,
+  at: number,
+  logp: Float64Array,
+  ent: Float64Array,
+  dLogp?: Float64Array,
+  dEnt?: Float64Array,
+): void {
+  const w = 2 * d;
+  for (let r = 0; r < rows; r++) {
+    let lp = 0;
+    let h = 0;
+    for (let k = 0; k < d; k++) {
+      const oa = out[r * w + k];
+      const ob = out[r * w + d + k];
+      const ea = Math.exp(-Math.abs(oa));
+      const eb = Math.exp(-Math.abs(ob));
+      // softplus(o) = max(o, 0) + log1p(exp(-|o|)); sigmoid from the same exponential.
+      const a = 1 + Math.max(oa, 0) + Math.log1p(ea);
+      const b = 1 + Math.max(ob, 0) + Math.log1p(eb);
+      gammaTriple(a, G, 0);
+      gammaTriple(b, G, 3);
+      gammaTriple(a + b, G, 6);
+      const lnx = side[r * stride + at + k];
+      const ln1mx = side[r * stride + at + d + k];
+      const lbeta = G[0] + G[3] - G[6];
+      const s2 = a + b - 2;
+      lp += (a - 1) * lnx + (b - 1) * ln1mx - lbeta;
+      h += lbeta - (a - 1) * G[1] - (b - 1) * G[4] + s2 * G[7];
+      if (dLogp && dEnt) {
+        const sa = oa >= 0 ? 1 / (1 + ea) : ea / (1 + ea);
+        const sb = ob >= 0 ? 1 / (1 + eb) : eb / (1 + eb);
+        dLogp[r * w + k] = sa * (lnx - G[1] + G[7]);
+        dLogp[r * w + d + k] = sb * (ln1mx - G[4] + G[7]);
+        dEnt[r * w + k] = sa * (-(a - 1) * G[2] + s2 * G[8]);
+        dEnt[r * w + d + k] = sb * (-(b - 1) * G[5] + s2 * G[8]);
+      }
+    }
+    logp[r] = lp;
+    ent[r] = h;
+  }
+}
+
+/**
+ * Categorical terms of `rows` rows of `n` logits, in float64: the log-probability `logp[r]` of
+ * the action `side[r * stride + at]` and the entropy `ent[r]`; with `dLogp` and `dEnt`
+ * (rows x n), their derivatives with respect to each logit:
+ *   d logp / d o_j = [j = a] - p_j,   d H / d o_j = -p_j (log p_j + H).
+ */
+export function categoricalTerms(
+  out: ArrayLike<number>,
+  rows: number,
+  n: number,
+  side: ArrayLike<number>,
+  stride: number,
+  at: number,
+  logp: Float64Array,
+  ent: Float64Array,
+  dLogp?: Float64Array,
+  dEnt?: Float64Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) max = Math.max(max, out[o + j]);
+    let total = 0;
+    for (let j = 0; j < n; j++) total += Math.exp(out[o + j] - max);
+    const lse = max + Math.log(total);
+    let h = 0;
+    for (let j = 0; j < n; j++) {
+      const lpj = out[o + j] - lse;
+      h -= Math.exp(lpj) * lpj;
+    }
+    const action = side[r * stride + at];
+    logp[r] = out[o + action] - lse;
+    ent[r] = h;
+    if (dLogp && dEnt) {
+      for (let j = 0; j < n; j++) {
+        const lpj = out[o + j] - lse;
+        const pj = Math.exp(lpj);
+        dLogp[o + j] = (j === action ? 1 : 0) - pj;
+        dEnt[o + j] = -pj * (lpj + h);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Samplers.
 

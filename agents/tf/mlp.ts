@@ -92,9 +92,14 @@ export function fastTanh(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 export class Mlp {
-  readonly weights: tf.Variable[] = [];
-  readonly biases: tf.Variable[] = [];
+  private readonly w: tf.Variable[] = [];
+  private readonly b: tf.Variable[] = [];
   readonly activation: Activation;
+  /**
+   * Called before the variables are handed out (`weights`, `biases`, `variables()`): the owner of
+   * a faster copy of the parameters (RolePolicy's flat vector) writes them back first.
+   */
+  beforeRead?: () => void;
 
   constructor(readonly opts: MlpOptions) {
     this.activation = opts.activation;
@@ -104,17 +109,40 @@ export class Mlp {
       const last = l === dims.length - 2;
       const gain = last ? opts.outputGain : Math.SQRT2;
       const w = orthogonal(dims[l], dims[l + 1], gain, rng);
-      this.weights.push(tf.variable(tf.tensor2d(w, [dims[l], dims[l + 1]]), true, `${opts.name}/w${l}`));
-      this.biases.push(tf.variable(tf.zeros([dims[l + 1]]), true, `${opts.name}/b${l}`));
+      this.w.push(tf.variable(tf.tensor2d(w, [dims[l], dims[l + 1]]), true, `${opts.name}/w${l}`));
+      this.b.push(tf.variable(tf.zeros([dims[l + 1]]), true, `${opts.name}/b${l}`));
     }
   }
 
-  /** Forward pass of a [batch, inputDim] tensor; call inside `tf.tidy`. */
+  /** Widths [inputDim, ...hidden, outputDim]. */
+  get dims(): number[] {
+    return [this.opts.inputDim, ...this.opts.hidden, this.opts.outputDim];
+  }
+
+  /** The weight variables [in, out], in layer order. */
+  get weights(): readonly tf.Variable[] {
+    this.beforeRead?.();
+    return this.w;
+  }
+
+  /** The bias variables [out], in layer order. */
+  get biases(): readonly tf.Variable[] {
+    this.beforeRead?.();
+    return this.b;
+  }
+
+  /**
+   * Forward pass of a [batch, inputDim] tensor through the variables, differentiable with tfjs's
+   * gradient tape (the reference the fast path of agents/tf/fused.ts is tested against); call
+   * inside `tf.tidy`.
+   */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
-    const n = this.weights.length;
+    const weights = this.weights;
+    const biases = this.biases;
+    const n = weights.length;
     for (let l = 0; l < n; l++) {
-      h = tf.add(denseMatMul(h, this.weights[l] as tf.Tensor2D), this.biases[l]);
+      h = tf.add(denseMatMul(h, weights[l] as tf.Tensor2D), biases[l]);
       if (l < n - 1) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
     }
     return h;
@@ -122,12 +150,18 @@ export class Mlp {
 
   /** All trainable variables, weights and biases interleaved, in layer order. */
   variables(): tf.Variable[] {
+    this.beforeRead?.();
+    return this.rawVariables();
+  }
+
+  /** The variables as they are, without `beforeRead` (for the owner of the flat copy). */
+  rawVariables(): tf.Variable[] {
     const out: tf.Variable[] = [];
-    for (let l = 0; l < this.weights.length; l++) out.push(this.weights[l], this.biases[l]);
+    for (let l = 0; l < this.w.length; l++) out.push(this.w[l], this.b[l]);
     return out;
   }
 
   dispose(): void {
-    for (const v of this.variables()) v.dispose();
+    for (const v of this.rawVariables()) v.dispose();
   }
 }

@@ -13,12 +13,23 @@ import type { Rng } from '../../src/core/rng.ts';
 import { Adam } from './adam.ts';
 import {
   betaParams,
+  betaTerms,
+  categoricalTerms,
   sampleBeta,
   sampleCategorical,
   tfBetaLogProbEntropy,
   tfCategoricalEntropy,
   tfCategoricalLogProb,
 } from './distributions.ts';
+import { FusedNets, layoutNets } from './fused.ts';
+import {
+  emptyTerms,
+  type HeadConfig,
+  type HeadDist,
+  type HeadTerms,
+  headKernel,
+  headStats,
+} from '../common/head.ts';
 import { type Activation, Mlp } from './mlp.ts';
 
 export interface PolicyOptions {
@@ -34,8 +45,48 @@ export interface PolicyOptions {
   scope: string;
 }
 
+/**
+ * Rows of a minibatch that go through the networks at once: bigger minibatches are split (their
+ * gradients summed), so that a piece's activations stay in cache; tfjs-backend-wasm packs a
+ * matMul's right operand, the [rows, 64] activations in the weight gradients.
+ */
+export const STEP_CHUNK = 4000;
+
+/** How `fusedStep` splits a minibatch of `rows` rows: `pieces` pieces of `rows` rows (the last may be shorter). */
+export function stepPieces(rows: number): { pieces: number; rows: number } {
+  const pieces = Math.ceil(rows / STEP_CHUNK);
+  return { pieces, rows: Math.ceil(rows / pieces) };
+}
+
+/**
+ * A minibatch size of at least `n` rows that splits into equal pieces whose row count is an odd
+ * multiple of 16 (above 1024 rows; `n` itself below): a transpose of [rows, 64] runs 15 to 20
+ * times slower on tfjs-backend-wasm when rows is a multiple of 512 (cache-set aliasing of the
+ * output's rows), and a run sees few distinct shapes while its live count drifts.
+ */
+export function minibatchShape(n: number): number {
+  if (n <= 1024) return n;
+  for (let B = 16 * Math.ceil(n / 16); ; B += 16) {
+    const { pieces, rows } = stepPieces(B);
+    if (pieces * rows === B && (rows / 16) % 2 === 1) return B;
+  }
+}
+
 function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** One minibatch as plain rows (agents/common/prepare.ts builds it; agents/common/head.ts reads `side`). */
+export interface PackedMinibatch {
+  rows: number;
+  /** Actor input rows, rows x obsDim. */
+  obs: Float32Array;
+  /** Critic input rows (rows x criticInputDim) when they differ from `obs` (centralised critic). */
+  critic?: Float32Array;
+  /** Side rows, rows x sideWidth (action, old log-probability, advantage, return, old value, mask). */
+  side: Float32Array;
+  /** Number of live rows. */
+  live: number;
 }
 
 export class RolePolicy {
@@ -44,6 +95,18 @@ export class RolePolicy {
   readonly optimizer: Adam;
   /** Width of one raw action row (Box: dim; Discrete: 1). */
   readonly rawDim: number;
+  /** The distribution the actor parameterises, for the loss head. */
+  readonly dist: HeadDist;
+  /** Flat parameters (actor then critic, `variables()` order) and Adam's moments. */
+  private readonly theta: Float32Array;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private readonly offsets: number[];
+  private readonly fused: FusedNets;
+  /** The variables' data as of the last sync (a change means an outside assign). */
+  private synced: tf.DataId[] = [];
+  /** The flat copy is ahead of the variables. */
+  private dirty = false;
 
   constructor(
     readonly spec: RoleSpec,
@@ -79,12 +142,74 @@ export class RolePolicy {
       name: `${opts.scope}/${spec.name}/critic`,
       key: `${spec.name}/critic`,
     });
-    this.optimizer = new Adam(this.variables(), { eps: opts.adamEps });
+    this.optimizer = new Adam(this.rawVariables(), { eps: opts.adamEps });
+    this.dist = a.kind === 'box' ? { kind: 'beta', dim: a.dim } : { kind: 'categorical', n: a.n };
+    const { nets, size } = layoutNets([
+      { dims: this.actor.dims, activation: opts.activation },
+      { dims: this.critic.dims, activation: opts.activation },
+    ]);
+    this.theta = new Float32Array(size);
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
+    this.offsets = [];
+    let off = 0;
+    for (const x of this.rawVariables()) {
+      this.offsets.push(off);
+      off += x.size;
+    }
+    this.fused = new FusedNets(nets);
+    const push = () => this.push();
+    this.actor.beforeRead = push;
+    this.critic.beforeRead = push;
   }
 
-  /** Trainable variables: actor then critic. */
+  /** Trainable variables: actor then critic (current: the flat copy is written back first). */
   variables(): tf.Variable[] {
-    return [...this.actor.variables(), ...this.critic.variables()];
+    this.push();
+    return this.rawVariables();
+  }
+
+  private rawVariables(): tf.Variable[] {
+    return [...this.actor.rawVariables(), ...this.critic.rawVariables()];
+  }
+
+  /** Parameters, then Adam's m, then v: the variables the flat copy mirrors. */
+  private mirrored(): tf.Variable[] {
+    return [...this.rawVariables(), ...this.optimizer.m, ...this.optimizer.v];
+  }
+
+  /** Bring the flat copy up to date: reload it when a variable was assigned since the last sync. */
+  private pull(): void {
+    const vars = this.mirrored();
+    let stale = vars.length !== this.synced.length || !this.fused.ready;
+    for (let i = 0; !stale && i < vars.length; i++) stale = vars[i].dataId !== this.synced[i];
+    if (!stale) return;
+    if (this.dirty)
+      throw new Error('RolePolicy: the variables changed while the flat parameters were ahead.');
+    const n = this.offsets.length;
+    const targets = [this.theta, this.m, this.v];
+    for (let i = 0; i < vars.length; i++) {
+      targets[Math.floor(i / n)].set(vars[i].dataSync() as Float32Array, this.offsets[i % n]);
+    }
+    this.synced = vars.map((x) => x.dataId);
+    this.fused.refresh(this.theta);
+  }
+
+  /** Write the flat copy back to the variables when it is ahead of them. */
+  private push(): void {
+    if (!this.dirty) return;
+    const vars = this.mirrored();
+    const n = this.offsets.length;
+    const sources = [this.theta, this.m, this.v];
+    tf.tidy(() => {
+      for (let i = 0; i < vars.length; i++) {
+        const off = this.offsets[i % n];
+        const src = sources[Math.floor(i / n)].slice(off, off + vars[i].size);
+        vars[i].assign(tf.tensor(src, vars[i].shape, 'float32'));
+      }
+    });
+    this.synced = vars.map((x) => x.dataId);
+    this.dirty = false;
   }
 
   /**
@@ -116,9 +241,118 @@ export class RolePolicy {
     return out;
   }
 
-  /** Every variable a checkpoint must hold (weights and optimiser moments). */
+  /** Every variable a checkpoint must hold (weights and optimiser moments), current. */
   stateVariables(): tf.Variable[] {
     return [...this.variables(), ...this.optimizer.stateVariables()];
+  }
+
+  /**
+   * One optimiser step on a minibatch through the fast path: both forward passes, the loss head
+   * (`cfg`: PPO's or REINFORCE's loss), the hand-derived backward pass, global-norm clipping and
+   * Adam over the flat parameters. Returns the minibatch's loss terms.
+   */
+  fusedStep(mb: PackedMinibatch, cfg: HeadConfig, lr: number, maxGradNorm: number): HeadTerms {
+    this.pull();
+    const terms = emptyTerms();
+    tf.tidy(() => {
+      const grads = this.fusedBackward(mb, cfg, terms);
+      const o = this.optimizer;
+      o.step += 1;
+      this.fused.step(grads, this.theta, this.m, this.v, {
+        lr,
+        beta1: o.beta1,
+        beta2: o.beta2,
+        eps: o.eps,
+        step: o.step,
+        maxGradNorm,
+      });
+    });
+    this.dirty = true;
+    return terms;
+  }
+
+  /** The loss terms and the true gradient of every parameter (flat, `variables()` order) on a minibatch; changes nothing. */
+  fusedGradient(mb: PackedMinibatch, cfg: HeadConfig): { terms: HeadTerms; grad: Float32Array } {
+    this.pull();
+    const terms = emptyTerms();
+    const grad = tf.tidy(() => this.fused.gradient(this.fusedBackward(mb, cfg, terms), this.theta.length));
+    return { terms, grad };
+  }
+
+  /**
+   * Forward, loss head and backward of a minibatch, in pieces of at most STEP_CHUNK rows (the
+   * loss is a sum over rows once `headStats` are fixed; the Adam kernel sums the pieces'
+   * gradients): a piece's activations stay in the processor's cache. Call inside tf.tidy.
+   */
+  private fusedBackward(mb: PackedMinibatch, cfg: HeadConfig, terms: HeadTerms): tf.Tensor[] {
+    const B = mb.rows;
+    const D = this.spec.obsDim;
+    const cDim = this.critic.opts.inputDim;
+    const S = mb.side.length / B;
+    const stats = headStats(mb.side, B, this.dist, cfg.normAdv);
+    const C = stepPieces(B).rows;
+    const grads: tf.Tensor[] = [];
+    for (let start = 0; start < B; start += C) {
+      const rows = Math.min(C, B - start);
+      const x = tf.tensor3d(mb.obs.subarray(start * D, (start + rows) * D), [1, rows, D]);
+      const xc = mb.critic
+        ? tf.tensor3d(mb.critic.subarray(start * cDim, (start + rows) * cDim), [1, rows, cDim])
+        : x;
+      const side = tf.tensor2d(mb.side.subarray(start * S, (start + rows) * S), [rows, S]);
+      const a = this.fused.forward(0, x);
+      const c = this.fused.forward(1, xc);
+      const [dA, dC, dAs, dCs] = headKernel([a.out, c.out, side], { dist: this.dist, cfg, stats, terms });
+      grads.push(...this.fused.backward(0, x, a.acts, dA as tf.Tensor3D, dAs));
+      grads.push(...this.fused.backward(1, xc, c.acts, dC as tf.Tensor3D, dCs));
+    }
+    return grads;
+  }
+
+  /**
+   * Actor outputs (rows x actor output width) of `obs` and critic values (rows) of `criticIn`
+   * (either may be null; pass the same array for both to upload it once), read back.
+   */
+  forwardRows(
+    obs: Float32Array | null,
+    criticIn: Float32Array | null,
+    rows: number,
+  ): { actor: Float32Array | null; critic: Float32Array | null } {
+    this.pull();
+    const outs = tf.tidy(() => {
+      const r: tf.Tensor[] = [];
+      const D = this.spec.obsDim;
+      const x = obs ? tf.tensor3d(obs.subarray(0, rows * D), [1, rows, D]) : null;
+      if (x) r.push(this.fused.forward(0, x).out);
+      if (criticIn) {
+        const dim = this.critic.opts.inputDim;
+        const xc = criticIn === obs && x ? x : tf.tensor3d(criticIn.subarray(0, rows * dim), [1, rows, dim]);
+        r.push(this.fused.forward(1, xc).out);
+      }
+      return r;
+    });
+    const data = outs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outs);
+    return { actor: obs ? data[0] : null, critic: criticIn ? data[obs ? 1 : 0] : null };
+  }
+
+  /** Log-probabilities (float64 math) of raw actions (rows x rawDim) under actor outputs from `forwardRows`. */
+  logProbsOf(actorOut: Float32Array, raw: Float32Array, rows: number): Float32Array {
+    const logp = new Float64Array(rows);
+    const ent = new Float64Array(rows);
+    const d = this.rawDim;
+    if (this.dist.kind === 'beta') {
+      const side = new Float64Array(rows * 2 * d);
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < d; k++) {
+          side[r * 2 * d + k] = Math.log(raw[r * d + k]);
+          side[r * 2 * d + d + k] = Math.log1p(-raw[r * d + k]);
+        }
+      }
+      betaTerms(actorOut, rows, d, side, 2 * d, 0, logp, ent);
+    } else {
+      categoricalTerms(actorOut, rows, this.dist.n, raw, 1, 0, logp, ent);
+    }
+    return Float32Array.from(logp);
   }
 
   /**
@@ -134,11 +368,7 @@ export class RolePolicy {
     envAct: Float32Array,
     deterministic = false,
   ) {
-    const out = tf.tidy(() =>
-      this.actor.apply(tf.tensor2d(obs.slice(0, rows * this.spec.obsDim), [rows, this.spec.obsDim])),
-    );
-    const logits = out.dataSync();
-    out.dispose();
+    const logits = this.forwardRows(obs, null, rows).actor!;
     const a = this.spec.action;
     if (a.kind === 'box') {
       const d = a.dim;
@@ -168,13 +398,7 @@ export class RolePolicy {
 
   /** Critic values of `rows` input rows (`rows * criticInputDim`), read back to JS. */
   values(input: Float32Array, rows: number): Float32Array {
-    const dim = this.critic.opts.inputDim;
-    const t = tf.tidy(() =>
-      tf.reshape(this.critic.apply(tf.tensor2d(input.slice(0, rows * dim), [rows, dim])), [rows]),
-    );
-    const v = t.dataSync() as Float32Array;
-    t.dispose();
-    return v;
+    return this.forwardRows(null, input, rows).critic!;
   }
 
   /** Critic values as a [batch] tensor; call inside tf.tidy. */
@@ -198,5 +422,6 @@ export class RolePolicy {
     this.actor.dispose();
     this.critic.dispose();
     this.optimizer.dispose();
+    this.fused.dispose();
   }
 }
