@@ -14,7 +14,7 @@ import {
   reportSection,
   writeCsv,
 } from './lib/context.ts';
-import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
+import { loadProfitAxes, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { type BinStats, binStats, mergeBins, spearman } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
@@ -138,15 +138,7 @@ export const coprocessorLoadExperiment: Experiment = {
           {
             transform: [{ filter: "datum.layer === 'point'" }],
             mark: { type: 'point', filled: true, size: 12, opacity: 0.25, color: '#888' },
-            encoding: {
-              x: {
-                field: 'load',
-                type: 'quantitative',
-                title: 'coprocessor load in the period',
-                scale: { domain: [0, 1] },
-              },
-              y: { field: 'profit', type: 'quantitative', title: 'coprocessor profit in the period' },
-            },
+            encoding: loadProfitAxes(),
           },
           {
             transform: [{ filter: "datum.layer === 'bin'" }],

@@ -12,9 +12,10 @@ import {
   mdTable,
   pct,
   provenance,
+  reportSection,
   writeCsv,
 } from './lib/context.ts';
-import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
+import { loadProfitAxes, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, quantile, spearman } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
@@ -154,13 +155,7 @@ export const loadCurveExperiment: Experiment = {
             {
               mark: { type: 'point', filled: true, size: 16, opacity: 0.6 },
               encoding: {
-                x: {
-                  field: 'load',
-                  type: 'quantitative',
-                  title: 'coprocessor load in the period',
-                  scale: { domain: [0, 1] },
-                },
-                y: { field: 'profit', type: 'quantitative', title: 'coprocessor profit in the period' },
+                ...loadProfitAxes(),
                 color: {
                   field: 'alpha',
                   type: 'quantitative',
@@ -177,35 +172,31 @@ export const loadCurveExperiment: Experiment = {
         },
       ),
     );
-    const markdown = [
-      "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, section The optimal load curve.)",
-      '',
-      fig8,
-      '',
-      fig9,
-      '',
-      `Constants: ${consts}; bonus paid per period = bonusScale x capacity x max(0, Lambda(alpha)) with bonusScale=${lc.bonusScale}; slash amplifier m(L) = 1 + max(0, -Lambda(L)), so m(1) = ${fmt(1 + lc.b)}.`,
-      '',
-      mdTable(
-        [
-          'population',
-          'mean alpha',
-          'alpha p10-p90',
-          'alpha > L*',
-          'load > L*',
-          'mean profit (alpha <= L*)',
-          'mean profit (alpha > L*)',
-        ],
-        table,
-      ),
-      '',
-      '**Measured** (descriptive; the paper states no number):',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csvC}\` (the curve), \`${csvP}\` (scatter sample with alpha and Lambda(alpha)).`,
-    ].join('\n');
+    const markdown = reportSection({
+      claims: [
+        "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, section The optimal load curve.)",
+      ],
+      figures: [fig8, fig9],
+      tables: [
+        `Constants: ${consts}; bonus paid per period = bonusScale x capacity x max(0, Lambda(alpha)) with bonusScale=${lc.bonusScale}; slash amplifier m(L) = 1 + max(0, -Lambda(L)), so m(1) = ${fmt(1 + lc.b)}.`,
+        mdTable(
+          [
+            'population',
+            'mean alpha',
+            'alpha p10-p90',
+            'alpha > L*',
+            'load > L*',
+            'mean profit (alpha <= L*)',
+            'mean profit (alpha > L*)',
+          ],
+          table,
+        ),
+      ],
+      measuredNote: 'descriptive; the paper states no number',
+      measured,
+      provenance: provenance(ctx, networkConfigNote(ctx)),
+      data: `Data: \`${csvC}\` (the curve), \`${csvP}\` (scatter sample with alpha and Lambda(alpha)).`,
+    });
     return { title: 'Figs. 8-9: the load curve, and load vs reward by alpha', markdown };
   },
 };

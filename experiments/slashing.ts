@@ -15,7 +15,7 @@ import {
   SLASHING_FACTORS,
   writeCsv,
 } from './lib/context.ts';
-import { type SeedBand, seedBand, seriesBand, spearman, thinIndices } from './lib/stats.ts';
+import { bandColumns, type SeedBand, seedBand, seriesBand, spearman, thinIndices } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
 /** Points per series drawn in the figures (the CSV keeps every period). */
@@ -57,16 +57,8 @@ export const slashingExperiment: Experiment = {
             population: pop.label,
             factor,
             period: t + 1,
-            active_mean: active[t].mean,
-            active_min: active[t].min,
-            active_max: active[t].max,
-            active_ci_lo: active[t].ciLo,
-            active_ci_hi: active[t].ciHi,
-            cum_reward_mean: total[t].mean,
-            cum_reward_min: total[t].min,
-            cum_reward_max: total[t].max,
-            cum_reward_ci_lo: total[t].ciLo,
-            cum_reward_ci_hi: total[t].ciHi,
+            ...bandColumns('active', active[t]),
+            ...bandColumns('cum_reward', total[t]),
             cum_operator_mean: op[t].mean,
             cum_coprocessor_mean: cp[t].mean,
           });

@@ -193,8 +193,10 @@ export interface ReportSection {
   /** The paper's claims (or the question), one line each. */
   claims: string[];
   figures: string[];
-  /** Markdown tables. @default [] */
+  /** Markdown blocks after the figures: tables, or a paragraph such as the constants used. @default [] */
   tables?: string[];
+  /** What kind of measurement it is, e.g. `descriptive`, shown after **Measured**. @default none */
+  measuredNote?: string;
   measured: string[];
   /** `provenance(ctx, ...)`. */
   provenance: string;
@@ -209,7 +211,7 @@ export function reportSection(s: ReportSection): string {
     '',
     ...s.figures.flatMap((f) => [f, '']),
     ...(s.tables ?? []).map((t) => `${t}\n`),
-    '**Measured:**',
+    s.measuredNote === undefined ? '**Measured:**' : `**Measured** (${s.measuredNote}):`,
     '',
     ...s.measured,
     '',
