@@ -2,7 +2,7 @@
  * Fig. 7: tasks per coprocessor over time as a heat map (coprocessors sorted
  * by their total, periods in bins).
  */
-import { type Experiment, figure, fmt, provenance, reportSection, writeCsv } from './lib/context.ts';
+import { type Experiment, figure, fmt, reportSection, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { gini } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
@@ -68,14 +68,14 @@ export const taskDistributionExperiment: Experiment = {
         : heat()),
     } as never;
     const fig = await figure(ctx, 'fig7-task-distribution', spec);
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         '**Paper (4.6):** a visualisation of how tasks are allocated to coprocessors over time, showing how different coprocessors are used through the period (no quantitative claim).',
       ],
       figures: [fig],
       measuredNote: 'descriptive',
       measured,
-      provenance: provenance(ctx, networkConfigNote(ctx)),
+      config: networkConfigNote(ctx),
       data: `Data: \`${csv}\` (every coprocessor and period bin).`,
     });
     return { title: 'Fig. 7: distribution of tasks among coprocessors over time', markdown };
