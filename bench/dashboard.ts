@@ -67,6 +67,7 @@ export class FakeTerminal extends EventEmitter {
   };
 }
 
+/** A stdin that is no TTY and never yields a key: ink keeps its input hooks off. */
 export class NoKeys extends EventEmitter {
   isTTY = false;
   setEncoding() {}

@@ -4,17 +4,8 @@
  * of profit by load bin.
  */
 import { LOAD_BINS } from './lib/cells.ts';
-import {
-  byPopulation,
-  type Experiment,
-  figure,
-  fmt,
-  mdTable,
-  provenance,
-  reportSection,
-  writeCsv,
-} from './lib/context.ts';
-import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
+import { type Experiment, fmt, mdTable, populationFigure, reportSection, writeCsv } from './lib/context.ts';
+import { loadProfitAxes, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { type BinStats, binStats, mergeBins, spearman } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
@@ -119,8 +110,9 @@ export const coprocessorLoadExperiment: Experiment = {
     const csvB = writeCsv(ctx, 'fig6-load-bins', binRows);
     const csvP = writeCsv(ctx, 'fig6-load-reward-points', pointRows);
     const binned = binRows.filter((r) => (r.n as number) > 0);
-    const spec = byPopulation(
+    const fig = await populationFigure(
       ctx,
+      'fig6-load-reward',
       {
         title: {
           text: 'Fig. 6: coprocessor load vs reward',
@@ -138,15 +130,7 @@ export const coprocessorLoadExperiment: Experiment = {
           {
             transform: [{ filter: "datum.layer === 'point'" }],
             mark: { type: 'point', filled: true, size: 12, opacity: 0.25, color: '#888' },
-            encoding: {
-              x: {
-                field: 'load',
-                type: 'quantitative',
-                title: 'coprocessor load in the period',
-                scale: { domain: [0, 1] },
-              },
-              y: { field: 'profit', type: 'quantitative', title: 'coprocessor profit in the period' },
-            },
+            encoding: loadProfitAxes(),
           },
           {
             transform: [{ filter: "datum.layer === 'bin'" }],
@@ -168,15 +152,14 @@ export const coprocessorLoadExperiment: Experiment = {
         ],
       },
     );
-    const fig = await figure(ctx, 'fig6-load-reward', spec);
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         '**Paper (4.5):** the reward mechanism is generally effective, but rewards vary considerably, particularly at higher workloads.',
       ],
       figures: [fig],
       tables: tables,
       measured,
-      provenance: provenance(ctx, networkConfigNote(ctx)),
+      config: networkConfigNote(ctx),
       data: `Data: \`${csvB}\` (every coprocessor-period, binned by load: n, mean and sd exact; quantiles from a ${'reservoir'} sample), \`${csvP}\` (scatter sample).`,
     });
     return { title: 'Fig. 6: coprocessor load vs reward', markdown };

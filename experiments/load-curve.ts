@@ -5,16 +5,16 @@
 import { loadScenario } from '../envs/scenarios/index.ts';
 import { loadCurve } from '../src/sim/load-curve.ts';
 import {
-  byPopulation,
   type Experiment,
   figure,
   fmt,
   mdTable,
   pct,
-  provenance,
+  populationFigure,
+  reportSection,
   writeCsv,
 } from './lib/context.ts';
-import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
+import { loadProfitAxes, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, quantile, spearman } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
@@ -135,77 +135,64 @@ export const loadCurveExperiment: Experiment = {
       );
     }
     const csvP = writeCsv(ctx, 'fig9-load-reward-alpha', rows);
-    const fig9 = await figure(
+    const fig9 = await populationFigure(
       ctx,
       'fig9-load-reward-alpha',
-      byPopulation(
-        ctx,
-        {
-          title: {
-            text: 'Fig. 9: coprocessor load vs reward, coloured by alpha',
-            subtitle: `per-period samples, seeds ${ctx.seeds.join(', ')}; dashed: L* = ${lc.optimalLoad}`,
-          },
-          data: rows,
+      {
+        title: {
+          text: 'Fig. 9: coprocessor load vs reward, coloured by alpha',
+          subtitle: `per-period samples, seeds ${ctx.seeds.join(', ')}; dashed: L* = ${lc.optimalLoad}`,
         },
-        {
-          width: 480,
-          height: 320,
-          layer: [
-            {
-              mark: { type: 'point', filled: true, size: 16, opacity: 0.6 },
-              encoding: {
-                x: {
-                  field: 'load',
-                  type: 'quantitative',
-                  title: 'coprocessor load in the period',
-                  scale: { domain: [0, 1] },
-                },
-                y: { field: 'profit', type: 'quantitative', title: 'coprocessor profit in the period' },
-                color: {
-                  field: 'alpha',
-                  type: 'quantitative',
-                  title: 'alpha (GAS load)',
-                  scale: { scheme: 'plasma' },
-                },
+        data: rows,
+      },
+      {
+        width: 480,
+        height: 320,
+        layer: [
+          {
+            mark: { type: 'point', filled: true, size: 16, opacity: 0.6 },
+            encoding: {
+              ...loadProfitAxes(),
+              color: {
+                field: 'alpha',
+                type: 'quantitative',
+                title: 'alpha (GAS load)',
+                scale: { scheme: 'plasma' },
               },
             },
-            {
-              mark: { type: 'rule', strokeDash: [4, 4], color: '#555' },
-              encoding: { x: { datum: lc.optimalLoad } },
-            },
-          ],
-        },
-      ),
-    );
-    const markdown = [
-      "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, section The optimal load curve.)",
-      '',
-      fig8,
-      '',
-      fig9,
-      '',
-      `Constants: ${consts}; bonus paid per period = bonusScale x capacity x max(0, Lambda(alpha)) with bonusScale=${lc.bonusScale}; slash amplifier m(L) = 1 + max(0, -Lambda(L)), so m(1) = ${fmt(1 + lc.b)}.`,
-      '',
-      mdTable(
-        [
-          'population',
-          'mean alpha',
-          'alpha p10-p90',
-          'alpha > L*',
-          'load > L*',
-          'mean profit (alpha <= L*)',
-          'mean profit (alpha > L*)',
+          },
+          {
+            mark: { type: 'rule', strokeDash: [4, 4], color: '#555' },
+            encoding: { x: { datum: lc.optimalLoad } },
+          },
         ],
-        table,
-      ),
-      '',
-      '**Measured** (descriptive; the paper states no number):',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csvC}\` (the curve), \`${csvP}\` (scatter sample with alpha and Lambda(alpha)).`,
-    ].join('\n');
+      },
+    );
+    const markdown = reportSection(ctx, {
+      claims: [
+        "**Paper (5.1-5.2):** a piecewise optimal load curve rewards unloaded uptime below the optimal load and amplifies slashing above it; the GAS load parameter alpha adapts to load without overreacting to spikes; the load-vs-reward-and-alpha scatter shows the balance between load management and incentives. (The curve's formula was lost from the paper's text; ours is in docs/MODEL.md, section The optimal load curve.)",
+      ],
+      figures: [fig8, fig9],
+      tables: [
+        `Constants: ${consts}; bonus paid per period = bonusScale x capacity x max(0, Lambda(alpha)) with bonusScale=${lc.bonusScale}; slash amplifier m(L) = 1 + max(0, -Lambda(L)), so m(1) = ${fmt(1 + lc.b)}.`,
+        mdTable(
+          [
+            'population',
+            'mean alpha',
+            'alpha p10-p90',
+            'alpha > L*',
+            'load > L*',
+            'mean profit (alpha <= L*)',
+            'mean profit (alpha > L*)',
+          ],
+          table,
+        ),
+      ],
+      measuredNote: 'descriptive; the paper states no number',
+      measured,
+      config: networkConfigNote(ctx),
+      data: `Data: \`${csvC}\` (the curve), \`${csvP}\` (scatter sample with alpha and Lambda(alpha)).`,
+    });
     return { title: 'Figs. 8-9: the load curve, and load vs reward by alpha', markdown };
   },
 };

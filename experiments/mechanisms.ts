@@ -15,9 +15,8 @@ import {
   figure,
   fmt,
   mdTable,
-  type Population,
   pct,
-  provenance,
+  type Population,
   reportSection,
   writeCsv,
 } from './lib/context.ts';
@@ -499,7 +498,7 @@ export const mechanismsExperiment: Experiment = {
       },
       resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
     } as never);
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         `**Question:** the ${MECHANISMS.length} auction mechanisms on the same tasks and seeds, each against the default \`${REFERENCE_MECHANISM}\`:`,
         '',
@@ -508,7 +507,7 @@ export const mechanismsExperiment: Experiment = {
       figures: [fig, diffFig],
       tables,
       measured,
-      provenance: provenance(ctx, `, \`auction.mechanism\` in {${MECHANISMS.join(', ')}}`),
+      config: `, \`auction.mechanism\` in {${MECHANISMS.join(', ')}}`,
       data: `Data: \`${csv}\` (per population, mechanism and seed), \`${diffCsv}\` (paired differences to \`${REFERENCE_MECHANISM}\`).`,
     });
     return {

@@ -2,16 +2,7 @@
  * Fig. 4: operator reputation (logistic of the GAS latent at the end) against
  * total reward, with the Spearman rank correlation.
  */
-import {
-  byPopulation,
-  type Experiment,
-  figure,
-  fmt,
-  mdTable,
-  provenance,
-  reportSection,
-  writeCsv,
-} from './lib/context.ts';
+import { type Experiment, fmt, mdTable, populationFigure, reportSection, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
@@ -80,38 +71,35 @@ export const reputationExperiment: Experiment = {
       );
     }
     const csv = writeCsv(ctx, 'fig4-reputation-reward', rows);
-    const fig = await figure(
+    const fig = await populationFigure(
       ctx,
       'fig4-reputation-reward',
-      byPopulation(
-        ctx,
-        {
-          title: { text: 'Fig. 4: operator reputation vs total reward', subtitle: titles.join('; ') },
-          data: rows,
-        },
-        {
-          width: 480,
-          height: 320,
-          mark: { type: 'point', filled: true, opacity: 0.6, size: 30 },
-          encoding: {
-            x: {
-              field: 'reputation_mean',
-              type: 'quantitative',
-              title: 'reputation (mean over the episode)',
-              scale: { zero: false },
-            },
-            y: { field: 'total_reward', type: 'quantitative', title: 'total reward' },
-            color: {
-              field: 'status',
-              type: 'nominal',
-              title: 'operator',
-              scale: { domain: ['active', 'ejected'], range: ['#3182bd', '#e6550d'] },
-            },
+      {
+        title: { text: 'Fig. 4: operator reputation vs total reward', subtitle: titles.join('; ') },
+        data: rows,
+      },
+      {
+        width: 480,
+        height: 320,
+        mark: { type: 'point', filled: true, opacity: 0.6, size: 30 },
+        encoding: {
+          x: {
+            field: 'reputation_mean',
+            type: 'quantitative',
+            title: 'reputation (mean over the episode)',
+            scale: { zero: false },
+          },
+          y: { field: 'total_reward', type: 'quantitative', title: 'total reward' },
+          color: {
+            field: 'status',
+            type: 'nominal',
+            title: 'operator',
+            scale: { domain: ['active', 'ejected'], range: ['#3182bd', '#e6550d'] },
           },
         },
-      ),
+      },
     );
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         '**Paper (4.3):** operators with higher reputations tend to accumulate higher rewards; reputation is a significant factor in the allocation and completion of tasks.',
       ],
@@ -123,7 +111,7 @@ export const reputationExperiment: Experiment = {
         ),
       ],
       measured,
-      provenance: provenance(ctx, networkConfigNote(ctx)),
+      config: networkConfigNote(ctx),
       data: `Data: \`${csv}\` (one row per operator and seed).`,
     });
     return { title: 'Fig. 4: operator reputation vs total reward', markdown };

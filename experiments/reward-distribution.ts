@@ -3,16 +3,7 @@
  * bands of the period profit of active operators) and its Gini over time.
  */
 import { loadScenario } from '../envs/scenarios/index.ts';
-import {
-  byPopulation,
-  type Experiment,
-  figure,
-  fmt,
-  mdTable,
-  provenance,
-  reportSection,
-  writeCsv,
-} from './lib/context.ts';
+import { type Experiment, fmt, mdTable, populationFigure, reportSection, writeCsv } from './lib/context.ts';
 import { blockMeans, networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { mean, spearman, windowMean } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
@@ -127,74 +118,68 @@ export const rewardDistributionExperiment: Experiment = {
     }
     const csv = writeCsv(ctx, 'fig3-reward-distribution', rows);
     const x = { field: 'period', type: 'quantitative', title: 'period' };
-    const figA = await figure(
+    const figA = await populationFigure(
       ctx,
       'fig3-reward-quantiles',
-      byPopulation(
-        ctx,
-        {
-          title: {
-            text: 'Fig. 3: reward across operators per period',
-            subtitle: `p10-p90 (light), p25-p75 (dark), median (line); mean over seeds ${ctx.seeds.join(', ')}, block means`,
+      {
+        title: {
+          text: 'Fig. 3: reward across operators per period',
+          subtitle: `p10-p90 (light), p25-p75 (dark), median (line); mean over seeds ${ctx.seeds.join(', ')}, block means`,
+        },
+        data: bandRows,
+      },
+      {
+        width: 520,
+        height: 260,
+        layer: [
+          {
+            mark: { type: 'area', color: '#9ecae1', opacity: 0.6 },
+            encoding: {
+              x,
+              y: { field: 'p10', type: 'quantitative', title: 'operator profit in the period' },
+              y2: { field: 'p90' },
+            },
           },
-          data: bandRows,
-        },
-        {
-          width: 520,
-          height: 260,
-          layer: [
-            {
-              mark: { type: 'area', color: '#9ecae1', opacity: 0.6 },
-              encoding: {
-                x,
-                y: { field: 'p10', type: 'quantitative', title: 'operator profit in the period' },
-                y2: { field: 'p90' },
-              },
-            },
-            {
-              mark: { type: 'area', color: '#3182bd', opacity: 0.6 },
-              encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } },
-            },
-            {
-              mark: { type: 'line', color: '#08306b' },
-              encoding: { x, y: { field: 'median', type: 'quantitative' } },
-            },
-          ],
-        },
-      ),
+          {
+            mark: { type: 'area', color: '#3182bd', opacity: 0.6 },
+            encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } },
+          },
+          {
+            mark: { type: 'line', color: '#08306b' },
+            encoding: { x, y: { field: 'median', type: 'quantitative' } },
+          },
+        ],
+      },
     );
-    const figB = await figure(
+    const figB = await populationFigure(
       ctx,
       'fig3-reward-gini',
-      byPopulation(
-        ctx,
-        {
-          title: {
-            text: 'Fig. 3: Gini of operator rewards over time',
-            subtitle: 'per period (active operators) and cumulative (all operators)',
-          },
-          data: giniRows,
+      {
+        title: {
+          text: 'Fig. 3: Gini of operator rewards over time',
+          subtitle: 'per period (active operators) and cumulative (all operators)',
         },
-        {
-          width: 520,
-          height: 220,
-          mark: { type: 'line' },
-          encoding: {
-            x,
-            y: { field: 'gini', type: 'quantitative', title: 'Gini', scale: { zero: true } },
-            color: { field: 'series', type: 'nominal', title: null },
-          },
+        data: giniRows,
+      },
+      {
+        width: 520,
+        height: 220,
+        mark: { type: 'line' },
+        encoding: {
+          x,
+          y: { field: 'gini', type: 'quantitative', title: 'Gini', scale: { zero: true } },
+          color: { field: 'series', type: 'nominal', title: null },
         },
-      ),
+      },
     );
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         '**Paper (4.2):** rewards across operators are diverse at first and converge toward a more uniform distribution as periods progress (operators delegate the heavy tasks to coprocessors).',
       ],
       figures: [figA, figB],
       tables: [mdTable(['population', 'periods', 'Gini (per period)', '(p90 - p10) / median', 'IQR'], table)],
       measured,
-      provenance: provenance(ctx, networkConfigNote(ctx)),
+      config: networkConfigNote(ctx),
       data: `Data: \`${csv}\` (every period, mean over seeds). Losses make some period profits negative; the Gini shifts them so the minimum is 0.`,
     });
     return { title: 'Fig. 3: distribution of rewards across operators over time', markdown };

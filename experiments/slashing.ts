@@ -4,18 +4,16 @@
  */
 import type { SlashingResult } from './lib/cells.ts';
 import {
-  byPopulation,
   cellSpec,
   type Experiment,
-  figure,
   fmt,
   mdTable,
-  provenance,
+  populationFigure,
   reportSection,
   SLASHING_FACTORS,
   writeCsv,
 } from './lib/context.ts';
-import { type SeedBand, seedBand, seriesBand, spearman, thinIndices } from './lib/stats.ts';
+import { bandColumns, type SeedBand, seedBand, seriesBand, spearman, thinIndices } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
 
 /** Points per series drawn in the figures (the CSV keeps every period). */
@@ -57,16 +55,8 @@ export const slashingExperiment: Experiment = {
             population: pop.label,
             factor,
             period: t + 1,
-            active_mean: active[t].mean,
-            active_min: active[t].min,
-            active_max: active[t].max,
-            active_ci_lo: active[t].ciLo,
-            active_ci_hi: active[t].ciHi,
-            cum_reward_mean: total[t].mean,
-            cum_reward_min: total[t].min,
-            cum_reward_max: total[t].max,
-            cum_reward_ci_lo: total[t].ciLo,
-            cum_reward_ci_hi: total[t].ciHi,
+            ...bandColumns('active', active[t]),
+            ...bandColumns('cum_reward', total[t]),
             cum_operator_mean: op[t].mean,
             cum_coprocessor_mean: cp[t].mean,
           });
@@ -165,28 +155,22 @@ export const slashingExperiment: Experiment = {
       ],
     });
     const sub = `mean over seeds ${ctx.seeds.join(', ')}; band = min-max`;
-    const figA = await figure(
+    const figA = await populationFigure(
       ctx,
       'fig2-active-operators',
-      byPopulation(
-        ctx,
-        { title: { text: 'Fig. 2 (top): active operators over time', subtitle: sub }, data: plotRows },
-        panel('active', 'active operators'),
-      ),
+      { title: { text: 'Fig. 2 (top): active operators over time', subtitle: sub }, data: plotRows },
+      panel('active', 'active operators'),
     );
-    const figB = await figure(
+    const figB = await populationFigure(
       ctx,
       'fig2-cumulative-reward',
-      byPopulation(
-        ctx,
-        {
-          title: { text: 'Fig. 2 (bottom): cumulative reward (operators + coprocessors)', subtitle: sub },
-          data: plotRows,
-        },
-        panel('reward', 'cumulative reward'),
-      ),
+      {
+        title: { text: 'Fig. 2 (bottom): cumulative reward (operators + coprocessors)', subtitle: sub },
+        data: plotRows,
+      },
+      panel('reward', 'cumulative reward'),
     );
-    const markdown = reportSection({
+    const markdown = reportSection(ctx, {
       claims: [
         '**Paper (4.1.1):** higher slashing factors lead to a rapid decline in the number of active operators; very low factors keep more operators active (but deter misbehaviour too little).',
         '**Paper (4.1.2):** moderate slashing factors give steady growth of cumulative rewards without significant drops in operator activity.',
@@ -194,7 +178,7 @@ export const slashingExperiment: Experiment = {
       figures: [figA, figB],
       tables: tables,
       measured,
-      provenance: provenance(ctx, `, slashing.factor in {${SLASHING_FACTORS.join(', ')}}`),
+      config: `, slashing.factor in {${SLASHING_FACTORS.join(', ')}}`,
       data: `Data: \`${csv}\` (every period: mean, min, max, 95% CI over seeds), \`${csvEnd}\`.`,
     });
     return { title: 'Fig. 2: slashing factor, active operators and cumulative reward', markdown };

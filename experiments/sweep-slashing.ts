@@ -7,15 +7,14 @@
  */
 import type { SummaryResult } from './lib/cells.ts';
 import {
-  byPopulation,
   cellSpec,
   type Experiment,
   type ExperimentContext,
-  figure,
   fmt,
   mdTable,
-  type Population,
   pct,
+  type Population,
+  populationFigure,
   writeCsv,
 } from './lib/context.ts';
 import { mean } from './lib/stats.ts';
@@ -159,109 +158,103 @@ export const sweepSlashingExperiment: Experiment = {
       sort: ctx.scale.sweep.factors.map(String),
       scale: { scheme: 'viridis' },
     };
-    const figA = await figure(
+    const figA = await populationFigure(
       ctx,
       'sweep-slashing-frontier',
-      byPopulation(
-        ctx,
-        {
-          title: {
-            text: 'Integrity vs participation over slashing factor and load curve',
-            subtitle: `green: undetected shirks <= ${pct(INTEGRITY_BOUND)} of tasks and >= ${pct(ACTIVE_BOUND, 0)} of operators active; line: Pareto frontier`,
+      {
+        title: {
+          text: 'Integrity vs participation over slashing factor and load curve',
+          subtitle: `green: undetected shirks <= ${pct(INTEGRITY_BOUND)} of tasks and >= ${pct(ACTIVE_BOUND, 0)} of operators active; line: Pareto frontier`,
+        },
+        data: plot,
+      },
+      {
+        width: 500,
+        height: 320,
+        layer: [
+          {
+            data: { values: [{ x: floor / 2, x2: INTEGRITY_BOUND, y: ACTIVE_BOUND, y2: 1.02 }] },
+            mark: { type: 'rect', color: '#31a354', opacity: 0.12 },
+            encoding: {
+              x: { field: 'x', type: 'quantitative' },
+              x2: { field: 'x2' },
+              y: { field: 'y', type: 'quantitative' },
+              y2: { field: 'y2' },
+            },
           },
-          data: plot,
-        },
-        {
-          width: 500,
-          height: 320,
-          layer: [
-            {
-              data: { values: [{ x: floor / 2, x2: INTEGRITY_BOUND, y: ACTIVE_BOUND, y2: 1.02 }] },
-              mark: { type: 'rect', color: '#31a354', opacity: 0.12 },
-              encoding: {
-                x: { field: 'x', type: 'quantitative' },
-                x2: { field: 'x2' },
-                y: { field: 'y', type: 'quantitative' },
-                y2: { field: 'y2' },
-              },
+          {
+            transform: [{ filter: 'datum.pareto' }],
+            mark: { type: 'line', color: '#555', strokeDash: [3, 3] },
+            encoding: {
+              x: { field: 'rate', type: 'quantitative' },
+              y: { field: 'activeShare', type: 'quantitative' },
+              order: { field: 'rate' },
             },
-            {
-              transform: [{ filter: 'datum.pareto' }],
-              mark: { type: 'line', color: '#555', strokeDash: [3, 3] },
-              encoding: {
-                x: { field: 'rate', type: 'quantitative' },
-                y: { field: 'activeShare', type: 'quantitative' },
-                order: { field: 'rate' },
+          },
+          {
+            mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+            encoding: {
+              x: {
+                field: 'rate',
+                type: 'quantitative',
+                scale: { type: 'log' },
+                title: 'undetected shirks per task (log)',
               },
-            },
-            {
-              mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
-              encoding: {
-                x: {
-                  field: 'rate',
-                  type: 'quantitative',
-                  scale: { type: 'log' },
-                  title: 'undetected shirks per task (log)',
-                },
-                y: {
-                  field: 'activeShare',
-                  type: 'quantitative',
-                  title: 'operators active at the end (share)',
-                  scale: { domain: [0, 1.02] },
-                },
-                color: factorColor,
-                shape: { field: 'curve', type: 'nominal', title: 'load curve' },
+              y: {
+                field: 'activeShare',
+                type: 'quantitative',
+                title: 'operators active at the end (share)',
+                scale: { domain: [0, 1.02] },
               },
+              color: factorColor,
+              shape: { field: 'curve', type: 'nominal', title: 'load curve' },
             },
-          ],
-        },
-      ),
+          },
+        ],
+      },
     );
-    const figB = await figure(
+    const figB = await populationFigure(
       ctx,
       'sweep-slashing-welfare',
-      byPopulation(
-        ctx,
-        {
-          title: {
-            text: 'Welfare (total profit of both roles) over the grid',
-            subtitle: 'check mark: feasible (integrity and participation bounds met)',
+      {
+        title: {
+          text: 'Welfare (total profit of both roles) over the grid',
+          subtitle: 'check mark: feasible (integrity and participation bounds met)',
+        },
+        data: plot,
+      },
+      {
+        width: 420,
+        height: 260,
+        layer: [
+          {
+            mark: { type: 'rect' },
+            encoding: {
+              x: {
+                field: 'factor',
+                type: 'ordinal',
+                sort: ctx.scale.sweep.factors.map(String),
+                title: 'slashing factor',
+              },
+              y: { field: 'curve', type: 'nominal', title: 'load curve' },
+              color: {
+                field: 'welfare',
+                type: 'quantitative',
+                title: 'welfare',
+                scale: { scheme: 'blues' },
+              },
+            },
           },
-          data: plot,
-        },
-        {
-          width: 420,
-          height: 260,
-          layer: [
-            {
-              mark: { type: 'rect' },
-              encoding: {
-                x: {
-                  field: 'factor',
-                  type: 'ordinal',
-                  sort: ctx.scale.sweep.factors.map(String),
-                  title: 'slashing factor',
-                },
-                y: { field: 'curve', type: 'nominal', title: 'load curve' },
-                color: {
-                  field: 'welfare',
-                  type: 'quantitative',
-                  title: 'welfare',
-                  scale: { scheme: 'blues' },
-                },
-              },
+          {
+            transform: [{ filter: 'datum.feasible' }],
+            mark: { type: 'text', text: '✓', fontSize: 16, color: '#d95f0e', fontWeight: 'bold' },
+            encoding: {
+              x: { field: 'factor', type: 'ordinal', sort: ctx.scale.sweep.factors.map(String) },
+              y: { field: 'curve', type: 'nominal' },
             },
-            {
-              transform: [{ filter: 'datum.feasible' }],
-              mark: { type: 'text', text: '✓', fontSize: 16, color: '#d95f0e', fontWeight: 'bold' },
-              encoding: {
-                x: { field: 'factor', type: 'ordinal', sort: ctx.scale.sweep.factors.map(String) },
-                y: { field: 'curve', type: 'nominal' },
-              },
-            },
-          ],
-        },
-      ),
+          },
+        ],
+      },
     );
     const sections: string[] = [];
     for (const pop of ctx.populations) {

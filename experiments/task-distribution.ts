@@ -2,7 +2,7 @@
  * Fig. 7: tasks per coprocessor over time as a heat map (coprocessors sorted
  * by their total, periods in bins).
  */
-import { type Experiment, figure, fmt, provenance, writeCsv } from './lib/context.ts';
+import { type Experiment, figure, fmt, reportSection, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { gini } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
@@ -68,18 +68,16 @@ export const taskDistributionExperiment: Experiment = {
         : heat()),
     } as never;
     const fig = await figure(ctx, 'fig7-task-distribution', spec);
-    const markdown = [
-      '**Paper (4.6):** a visualisation of how tasks are allocated to coprocessors over time, showing how different coprocessors are used through the period (no quantitative claim).',
-      '',
-      fig,
-      '',
-      '**Measured** (descriptive):',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csv}\` (every coprocessor and period bin).`,
-    ].join('\n');
+    const markdown = reportSection(ctx, {
+      claims: [
+        '**Paper (4.6):** a visualisation of how tasks are allocated to coprocessors over time, showing how different coprocessors are used through the period (no quantitative claim).',
+      ],
+      figures: [fig],
+      measuredNote: 'descriptive',
+      measured,
+      config: networkConfigNote(ctx),
+      data: `Data: \`${csv}\` (every coprocessor and period bin).`,
+    });
     return { title: 'Fig. 7: distribution of tasks among coprocessors over time', markdown };
   },
 };

@@ -4,7 +4,7 @@
  * both sorted by volume; node size by volume, edge width and opacity by tasks.
  */
 import type { NetworkResult } from './lib/cells.ts';
-import { type Experiment, figure, fmt, pct, provenance, writeCsv } from './lib/context.ts';
+import { type Experiment, figure, fmt, pct, reportSection, writeCsv } from './lib/context.ts';
 import { networkConfigNote, networkRuns, networkSpecs } from './lib/network.ts';
 import { gini } from './lib/stats.ts';
 import { catalogEntry } from './catalog.ts';
@@ -191,18 +191,16 @@ export const taskFlowExperiment: Experiment = {
         : { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, hconcat: panels }
     ) as never;
     const fig = await figure(ctx, 'fig5-task-flow', spec);
-    const markdown = [
-      '**Paper (4.4):** a network diagram of the tasks operators delegate to coprocessors, coloured by volume; it shows how tasks flow and how allocation is spread across the system (no quantitative claim).',
-      '',
-      fig,
-      '',
-      '**Measured** (descriptive; the paper states no testable claim):',
-      '',
-      ...measured,
-      '',
-      provenance(ctx, networkConfigNote(ctx)),
-      `Data: \`${csvE}\` (every edge with tasks > 0), \`${csvN}\` (nodes with their layout).`,
-    ].join('\n');
+    const markdown = reportSection(ctx, {
+      claims: [
+        '**Paper (4.4):** a network diagram of the tasks operators delegate to coprocessors, coloured by volume; it shows how tasks flow and how allocation is spread across the system (no quantitative claim).',
+      ],
+      figures: [fig],
+      measuredNote: 'descriptive; the paper states no testable claim',
+      measured,
+      config: networkConfigNote(ctx),
+      data: `Data: \`${csvE}\` (every edge with tasks > 0), \`${csvN}\` (nodes with their layout).`,
+    });
     return { title: 'Fig. 5: operator-coprocessor task-flow network', markdown };
   },
 };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BatchedBandit, ContinuousBandit } from '../envs/classic/bandit.ts';
+import { ContinuousBandit } from '../envs/classic/bandit.ts';
 import '../envs/classic/index.ts';
 import { checkEnv } from '../src/core/checker/index.ts';
 import { makeEnv } from '../src/core/registry.ts';
+import { ejectingBandit } from './helpers/bandit.ts';
 import { SINGLE_AGENT_CHECKS } from './helpers/checks.ts';
 
 describe('ContinuousBandit-v0', () => {
@@ -34,15 +35,7 @@ describe('ContinuousBandit-v0', () => {
 });
 
 describe('BatchedBandit', () => {
-  const make = () =>
-    new BatchedBandit({
-      roles: [
-        { name: 'a', count: 4, target: [0.5] },
-        { name: 'b', count: 2, target: [0.2, 0.4], low: -1, high: 1 },
-      ],
-      horizon: 3,
-      ejectProb: 0.3,
-    });
+  const make = ejectingBandit;
   const act = () => ({ a: new Float32Array(4).fill(0.5), b: new Float32Array(4).fill(0) });
 
   it('ejects slots (terminated once, then inactive), truncates the rest at the horizon and autoresets', () => {

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BatchedBandit, CartPoleEnv, ContinuousBandit } from '../envs/classic/index.ts';
+import { CartPoleEnv, ContinuousBandit } from '../envs/classic/index.ts';
 import { makeBaseline } from '../envs/network/baselines.ts';
 import { NetworkBatchedEnv } from '../envs/network/index.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
-import { checkBatchedEnv, EnvCheckError } from '../src/core/checker/index.ts';
+import { checkBatchedEnv } from '../src/core/checker/index.ts';
 import { BatchedFromVector } from '../src/core/vector.ts';
 import { type RelayDefect, RelayBatchedEnv } from './fixtures/relay-batched-env.ts';
-
-function failure(fn: () => unknown): EnvCheckError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EnvCheckError) return e;
-    throw e;
-  }
-  throw new Error('expected an EnvCheckError, but the check passed');
-}
+import { ejectingBandit } from './helpers/bandit.ts';
+import { failure } from './helpers/checks.ts';
 
 /** Every check of checkBatchedEnv, in the order it runs them. */
 const ALL = [
@@ -60,16 +52,7 @@ describe('checkBatchedEnv on the real batched envs', () => {
     const bandits = () =>
       new BatchedFromVector(Array.from({ length: 3 }, () => () => new ContinuousBandit({ horizon: 5 })));
     expect(checkBatchedEnv(bandits)).toEqual({ passed: ALL, warnings: [] });
-    const ejecting = () =>
-      new BatchedBandit({
-        roles: [
-          { name: 'a', count: 4, target: [0.5] },
-          { name: 'b', count: 2, target: [0.2, 0.4], low: -1, high: 1 },
-        ],
-        horizon: 3,
-        ejectProb: 0.3,
-      });
-    expect(checkBatchedEnv(ejecting)).toEqual({ passed: ALL, warnings: [] });
+    expect(checkBatchedEnv(ejectingBandit)).toEqual({ passed: ALL, warnings: [] });
   });
 
   it('fails NetworkBatchedEnv without autoreset: the batched view resets on the same step', () => {

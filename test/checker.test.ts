@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnv, checkParallelEnv, dataEquivalent, EnvCheckError } from '../src/core/checker/index.ts';
+import { checkEnv, checkParallelEnv, dataEquivalent } from '../src/core/checker/index.ts';
 import { Box } from '../src/core/spaces/box.ts';
 import { type TagDefect, TagParallelEnv } from './fixtures/tag-parallel-env.ts';
 import { type WalkDefect, WalkEnv } from './fixtures/walk-env.ts';
-
-function failure(fn: () => unknown): EnvCheckError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EnvCheckError) return e;
-    throw e;
-  }
-  throw new Error('expected an EnvCheckError, but the check passed');
-}
+import { failure } from './helpers/checks.ts';
 
 describe('checkEnv', () => {
   it('passes a correct env (factory) and reports the checks', () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { render } from 'ink-testing-library';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NoKeys } from '../bench/dashboard.ts';
 import type { TrainerEvent } from '../src/core/train-events.ts';
 import { Dashboard } from '../src/app/dashboard/Dashboard.tsx';
 import { createDashboardStore } from '../src/app/dashboard/dashboard-store.ts';
@@ -81,16 +82,6 @@ class SizedStdout extends EventEmitter {
     return true;
   };
   lastFrame = () => strip(this.frames[this.frames.length - 1]);
-}
-
-class NoTtyStdin extends EventEmitter {
-  isTTY = false;
-  setEncoding() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read = () => null;
 }
 
 const stores: { dispose(): void }[] = [];
@@ -231,7 +222,7 @@ describe('runDashboard', () => {
     const stdout = new SizedStdout(columns, rows);
     const done = runDashboard(handle, {
       stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: new NoTtyStdin() as unknown as NodeJS.ReadStream,
+      stdin: new NoKeys() as unknown as NodeJS.ReadStream,
       debug: true,
       throttleMs: 5,
       handleSigint: false,

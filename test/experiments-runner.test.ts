@@ -166,7 +166,7 @@ describe('learned policies side by side', () => {
       seen.push({ dir, scenario });
       return makeBaselineSet('conservative', { scenario, seed: 1 });
     };
-    const r = await runExperiment('reputation', {
+    const opts = {
       scale: 'quick',
       seeds: 1,
       out,
@@ -174,7 +174,8 @@ describe('learned policies side by side', () => {
       loadPolicies,
       workers: 1,
       quiet: true,
-    });
+    } as const;
+    const r = await runExperiment('reputation', opts);
     expect(seen.length).toBe(1);
     expect(seen[0].dir).toBe(runDir);
     expect(seen[0].scenario.periods).toBe(300);
@@ -187,15 +188,7 @@ describe('learned policies side by side', () => {
     expect(report).toMatch(/- learned, reputation averaged over the episode: \*\*/);
     expect(existsSync(join(out, 'fig4-reputation-reward.png'))).toBe(true);
     // The learned cells are stored too: a second run loads nothing.
-    const again = await runExperiment('reputation', {
-      scale: 'quick',
-      seeds: 1,
-      out,
-      policies: runDir,
-      loadPolicies,
-      workers: 1,
-      quiet: true,
-    });
+    const again = await runExperiment('reputation', opts);
     expect(again.computed).toBe(0);
     expect(seen.length).toBe(1);
   });

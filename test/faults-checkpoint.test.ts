@@ -36,6 +36,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The iterations of the rows of a run's metrics.jsonl, in order. */
+const iterations = (out: string) =>
+  RunDir.open(out)
+    .readMetrics()
+    .map((r) => r.iteration);
+
 const banditEnv = () =>
   new BatchedBandit({
     roles: [
@@ -180,11 +186,7 @@ describe('a damaged checkpoint is refused before anything is written', () => {
     expect(warnings.join('\n')).toMatch(
       /state\.json records no checksums \(written before copronet recorded them\)/,
     );
-    expect(
-      RunDir.open(out)
-        .readMetrics()
-        .map((r) => r.iteration),
-    ).toEqual([1, 2, 3]);
+    expect(iterations(out)).toEqual([1, 2, 3]);
     // The checkpoint it wrote has them.
     expect(JSON.parse(readFileSync(statePath(out), 'utf8')).checksums).toBeDefined();
 
@@ -203,11 +205,7 @@ describe('metrics.jsonl', () => {
     appendFileSync(join(out, 'metrics.jsonl'), '{"global_step":240,"iteration":3,"charts/SPS":12');
     const warnings = await resumeAndRun(out, 3);
     expect(warnings.join('\n')).toMatch(/metrics\.jsonl, line 3: the last line was torn .*: dropped it/);
-    expect(
-      RunDir.open(out)
-        .readMetrics()
-        .map((r) => r.iteration),
-    ).toEqual([1, 2, 3]);
+    expect(iterations(out)).toEqual([1, 2, 3]);
   });
 
   it('a bad line before the last is refused, naming the file and the line; nothing changes', async () => {
@@ -289,11 +287,7 @@ describe('market.jsonl after kill -9', () => {
     for (let i = 1; i < after.length; i++) expect(after[i]).toBeGreaterThanOrEqual(after[i - 1]);
     expect(after.at(-1)).toBe(2 * batch);
     expect(warnings.join('\n')).toMatch(/market\.jsonl, line \d+: the last line was torn/);
-    expect(
-      RunDir.open(out)
-        .readMetrics()
-        .map((r) => r.iteration),
-    ).toEqual([1, 2, 3]);
+    expect(iterations(out)).toEqual([1, 2, 3]);
   }, 60_000);
 
   it('copronet eval refuses a run whose tensors.bin is damaged, and reads a good one without writing to it', async () => {
@@ -334,11 +328,7 @@ describe('one process per run folder', () => {
       new RegExp(`run\\.lock was left by process ${pid}.*no longer running`),
     );
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
-    expect(
-      RunDir.open(out)
-        .readMetrics()
-        .map((r) => r.iteration),
-    ).toEqual([1, 2, 3]);
+    expect(iterations(out)).toEqual([1, 2, 3]);
   });
 
   it('an empty run.lock (its process killed while taking it) is taken over once it is not new', async () => {
@@ -439,9 +429,7 @@ describe('the CLI in one run folder', () => {
       a.child.kill('SIGKILL');
       b.child.kill('SIGKILL');
     }
-    const iters = RunDir.open(out)
-      .readMetrics()
-      .map((r) => r.iteration);
+    const iters = iterations(out);
     expect(iters).toEqual(iters.map((_, i) => i + 1));
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   }, 180_000);
@@ -472,9 +460,7 @@ describe('the CLI in one run folder', () => {
     expect(again.out).toMatch(
       new RegExp(`warn: .*run\\.lock was left by process ${run.child.pid}.*no longer running`),
     );
-    const iters = RunDir.open(out)
-      .readMetrics()
-      .map((r) => r.iteration);
+    const iters = iterations(out);
     expect(iters).toEqual(iters.map((_, i) => i + 1));
     const rows = marketRows(out);
     expect(rows.slice(0, before.length)).toEqual(before);

@@ -586,6 +586,9 @@ describe('the WebAssembly SIMD kernels', () => {
     const simd = simdOn(be.wasm.asm.memory);
     expect(simd).not.toBeNull();
     const rng = new Rng('atb');
+    /** A tensor of `shape` filled from `draw`, in row-major order. */
+    const random = (shape: number[], draw = () => rng.normal()) =>
+      tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, draw), shape);
     for (const [rows, n, m] of [
       [1, 1, 8],
       [63, 3, 8],
@@ -594,18 +597,7 @@ describe('the WebAssembly SIMD kernels', () => {
       [129, 19, 64],
       [300, 64, 64],
     ]) {
-      const [a, g, c, s] = [
-        tf.tensor(
-          Float32Array.from({ length: rows * n }, () => rng.normal()),
-          [1, rows, n],
-        ),
-        tf.tensor(
-          Float32Array.from({ length: rows * m }, () => rng.normal()),
-          [1, rows, m],
-        ),
-        tf.zeros([n, m]),
-        tf.zeros([m]),
-      ];
+      const [a, g, c, s] = [random([1, rows, n]), random([1, rows, m]), tf.zeros([n, m]), tf.zeros([m])];
       const [av, gv, cv, sv] = [a, g, c, s].map((t) => be.typedArrayFromHeap(t));
       simd!.atb(av.byteOffset, gv.byteOffset, cv.byteOffset, rows, n, m);
       simd!.colsum(gv.byteOffset, sv.byteOffset, rows, m);
@@ -624,18 +616,9 @@ describe('the WebAssembly SIMD kernels', () => {
       [301, 64, 64],
     ]) {
       const [g, w, sg, o] = [
-        tf.tensor(
-          Float32Array.from({ length: rows * k }, () => rng.normal()),
-          [1, rows, k],
-        ),
-        tf.tensor(
-          Float32Array.from({ length: k * n }, () => rng.normal()),
-          [1, k, n],
-        ),
-        tf.tensor(
-          Float32Array.from({ length: rows * n }, () => rng.next()),
-          [1, rows, n],
-        ),
+        random([1, rows, k]),
+        random([1, k, n]),
+        random([1, rows, n], () => rng.next()),
         tf.zeros([1, rows, n]),
       ];
       const [gv, wv, sv, ov] = [g, w, sg, o].map((t) => be.typedArrayFromHeap(t));
@@ -652,21 +635,7 @@ describe('the WebAssembly SIMD kernels', () => {
       [130, 64, 64, 0],
       [301, 5, 16, 1],
     ]) {
-      const [a, w, b, o] = [
-        tf.tensor(
-          Float32Array.from({ length: rows * k }, () => rng.normal()),
-          [1, rows, k],
-        ),
-        tf.tensor(
-          Float32Array.from({ length: k * n }, () => rng.normal()),
-          [1, k, n],
-        ),
-        tf.tensor(
-          Float32Array.from({ length: n }, () => rng.normal()),
-          [n],
-        ),
-        tf.zeros([1, rows, n]),
-      ];
+      const [a, w, b, o] = [random([1, rows, k]), random([1, k, n]), random([n]), tf.zeros([1, rows, n])];
       const [av, wv, bv, ov] = [a, w, b, o].map((t) => be.typedArrayFromHeap(t));
       simd!.fwd(av.byteOffset, wv.byteOffset, bv.byteOffset, ov.byteOffset, rows, k, n, relu);
       const oj = new Float32Array(rows * n);

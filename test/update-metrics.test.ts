@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RoleRollout } from '../agents/common/buffer.ts';
+import type { UpdateMetrics } from '../agents/common/config.ts';
 import { prepareRollout } from '../agents/common/prepare.ts';
 import { type BaseLearnerConfig, PpoConfigSchema } from '../agents/ppo/config.ts';
 import { ppoUpdate } from '../agents/ppo/ppo.ts';
@@ -27,6 +28,8 @@ const SPEC: RoleSpec = {
   action: { kind: 'box', dim: 2, low: new Float32Array([0, -1]), high: new Float32Array([1, 1]) },
 };
 const T = 8;
+/** The loss terms both learners log first, in this order. */
+const LOSSES = ['losses/policy_loss', 'losses/value_loss', 'losses/entropy'];
 
 /** A policy and a prepared rollout of random observations and rewards, its actions sampled from the policy. */
 function rollout(cfg: BaseLearnerConfig, scope: string) {
@@ -60,26 +63,34 @@ function rollout(cfg: BaseLearnerConfig, scope: string) {
   return { policy, ro, rng };
 }
 
+/** Run `update` once on a fresh prepared rollout; checks that it keeps no tensor and that every metric is finite. */
+async function finiteUpdate<C extends BaseLearnerConfig>(
+  cfg: C,
+  scope: string,
+  update: (policy: RolePolicy, ro: RoleRollout, cfg: C, lr: number, rng: Rng) => Promise<UpdateMetrics>,
+): Promise<UpdateMetrics> {
+  const { policy, ro, rng } = rollout(cfg, scope);
+  prepareRollout(policy, ro, cfg);
+  const before = tf.memory().numTensors;
+  const m = await update(policy, ro, cfg, 1e-3, rng);
+  expect(tf.memory().numTensors).toBe(before);
+  policy.dispose();
+  for (const [k, v] of Object.entries(m)) expect(Number.isFinite(v), k).toBe(true);
+  return m;
+}
+
 describe('update metrics', () => {
   it('ppoUpdate returns the CleanRL losses/* names, in order, all finite', async () => {
     const cfg = PpoConfigSchema.parse({ numSteps: T, hiddenSizes: [8], numMinibatches: 2, updateEpochs: 2 });
-    const { policy, ro, rng } = rollout(cfg, 'metrics-ppo');
-    prepareRollout(policy, ro, cfg);
-    const before = tf.memory().numTensors;
-    const m = await ppoUpdate(policy, ro, cfg, 1e-3, rng);
-    expect(tf.memory().numTensors).toBe(before);
-    policy.dispose();
+    const m = await finiteUpdate(cfg, 'metrics-ppo', ppoUpdate);
     expect(Object.keys(m)).toEqual([
-      'losses/policy_loss',
-      'losses/value_loss',
-      'losses/entropy',
+      ...LOSSES,
       'losses/old_approx_kl',
       'losses/approx_kl',
       'losses/clipfrac',
       'losses/explained_variance',
       'losses/epochs',
     ]);
-    for (const [k, v] of Object.entries(m)) expect(Number.isFinite(v), k).toBe(true);
     expect(m['losses/epochs']).toBe(2);
     expect(m['losses/value_loss']).toBeGreaterThan(0);
     expect(m['losses/clipfrac']).toBeGreaterThanOrEqual(0);
@@ -88,19 +99,8 @@ describe('update metrics', () => {
 
   it('reinforceUpdate returns the CleanRL losses/* names, in order, all finite', async () => {
     const cfg = ReinforceConfigSchema.parse({ numSteps: T, hiddenSizes: [8], numMinibatches: 2 });
-    const { policy, ro, rng } = rollout(cfg, 'metrics-reinforce');
-    prepareRollout(policy, ro, cfg);
-    const before = tf.memory().numTensors;
-    const m = await reinforceUpdate(policy, ro, cfg, 1e-3, rng);
-    expect(tf.memory().numTensors).toBe(before);
-    policy.dispose();
-    expect(Object.keys(m)).toEqual([
-      'losses/policy_loss',
-      'losses/value_loss',
-      'losses/entropy',
-      'losses/explained_variance',
-    ]);
-    for (const [k, v] of Object.entries(m)) expect(Number.isFinite(v), k).toBe(true);
+    const m = await finiteUpdate(cfg, 'metrics-reinforce', reinforceUpdate);
+    expect(Object.keys(m)).toEqual([...LOSSES, 'losses/explained_variance']);
     expect(m['losses/value_loss']).toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
 import { minibatchShape, type PackedMinibatch, type RolePolicy } from '../tf/policy.ts';
 import { computeGae, type RoleRollout } from './buffer.ts';
-import { actionColumns, type HeadDist, SIDE, sideWidth } from './head.ts';
+import { actionColumns, type HeadConfig, type HeadDist, type HeadTerms, SIDE, sideWidth } from './head.ts';
 
 /** Rows per forward pass when evaluating a whole rollout. */
 export const EVAL_CHUNK = 4096;
@@ -228,6 +228,38 @@ export function packMinibatch(
     live += side[si + a0 + SIDE.mask];
   }
   mb.live = live;
+}
+
+/**
+ * One pass over a shuffled `order` (`liveMinibatchOrder`): `numMinibatches` minibatches packed
+ * into `mb` in turn, one fast-path step (`RolePolicy.fusedStep`) each; a minibatch with no live
+ * row is skipped. PPO runs it once per epoch, REINFORCE once. Returns each of the `logged` terms
+ * summed over the steps, and how many steps ran; `onStep` sees every step's terms and
+ * `maybeYield` is awaited after each.
+ */
+export async function fusedPass(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  side: Float32Array,
+  order: Int32Array,
+  mb: PackedMinibatch,
+  step: { head: HeadConfig; lr: number; maxGradNorm: number; numMinibatches: number },
+  logged: readonly (keyof HeadTerms)[],
+  onStep: (t: HeadTerms) => void,
+  maybeYield: () => Promise<void>,
+): Promise<{ sums: Float64Array; steps: number }> {
+  const sums = new Float64Array(logged.length);
+  let steps = 0;
+  for (let m = 0; m < step.numMinibatches; m++) {
+    packMinibatch(ro, side, policy.dist, order, m * mb.rows, mb);
+    if (mb.live === 0) continue;
+    const t = policy.fusedStep(mb, step.head, step.lr, step.maxGradNorm);
+    for (let k = 0; k < logged.length; k++) sums[k] += t[logged[k]];
+    onStep(t);
+    steps++;
+    await maybeYield();
+  }
+  return { sums, steps };
 }
 
 // ---------------------------------------------------------------------------

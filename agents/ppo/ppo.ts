@@ -21,12 +21,12 @@ import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
 import type { HeadConfig, HeadTerms } from '../common/head.ts';
 import type { PpoConfig } from './config.ts';
 import {
+  fusedPass,
   liveMinibatchOrder,
   type Minibatch,
   maskedMean,
   normalizeAdvantages,
   packedMinibatch,
-  packMinibatch,
   sideRows,
 } from '../common/prepare.ts';
 
@@ -107,6 +107,7 @@ const LOGGED = [
   ['approxKl', 'losses/approx_kl'],
   ['clipfrac', 'losses/clipfrac'],
 ] as const satisfies readonly (readonly [Exclude<keyof PpoLossTerms, 'loss'> & keyof HeadTerms, string])[];
+const TERMS = LOGGED.map(([term]) => term);
 const APPROX_KL = LOGGED.findIndex(([term]) => term === 'approxKl');
 const CLIPFRAC = LOGGED.findIndex(([term]) => term === 'clipfrac');
 
@@ -134,6 +135,8 @@ export async function ppoUpdate(
     vfCoef: cfg.vfCoef,
     normAdv: cfg.normAdv,
   };
+  const step = { head, lr, maxGradNorm: cfg.maxGradNorm, numMinibatches: cfg.numMinibatches };
+  const onStep = (t: HeadTerms) => clipfracs.push(t.clipfrac);
   const side = sideRows(ro, policy.dist);
   let mb: PackedMinibatch | undefined;
 
@@ -141,20 +144,10 @@ export async function ppoUpdate(
     // ALGO LOGIC: shuffle the live rows, then walk fixed-shape minibatches
     const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
     if (mb?.rows !== mbRows) mb = packedMinibatch(ro, policy.dist, mbRows);
-    const sums = new Float64Array(LOGGED.length);
-    let nMb = 0;
-    for (let m = 0; m < cfg.numMinibatches; m++) {
-      packMinibatch(ro, side, policy.dist, order, m * mbRows, mb);
-      if (mb.live === 0) continue;
-      // ALGO LOGIC: the clipped loss, then global gradient-norm clipping and the Adam step
-      const t = policy.fusedStep(mb, head, lr, cfg.maxGradNorm);
-      for (let k = 0; k < LOGGED.length; k++) sums[k] += t[LOGGED[k][0]];
-      clipfracs.push(t.clipfrac);
-      nMb++;
-      await maybeYield();
-    }
+    // ALGO LOGIC: per minibatch the clipped loss, then global gradient-norm clipping and the Adam step
+    const { sums, steps } = await fusedPass(policy, ro, side, order, mb, step, TERMS, onStep, maybeYield);
     epochsRun++;
-    if (nMb > 0) last = sums.map((s) => s / nMb);
+    if (steps > 0) last = sums.map((s) => s / steps);
     if (cfg.targetKl !== null && last[APPROX_KL] > cfg.targetKl) break;
   }
 

@@ -8,7 +8,7 @@ import type { Rng } from '../../src/core/rng.ts';
 import type { RolePolicy } from '../tf/policy.ts';
 import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
 import type { HeadConfig, HeadTerms } from '../common/head.ts';
-import { liveMinibatchOrder, packedMinibatch, packMinibatch, sideRows } from '../common/prepare.ts';
+import { fusedPass, liveMinibatchOrder, packedMinibatch, sideRows } from '../common/prepare.ts';
 import type { UpdateMetrics } from '../common/config.ts';
 import type { ReinforceConfig } from './config.ts';
 
@@ -42,18 +42,11 @@ export async function reinforceUpdate(
   const side = sideRows(ro, policy.dist);
   const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
   const mb = packedMinibatch(ro, policy.dist, mbRows);
-  const sums = new Float64Array(LOGGED.length);
-  let nMb = 0;
-  for (let m = 0; m < cfg.numMinibatches; m++) {
-    packMinibatch(ro, side, policy.dist, order, m * mbRows, mb);
-    if (mb.live === 0) continue;
-    // ALGO LOGIC: policy gradient with the baseline's advantage (no gradient through it)
-    const t = policy.fusedStep(mb, head, lr, cfg.maxGradNorm);
-    for (let k = 0; k < LOGGED.length; k++) sums[k] += t[LOGGED[k][0]];
-    nMb++;
-    await maybeYield();
-  }
-  const n = Math.max(nMb, 1);
+  const step = { head, lr, maxGradNorm: cfg.maxGradNorm, numMinibatches: cfg.numMinibatches };
+  // ALGO LOGIC: per minibatch the policy gradient with the baseline's advantage (no gradient through it)
+  const terms = LOGGED.map(([term]) => term);
+  const { sums, steps } = await fusedPass(policy, ro, side, order, mb, step, terms, () => {}, maybeYield);
+  const n = Math.max(steps, 1);
   const metrics: UpdateMetrics = {};
   for (let k = 0; k < LOGGED.length; k++) metrics[LOGGED[k][1]] = sums[k] / n;
   metrics['losses/explained_variance'] = explainedVariance(ro.values, ro.returns, ro.active);

@@ -168,6 +168,17 @@ export function byPopulation(
   } as unknown as TopLevelSpec;
 }
 
+/** Render a figure with one column per population (`byPopulation`); returns the markdown that shows it. */
+export function populationFigure(
+  ctx: ExperimentContext,
+  name: string,
+  base: { title: unknown; data: unknown[] },
+  inner: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  return figure(ctx, name, byPopulation(ctx, base, inner, extra));
+}
+
 /** Format a number for the report. */
 export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
@@ -193,27 +204,29 @@ export interface ReportSection {
   /** The paper's claims (or the question), one line each. */
   claims: string[];
   figures: string[];
-  /** Markdown tables. @default [] */
+  /** Markdown blocks after the figures: tables, or a paragraph such as the constants used. @default [] */
   tables?: string[];
+  /** What kind of measurement it is, e.g. `descriptive`, shown after **Measured**. @default none */
+  measuredNote?: string;
   measured: string[];
-  /** `provenance(ctx, ...)`. */
-  provenance: string;
+  /** What the experiment sets beyond the scale, for the provenance line (see `provenance`). @default '' */
+  config?: string;
   /** The data files line. */
   data: string;
 }
 
 /** The Markdown of one experiment's section: claims, figures, tables, what was measured, where it came from. */
-export function reportSection(s: ReportSection): string {
+export function reportSection(ctx: ExperimentContext, s: ReportSection): string {
   return [
     ...s.claims,
     '',
     ...s.figures.flatMap((f) => [f, '']),
     ...(s.tables ?? []).map((t) => `${t}\n`),
-    '**Measured:**',
+    s.measuredNote === undefined ? '**Measured:**' : `**Measured** (${s.measuredNote}):`,
     '',
     ...s.measured,
     '',
-    s.provenance,
+    provenance(ctx, s.config),
     s.data,
   ].join('\n');
 }

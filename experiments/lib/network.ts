@@ -39,3 +39,16 @@ export function networkConfigNote(ctx: ExperimentContext): string {
   const s = loadScenario(ctx.scale.scenario, { periods: ctx.scale.periods });
   return `, \`slashing.factor=${s.slashing.factor}\` (scenario default), auction \`${s.auction.mechanism}\``;
 }
+
+/** The x and y encodings of a scatter of per-period (load, profit) samples of coprocessors (Figs. 6 and 9). */
+export function loadProfitAxes(): Record<'x' | 'y', Record<string, unknown>> {
+  return {
+    x: {
+      field: 'load',
+      type: 'quantitative',
+      title: 'coprocessor load in the period',
+      scale: { domain: [0, 1] },
+    },
+    y: { field: 'profit', type: 'quantitative', title: 'coprocessor profit in the period' },
+  };
+}

@@ -83,6 +83,17 @@ export interface SeedBand {
   ciHi: number;
 }
 
+/** A band as CSV columns: `<name>_mean`, `_min`, `_max`, `_ci_lo`, `_ci_hi`, in that order. */
+export function bandColumns(name: string, b: SeedBand): Record<string, number> {
+  return {
+    [`${name}_mean`]: b.mean,
+    [`${name}_min`]: b.min,
+    [`${name}_max`]: b.max,
+    [`${name}_ci_lo`]: b.ciLo,
+    [`${name}_ci_hi`]: b.ciHi,
+  };
+}
+
 /** Summarise one quantity over seeds; with one seed the CI collapses onto the value. */
 export function seedBand(values: ArrayLike<number>): SeedBand {
   const n = values.length;

@@ -37,48 +37,34 @@ type View = 'grid' | PanelId;
 
 const FLASH_MS = 2500;
 
-function PanelBody({
-  id,
-  state,
-  width,
-  height,
-}: {
+/** A panel: which one, the state it draws, and its size. */
+interface PanelProps {
   id: PanelId;
   state: DashboardState;
   width: number;
   height: number;
-}) {
-  switch (id) {
-    case 'curves':
-      return <LearningCurves state={state} width={width} height={height} />;
-    case 'market':
-      return <MarketNow state={state} width={width} height={height} />;
-    case 'load':
-      return <LoadReputation state={state} width={width} height={height} />;
-    case 'health':
-      return <TrainingHealth state={state} width={width} height={height} />;
-    case 'events':
-      return <RecentEvents state={state} width={width} height={height} />;
-    case 'choices':
-      return <AgentChoices state={state} width={width} height={height} />;
-  }
+}
+
+/** The body of each panel, by id. */
+const BODIES: Record<PanelId, (props: Omit<PanelProps, 'id'>) => ReactNode> = {
+  curves: LearningCurves,
+  market: MarketNow,
+  load: LoadReputation,
+  health: TrainingHealth,
+  events: RecentEvents,
+  choices: AgentChoices,
+};
+
+function PanelBody({ id, ...body }: PanelProps) {
+  const Body = BODIES[id];
+  return <Body {...body} />;
 }
 
 function titleOf(id: PanelId): string {
   return PANELS.find((p) => p.id === id)?.title ?? id;
 }
 
-function BoxedPanel({
-  id,
-  state,
-  width,
-  height,
-}: {
-  id: PanelId;
-  state: DashboardState;
-  width: number;
-  height: number;
-}) {
+function BoxedPanel({ id, state, width, height }: PanelProps) {
   const inner = innerSize(width, height, true);
   return (
     <Panel title={titleOf(id)} width={width} height={height}>

@@ -8,20 +8,14 @@
 import type { ActionSpec, BatchedEnv } from '../batched.ts';
 import { describe, isArrayLike } from '../validate.ts';
 import { isPlainObject } from './data.ts';
-import type { Recorder } from './report.ts';
+import { ensureMethods, type Recorder } from './report.ts';
 
 /**
  * Check `env-structure`: the env has `reset`, `step`, `state` and `close`,
  * a non-empty `roles` array and a `stateDim` that is a non-negative integer.
  */
 export function checkBatchedEnvStructure(rec: Recorder, env: BatchedEnv): void {
-  for (const m of ['reset', 'step', 'state', 'close'] as const) {
-    rec.ensure(
-      typeof env?.[m] === 'function',
-      'env-structure',
-      () => `the environment has no ${m}() method; implement BatchedEnv from src/core/batched.ts.`,
-    );
-  }
+  ensureMethods(rec, env, ['reset', 'step', 'state', 'close'], 'BatchedEnv from src/core/batched.ts');
   const roles = env.roles;
   rec.ensure(
     Array.isArray(roles) && roles.length > 0,

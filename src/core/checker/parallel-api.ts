@@ -10,7 +10,7 @@ import { describe } from '../validate.ts';
 import { isPlainObject, sameOnEveryCall } from './data.ts';
 import { checkStepBeforeReset } from './lifecycle.ts';
 import { checkFlag, checkInfo, checkObs, checkReward, checkSpace } from './passive.ts';
-import type { AnyParallelEnv, Recorder } from './report.ts';
+import { type AnyParallelEnv, ensureMethods, type Recorder } from './report.ts';
 
 /** The records of a parallel step, each keyed by agent. */
 export const RECORD_NAMES = ['observations', 'rewards', 'terminations', 'truncations', 'infos'] as const;
@@ -38,13 +38,12 @@ export function seedActionSpaces(e: AnyParallelEnv): void {
  * `parallel_api_test` starts from `possible_agents`).
  */
 export function checkParallelEnvStructure(rec: Recorder, env: AnyParallelEnv): void {
-  for (const m of ['reset', 'step', 'render', 'close', 'state', 'observationSpace', 'actionSpace'] as const) {
-    rec.ensure(
-      typeof env?.[m] === 'function',
-      'env-structure',
-      () => `the environment has no ${m}() method; implement ParallelEnv from src/core/env.ts.`,
-    );
-  }
+  ensureMethods(
+    rec,
+    env,
+    ['reset', 'step', 'render', 'close', 'state', 'observationSpace', 'actionSpace'],
+    'ParallelEnv from src/core/env.ts',
+  );
   const possible = env.possibleAgents;
   rec.ensure(
     Array.isArray(possible) && possible.length > 0 && possible.every((a) => typeof a === 'string'),

@@ -59,3 +59,22 @@ export class Recorder {
     if (!this.report.warnings.includes(message)) this.report.warnings.push(message);
   }
 }
+
+/**
+ * The first part of `env-structure`: `env` has each method of `methods`; `implement` names the
+ * interface the message points to, e.g. `Env from src/core/env.ts`.
+ */
+export function ensureMethods<E>(
+  rec: Recorder,
+  env: E,
+  methods: readonly (keyof E & string)[],
+  implement: string,
+): void {
+  for (const m of methods) {
+    rec.ensure(
+      typeof env?.[m] === 'function',
+      'env-structure',
+      () => `the environment has no ${m}() method; implement ${implement}.`,
+    );
+  }
+}

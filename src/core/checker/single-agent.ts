@@ -8,7 +8,7 @@
 import { describe } from '../validate.ts';
 import { dataEquivalent, isPlainObject, sameOnEveryCall, snapshot } from './data.ts';
 import { checkFlag, checkInfo, checkObs, checkReward, checkSpace } from './passive.ts';
-import type { AnyEnv, EnvFactory, Recorder } from './report.ts';
+import { type AnyEnv, type EnvFactory, ensureMethods, type Recorder } from './report.ts';
 import { checkSeedsDiffer } from './seed-sensitivity.ts';
 
 /**
@@ -16,13 +16,7 @@ import { checkSeedsDiffer } from './seed-sensitivity.ts';
  * methods (Gymnasium's `check_env` asserts that the env is a `gymnasium.Env`).
  */
 export function checkEnvStructure(rec: Recorder, env: AnyEnv): void {
-  for (const m of ['reset', 'step', 'render', 'close'] as const) {
-    rec.ensure(
-      typeof env?.[m] === 'function',
-      'env-structure',
-      () => `the environment has no ${m}() method; implement Env from src/core/env.ts.`,
-    );
-  }
+  ensureMethods(rec, env, ['reset', 'step', 'render', 'close'], 'Env from src/core/env.ts');
   rec.pass('env-structure');
 }
 

@@ -1,6 +1,5 @@
-import type { Rng } from '../rng.ts';
 import { describe, isArrayLike } from '../validate.ts';
-import { seededRng } from './seeding.ts';
+import { SeededSpace } from './seeding.ts';
 import type { Space, SpaceJSON } from './space.ts';
 
 /** Element types a `Box` can hold. */
@@ -43,7 +42,7 @@ function boundFromJSON(v: JsonBound): number {
  *
  * @example new Box(0, 1, [2, 3]) // six floats in [0, 1]
  */
-export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> {
+export class Box<D extends BoxDtype = 'float32'> extends SeededSpace implements Space<BoxArrays[D]> {
   readonly type = 'Box';
   readonly shape: readonly number[];
   readonly dtype: D;
@@ -53,7 +52,6 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> 
   readonly high: Float32Array | Float64Array;
   /** Number of entries, `prod(shape)`. */
   readonly size: number;
-  private generator: Rng;
 
   /**
    * @param low Lower bound: a number for every entry, or one per entry.
@@ -69,6 +67,7 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> 
     dtype: D = 'float32' as D,
     seed?: number,
   ) {
+    super();
     if (!(dtype in ARRAY_OF)) {
       throw new TypeError(`Box: unknown dtype ${describe(dtype)}; use 'float32', 'float64' or 'int32'.`);
     }
@@ -105,11 +104,7 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> 
         this.high[i] = Math.floor(this.high[i]);
       }
     }
-    this.generator = seededRng(seed).rng;
-  }
-
-  get rng(): Rng {
-    return this.generator;
+    this.seed(seed);
   }
 
   /** True when every dimension has finite bounds on both sides. */
@@ -154,12 +149,6 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArrays[D]> 
       if (out[i] > this.high[i]) out[i] = this.high[i];
     }
     return out;
-  }
-
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    return [r.seed];
   }
 
   toJSON(): SpaceJSON {

@@ -1,6 +1,5 @@
-import type { Rng } from '../rng.ts';
 import { describe } from '../validate.ts';
-import { deriveSubSeeds, seededRng } from './seeding.ts';
+import { deriveSubSeeds, SeededSpace } from './seeding.ts';
 import type { Space, SpaceJSON } from './space.ts';
 
 /** The element type of a space. */
@@ -21,19 +20,19 @@ export type DictElement<S extends SpaceRecord> = { [K in keyof S]: ElementOf<S[K
  * sub-seed per key and reseeds every child, at construction too.
  * `sample(mask)` takes an object of per-key masks.
  */
-export class Dict<S extends SpaceRecord = SpaceRecord> implements Space<DictElement<S>> {
+export class Dict<S extends SpaceRecord = SpaceRecord> extends SeededSpace implements Space<DictElement<S>> {
   readonly type = 'Dict';
   readonly shape = undefined;
   /** The sub-spaces, keys sorted. */
   readonly spaces: Readonly<S>;
   readonly keys: readonly (keyof S & string)[];
-  private generator: Rng;
 
   /**
    * @param spaces The sub-spaces by name (at least one).
    * @param seed Seed from which every child's seed is derived. @default DEFAULT_SPACE_SEED (0)
    */
   constructor(spaces: S, seed?: number) {
+    super();
     const keys = Object.keys(spaces).sort();
     if (keys.length === 0)
       throw new RangeError('Dict: give at least one sub-space, e.g. new Dict({ x: new Discrete(2) }).');
@@ -47,12 +46,7 @@ export class Dict<S extends SpaceRecord = SpaceRecord> implements Space<DictElem
     }
     this.spaces = Object.freeze(sorted);
     this.keys = Object.freeze(keys);
-    this.generator = seededRng(seed).rng;
     this.seed(seed);
-  }
-
-  get rng(): Rng {
-    return this.generator;
   }
 
   contains(x: unknown): x is DictElement<S> {
@@ -73,11 +67,10 @@ export class Dict<S extends SpaceRecord = SpaceRecord> implements Space<DictElem
   }
 
   /** Reseed: returns `[seed, ...child seeds]` (children in key order, flattened). */
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    const subs = deriveSubSeeds(r.seed, this.keys.length);
-    return [r.seed, ...this.keys.flatMap((k, i) => this.spaces[k].seed(subs[i]))];
+  override seed(seed?: number): number[] {
+    const [own] = super.seed(seed);
+    const subs = deriveSubSeeds(own, this.keys.length);
+    return [own, ...this.keys.flatMap((k, i) => this.spaces[k].seed(subs[i]))];
   }
 
   toJSON(): SpaceJSON {

@@ -1,6 +1,6 @@
 import type { Rng } from '../rng.ts';
 import { describe, isArrayLike } from '../validate.ts';
-import { seededRng } from './seeding.ts';
+import { SeededSpace } from './seeding.ts';
 import type { Space, SpaceJSON } from './space.ts';
 
 /** Pick uniformly among the entries of `mask` that are 1; throw when there is none. */
@@ -35,10 +35,9 @@ export function sampleMasked(rng: Rng, mask: ArrayLike<number>, n: number, where
  * The integers `start, ..., start + n - 1`: Gymnasium's `spaces.Discrete`.
  * `sample(mask)` takes a Uint8Array of n entries, 1 where the choice is allowed.
  */
-export class Discrete implements Space<number> {
+export class Discrete extends SeededSpace implements Space<number> {
   readonly type = 'Discrete';
   readonly shape: readonly number[] = Object.freeze([]);
-  private generator: Rng;
 
   /**
    * @param n Number of choices (> 0).
@@ -50,17 +49,14 @@ export class Discrete implements Space<number> {
     readonly start = 0,
     seed?: number,
   ) {
+    super();
     if (!Number.isSafeInteger(n) || n <= 0) {
       throw new RangeError(`Discrete: n must be a positive integer, got ${describe(n)}.`);
     }
     if (!Number.isSafeInteger(start)) {
       throw new RangeError(`Discrete: start must be an integer, got ${describe(start)}.`);
     }
-    this.generator = seededRng(seed).rng;
-  }
-
-  get rng(): Rng {
-    return this.generator;
+    this.seed(seed);
   }
 
   contains(x: unknown): x is number {
@@ -71,12 +67,6 @@ export class Discrete implements Space<number> {
   sample(mask?: ArrayLike<number>): number {
     if (mask === undefined) return this.start + this.generator.int(this.n);
     return this.start + sampleMasked(this.generator, mask, this.n, 'Discrete.sample');
-  }
-
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    return [r.seed];
   }
 
   toJSON(): SpaceJSON {

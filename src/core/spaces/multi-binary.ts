@@ -1,6 +1,5 @@
-import type { Rng } from '../rng.ts';
 import { describe, isArrayLike } from '../validate.ts';
-import { seededRng } from './seeding.ts';
+import { SeededSpace } from './seeding.ts';
 import type { Space, SpaceJSON } from './space.ts';
 
 /**
@@ -8,10 +7,9 @@ import type { Space, SpaceJSON } from './space.ts';
  * of 0/1. `sample(mask)` takes a Uint8Array of n entries, as in Gymnasium:
  * 0 forces the bit to 0, 1 forces it to 1, 2 leaves it random.
  */
-export class MultiBinary implements Space<Uint8Array> {
+export class MultiBinary extends SeededSpace implements Space<Uint8Array> {
   readonly type = 'MultiBinary';
   readonly shape: readonly number[];
-  private generator: Rng;
 
   /**
    * @param n Number of bits (> 0).
@@ -21,15 +19,12 @@ export class MultiBinary implements Space<Uint8Array> {
     readonly n: number,
     seed?: number,
   ) {
+    super();
     if (!Number.isSafeInteger(n) || n <= 0) {
       throw new RangeError(`MultiBinary: n must be a positive integer, got ${describe(n)}.`);
     }
     this.shape = Object.freeze([n]);
-    this.generator = seededRng(seed).rng;
-  }
-
-  get rng(): Rng {
-    return this.generator;
+    this.seed(seed);
   }
 
   contains(x: unknown): x is Uint8Array {
@@ -55,12 +50,6 @@ export class MultiBinary implements Space<Uint8Array> {
       out[i] = m === 2 ? this.generator.int(2) : m;
     }
     return out;
-  }
-
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    return [r.seed];
   }
 
   toJSON(): SpaceJSON {

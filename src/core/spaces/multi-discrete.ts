@@ -1,7 +1,6 @@
-import type { Rng } from '../rng.ts';
 import { describe, isArrayLike } from '../validate.ts';
 import { sampleMasked } from './discrete.ts';
-import { seededRng } from './seeding.ts';
+import { SeededSpace } from './seeding.ts';
 import type { Space, SpaceJSON } from './space.ts';
 
 /**
@@ -9,17 +8,17 @@ import type { Space, SpaceJSON } from './space.ts';
  * Gymnasium's `spaces.MultiDiscrete` (flat `nvec`). Elements are Int32Arrays.
  * `sample(masks)` takes one Uint8Array mask per entry (or undefined to leave an entry free).
  */
-export class MultiDiscrete implements Space<Int32Array> {
+export class MultiDiscrete extends SeededSpace implements Space<Int32Array> {
   readonly type = 'MultiDiscrete';
   readonly shape: readonly number[];
   readonly nvec: Int32Array;
-  private generator: Rng;
 
   /**
    * @param nvec Number of choices of each entry (each > 0).
    * @param seed Seed of the sampling generator. @default DEFAULT_SPACE_SEED (0)
    */
   constructor(nvec: ArrayLike<number>, seed?: number) {
+    super();
     const arr = Array.from(nvec);
     if (arr.length === 0 || !arr.every((v) => Number.isInteger(v) && v > 0 && v <= 0x7fffffff)) {
       throw new RangeError(
@@ -28,11 +27,7 @@ export class MultiDiscrete implements Space<Int32Array> {
     }
     this.nvec = Int32Array.from(arr);
     this.shape = Object.freeze([arr.length]);
-    this.generator = seededRng(seed).rng;
-  }
-
-  get rng(): Rng {
-    return this.generator;
+    this.seed(seed);
   }
 
   contains(x: unknown): x is Int32Array {
@@ -59,12 +54,6 @@ export class MultiDiscrete implements Space<Int32Array> {
           : sampleMasked(this.generator, m, this.nvec[i], `MultiDiscrete.sample (entry ${i})`);
     }
     return out;
-  }
-
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    return [r.seed];
   }
 
   toJSON(): SpaceJSON {

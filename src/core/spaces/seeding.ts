@@ -28,3 +28,24 @@ export function deriveSubSeeds(seed: number, count: number): number[] {
   const rng = new Rng(`space:${seed}`);
   return Array.from({ length: count }, () => rng.int(INT32_MAX));
 }
+
+/**
+ * The generator of a space and the `seed()` that resets it. Every space
+ * extends this; composite spaces override `seed` to reseed their children.
+ */
+export abstract class SeededSpace {
+  /** Set by `seed()`, which every constructor calls once it has checked its arguments. */
+  protected generator!: Rng;
+
+  /** The generator `sample` draws from. */
+  get rng(): Rng {
+    return this.generator;
+  }
+
+  /** Reseed (undefined means `DEFAULT_SPACE_SEED`) and return the seeds used. */
+  seed(seed?: number): number[] {
+    const r = seededRng(seed);
+    this.generator = r.rng;
+    return [r.seed];
+  }
+}

@@ -1,7 +1,6 @@
-import type { Rng } from '../rng.ts';
 import { describe } from '../validate.ts';
 import type { ElementOf } from './dict.ts';
-import { deriveSubSeeds, seededRng } from './seeding.ts';
+import { deriveSubSeeds, SeededSpace } from './seeding.ts';
 import type { Space } from './space.ts';
 import type { SpaceJSON } from './space.ts';
 
@@ -15,17 +14,17 @@ export type TupleElement<S extends SpaceList> = { -readonly [K in keyof S]: Elem
  * A fixed-length sequence of sub-spaces: Gymnasium's `spaces.Tuple`. Elements
  * are arrays. Seeding and masks work as for `Dict`, by position.
  */
-export class Tuple<S extends SpaceList = SpaceList> implements Space<TupleElement<S>> {
+export class Tuple<S extends SpaceList = SpaceList> extends SeededSpace implements Space<TupleElement<S>> {
   readonly type = 'Tuple';
   readonly shape = undefined;
   readonly spaces: S;
-  private generator: Rng;
 
   /**
    * @param spaces The sub-spaces (at least one).
    * @param seed Seed from which every child's seed is derived. @default DEFAULT_SPACE_SEED (0)
    */
   constructor(spaces: S, seed?: number) {
+    super();
     if (spaces.length === 0)
       throw new RangeError('Tuple: give at least one sub-space, e.g. new Tuple([new Discrete(2)]).');
     spaces.forEach((s, i) => {
@@ -34,12 +33,7 @@ export class Tuple<S extends SpaceList = SpaceList> implements Space<TupleElemen
       }
     });
     this.spaces = Object.freeze([...spaces]) as unknown as S;
-    this.generator = seededRng(seed).rng;
     this.seed(seed);
-  }
-
-  get rng(): Rng {
-    return this.generator;
   }
 
   contains(x: unknown): x is TupleElement<S> {
@@ -58,11 +52,10 @@ export class Tuple<S extends SpaceList = SpaceList> implements Space<TupleElemen
   }
 
   /** Reseed: returns `[seed, ...child seeds]` (flattened). */
-  seed(seed?: number): number[] {
-    const r = seededRng(seed);
-    this.generator = r.rng;
-    const subs = deriveSubSeeds(r.seed, this.spaces.length);
-    return [r.seed, ...this.spaces.flatMap((s, i) => s.seed(subs[i]))];
+  override seed(seed?: number): number[] {
+    const [own] = super.seed(seed);
+    const subs = deriveSubSeeds(own, this.spaces.length);
+    return [own, ...this.spaces.flatMap((s, i) => s.seed(subs[i]))];
   }
 
   toJSON(): SpaceJSON {
