@@ -7,9 +7,12 @@
  * Each kind has a zod schema for its spec (checked before a job is enqueued
  * and again by the worker that runs it) and a processor: spec in, a small
  * JSON-able result out. Implemented: `cell` (one simulator cell of a sweep,
- * experiments/lib/cells.ts) and `exploit` (a best response against a baseline
+ * experiments/lib/cells.ts), `exploit` (a best response against a baseline
  * population, experiments/exploit.ts; the scenario travels whole, so no file
- * is needed on the worker). `train` and `eval` are reserved: they take or make
+ * is needed on the worker) and `strategic` (a cell of `experiment strategic`:
+ * both roles trained with PPO and evaluated, or the fixed population
+ * evaluated, experiments/strategic-cell.ts; the spec names the tfjs backend,
+ * which the job initialises). `train` and `eval` are reserved: they take or make
  * a run folder, and since a checkpoint is too large to travel as a job result
  * (`MAX_RESULT_BYTES`), their inputs and outputs would live in a folder every
  * machine shares, the result naming the files (and so would an `exploit` of a
@@ -19,11 +22,18 @@ import { z } from 'zod';
 import { BASELINES } from '../../envs/network/baseline-names.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 import type { ExploitResult } from '../exploit.ts';
-import { BASELINE_POPULATION, type CellResult, type CellSpec, computeBaselineCell } from '../lib/cells.ts';
+import {
+  BASELINE_POPULATION,
+  type CellResult,
+  type CellSpec,
+  computeBaselineCell,
+  LEARNED_POPULATION,
+} from '../lib/cells.ts';
+import type { StrategicResult, StrategicSpec } from '../strategic-cell.ts';
 import type { ExploitJobSpec } from './exploit-job.ts';
 
 /** Every kind a job may have; only those in `PROCESSORS` run today. */
-export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit'] as const;
+export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit', 'strategic'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A job before it is given a code version: what to run. */
@@ -98,10 +108,54 @@ const exploitProcessor: JobProcessor<ExploitJobSpec, ExploitResult> = {
   run: async (s) => (await import('./exploit-job.ts')).runExploitJob(s),
 };
 
+const strategicSchema: z.ZodType<StrategicSpec> = z
+  .object({
+    kind: z.literal('strategic'),
+    scenario: z.string().min(1),
+    overrides: z
+      .object({
+        slashing: z
+          .object({ factor: z.number().min(0), detectionProbability: z.number().min(0).max(1) })
+          .strict(),
+        loadCurve: z.object({ b: z.number() }).strict(),
+      })
+      .strict(),
+    seed: int(0),
+    population: z.enum([LEARNED_POPULATION, BASELINE_POPULATION]),
+    evalSeeds: z.array(int(0)).min(1),
+    train: z
+      .object({
+        timesteps: int(1),
+        config: z.record(z.string(), z.unknown()),
+        backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.population === LEARNED_POPULATION) !== (s.train !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['train'],
+        message: `a ${LEARNED_POPULATION} cell names its training, a ${BASELINE_POPULATION} one does not`,
+      });
+    }
+  });
+
+const strategicProcessor: JobProcessor<StrategicSpec, StrategicResult> = {
+  schema: strategicSchema,
+  describe: (s) =>
+    `${s.population} sigma=${s.overrides.slashing.factor} detection=${s.overrides.slashing.detectionProbability} b=${s.overrides.loadCurve.b} on ${s.scenario}${s.train ? ` seed ${s.seed}` : ''}`,
+  // The trainer (tfjs) loads with the first strategic job, not with the cells.
+  run: async (s) => (await import('./strategic-job.ts')).runStrategicJob(s),
+};
+
 /** The kinds that run; the others are reserved (see the header). */
 const PROCESSORS: Partial<Record<JobKind, JobProcessor<unknown, unknown>>> = {
   cell: cellProcessor as unknown as JobProcessor<unknown, unknown>,
   exploit: exploitProcessor as unknown as JobProcessor<unknown, unknown>,
+  strategic: strategicProcessor as unknown as JobProcessor<unknown, unknown>,
 };
 
 function processorOf(kind: unknown): JobProcessor<unknown, unknown> {

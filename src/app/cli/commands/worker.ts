@@ -30,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'run jobs (experiment cells, exploit best responses) from a Redis queue filled by `copronet experiment --queue` or `copronet exploit --queue`',
+      'run jobs (experiment cells, strategic cells, exploit best responses) from a Redis queue filled by `copronet experiment --queue` or `copronet exploit --queue`',
     )
     .requiredOption(
       '--queue <url>',
