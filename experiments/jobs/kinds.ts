@@ -12,11 +12,13 @@
  * is needed on the worker) and `strategic` (a cell of `experiment strategic`:
  * both roles trained with PPO and evaluated, or the fixed population
  * evaluated, experiments/strategic-cell.ts; the spec names the tfjs backend,
- * which the job initialises). `train` and `eval` are reserved: they take or make
- * a run folder, and since a checkpoint is too large to travel as a job result
- * (`MAX_RESULT_BYTES`), their inputs and outputs would live in a folder every
- * machine shares, the result naming the files (and so would an `exploit` of a
- * learned population, which runs on the coordinator today).
+ * which the job initialises) and `train` (one training run, `copronet train
+ * --seeds`, experiments/jobs/train-job.ts): a checkpoint is too large to
+ * travel as a job result (`MAX_RESULT_BYTES`), so the run folder goes into a
+ * folder every machine shares, checked by the worker before it trains, and
+ * the result names the files. `eval` is reserved: it would read a run folder
+ * from that shared folder the same way (as would an `exploit` of a learned
+ * population, which runs on the coordinator today).
  */
 import { z } from 'zod';
 import { BASELINES } from '../../envs/network/baseline-names.ts';
@@ -31,6 +33,7 @@ import {
 } from '../lib/cells.ts';
 import type { StrategicResult, StrategicSpec } from '../strategic-cell.ts';
 import type { ExploitJobSpec } from './exploit-job.ts';
+import type { TrainJobResult, TrainJobSpec } from './train-job.ts';
 
 /** Every kind a job may have; only those in `PROCESSORS` run today. */
 export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit', 'strategic'] as const;
@@ -151,11 +154,33 @@ const strategicProcessor: JobProcessor<StrategicSpec, StrategicResult> = {
   run: async (s) => (await import('./strategic-job.ts')).runStrategicJob(s),
 };
 
+const trainSchema: z.ZodType<TrainJobSpec> = z
+  .object({
+    scenario: z.string().min(1),
+    overrides: z.array(z.string()),
+    numEnvs: int(1),
+    algo: z.enum(['ppo', 'reinforce']),
+    config: z.record(z.string(), z.unknown()),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+    out: z.string().startsWith('/', { error: 'the shared folder must be an absolute path' }),
+    name: z.string().regex(/^[\w.-]+$/, { error: 'a folder name (letters, digits, _ . -)' }),
+    token: z.string().min(1),
+  })
+  .strict();
+
+const trainProcessor: JobProcessor<TrainJobSpec, TrainJobResult> = {
+  schema: trainSchema,
+  describe: (s) => `${s.name} ${s.algo} on ${s.scenario} (${s.out})`,
+  // The trainer (tfjs) loads with the first train job.
+  run: async (s) => (await import('./train-job.ts')).runTrainJob(s),
+};
+
 /** The kinds that run; the others are reserved (see the header). */
 const PROCESSORS: Partial<Record<JobKind, JobProcessor<unknown, unknown>>> = {
   cell: cellProcessor as unknown as JobProcessor<unknown, unknown>,
   exploit: exploitProcessor as unknown as JobProcessor<unknown, unknown>,
   strategic: strategicProcessor as unknown as JobProcessor<unknown, unknown>,
+  train: trainProcessor as unknown as JobProcessor<unknown, unknown>,
 };
 
 function processorOf(kind: unknown): JobProcessor<unknown, unknown> {

@@ -5,23 +5,16 @@
  * worker thread, a `copronet worker`'s sandboxed process), so every place
  * trains on the coordinator's backend and gives its bits.
  */
-import { type BackendName, backendInfo, initBackend } from '../../agents/tf/backend.ts';
 import {
   computeFixedCell,
   computeLearnedCell,
   type StrategicResult,
   type StrategicSpec,
 } from '../strategic-cell.ts';
-
-/** `BackendInfo.name` -> the `initBackend` choice that gives it. */
-const CHOICE: Record<NonNullable<StrategicSpec['train']>['backend'], BackendName> = {
-  tensorflow: 'node',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
+import { switchBackend } from './tf.ts';
 
 export async function runStrategicJob(spec: StrategicSpec): Promise<StrategicResult> {
   if (!spec.train) return computeFixedCell(spec);
-  if (backendInfo()?.name !== spec.train.backend) await initBackend(CHOICE[spec.train.backend]);
+  await switchBackend(spec.train.backend);
   return computeLearnedCell(spec);
 }
