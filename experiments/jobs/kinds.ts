@@ -16,9 +16,11 @@
  * --seeds`, experiments/jobs/train-job.ts): a checkpoint is too large to
  * travel as a job result (`MAX_RESULT_BYTES`), so the run folder goes into a
  * folder every machine shares, checked by the worker before it trains, and
- * the result names the files. `eval` is reserved: it would read a run folder
- * from that shared folder the same way (as would an `exploit` of a learned
- * population, which runs on the coordinator today).
+ * the result names the files; and `eval` (`copronet eval` of a network run,
+ * experiments/jobs/eval-job.ts), which reads the run from that shared folder
+ * and returns the evaluation, whose report the coordinator writes. An
+ * `exploit` of a learned population would read its run the same way; it runs
+ * on the coordinator today.
  */
 import { z } from 'zod';
 import { BASELINES } from '../../envs/network/baseline-names.ts';
@@ -32,10 +34,11 @@ import {
   LEARNED_POPULATION,
 } from '../lib/cells.ts';
 import type { StrategicResult, StrategicSpec } from '../strategic-cell.ts';
+import type { EvalJobResult, EvalJobSpec } from './eval-job.ts';
 import type { ExploitJobSpec } from './exploit-job.ts';
 import type { TrainJobResult, TrainJobSpec } from './train-job.ts';
 
-/** Every kind a job may have; only those in `PROCESSORS` run today. */
+/** Every kind a job may have (each has its processor in `PROCESSORS`). */
 export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit', 'strategic'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -175,12 +178,43 @@ const trainProcessor: JobProcessor<TrainJobSpec, TrainJobResult> = {
   run: async (s) => (await import('./train-job.ts')).runTrainJob(s),
 };
 
-/** The kinds that run; the others are reserved (see the header). */
+const evalSchema: z.ZodType<EvalJobSpec> = z
+  .object({
+    run: z.string().startsWith('/', { error: 'the run folder must be an absolute path' }),
+    runArg: z.string().min(1),
+    out: z.string().startsWith('/', { error: 'the shared folder must be an absolute path' }),
+    token: z.string().min(1),
+    options: z
+      .object({
+        seeds: int(1),
+        seedStart: int(0),
+        scenario: z.string().min(1).optional(),
+        set: z.array(z.string()).optional(),
+        stochastic: z.boolean().optional(),
+        other: z.enum(['reference', 'learned']),
+        reference: z.enum(BASELINES),
+        reps: int(1),
+        exploit: z.boolean().optional(),
+      })
+      .strict(),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+  })
+  .strict();
+
+const evalProcessor: JobProcessor<EvalJobSpec, EvalJobResult> = {
+  schema: evalSchema,
+  describe: (s) => `${s.runArg} (${s.options.seeds} seeds)`,
+  // The trainer (tfjs) loads with the first eval job.
+  run: async (s) => (await import('./eval-job.ts')).runEvalJob(s),
+};
+
+/** The kinds that run (see the header). */
 const PROCESSORS: Partial<Record<JobKind, JobProcessor<unknown, unknown>>> = {
   cell: cellProcessor as unknown as JobProcessor<unknown, unknown>,
   exploit: exploitProcessor as unknown as JobProcessor<unknown, unknown>,
   strategic: strategicProcessor as unknown as JobProcessor<unknown, unknown>,
   train: trainProcessor as unknown as JobProcessor<unknown, unknown>,
+  eval: evalProcessor as unknown as JobProcessor<unknown, unknown>,
 };
 
 function processorOf(kind: unknown): JobProcessor<unknown, unknown> {

@@ -11,3 +11,8 @@ const CHOICE: Record<BackendOfJob, BackendName> = { tensorflow: 'node', wasm: 'w
 export async function switchBackend(name: BackendOfJob): Promise<void> {
   if (backendInfo()?.name !== name) await initBackend(CHOICE[name]);
 }
+
+/** The `initBackend` choice that gives `name`. */
+export function backendChoice(name: BackendOfJob): BackendName {
+  return CHOICE[name];
+}
