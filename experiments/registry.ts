@@ -264,6 +264,8 @@ async function runStrategicExperiment(opts: RunExperimentOptions): Promise<Exper
     seeds: opts.seeds,
     out: opts.out ?? join('results', 'strategic'),
     quiet: opts.quiet,
+    workers: opts.workers,
+    jobs: opts.backend,
     code: `${gitCommit()}, Node ${process.version}`,
   });
   const sections = [

@@ -23,40 +23,47 @@
  * Cells are cached like every experiment's (lib/runner.ts `runCells`): one JSON
  * file per cell under `<out>/cells/`, named by a hash of its spec (the learned
  * spec holds the PPO config, the budget and the tfjs backend), so a rerun reads
- * the finished cells and an interrupted sweep continues. Every cell runs in
- * this thread: the learned ones need tfjs here, and a fixed one is a few
- * episodes of milliseconds, less than starting a worker pool would cost.
+ * the finished cells and an interrupted sweep continues. Every cell is a
+ * `strategic` job (experiments/strategic-cell.ts, experiments/jobs/kinds.ts):
+ * on the local worker threads by default (`--workers`, one per core, each
+ * initialising the spec's tfjs backend and training one cell at a time), or on
+ * `copronet worker` processes with `--queue` (README "Sweeps on several
+ * machines"); the results are the same to the bit either way.
  */
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { type BackendName, backendInfo, initBackend } from '../agents/tf/backend.ts';
-import { Trainer } from '../agents/trainer/trainer.ts';
-import { makeBaselineSet } from '../envs/network/baselines.ts';
-import { NetworkBatchedEnv } from '../envs/network/batched.ts';
+import { type BackendInfo, type BackendName, backendInfo, initBackend } from '../agents/tf/backend.ts';
 import { NETWORK_PPO_DEFAULTS } from '../envs/network/hyperparams.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
 import { writeFileAtomic } from '../src/core/atomic.ts';
-import { gini } from '../src/core/stats.ts';
 import { CsvTable } from '../src/sim/csv.ts';
-import type { Scenario } from '../src/sim/scenario.ts';
-import type { PolicySet } from '../src/sim/policy.ts';
 import { catalogEntry } from './catalog.ts';
-import { runEvalEpisode } from './eval/episode.ts';
 import { heldOutSeeds } from './eval/seeds.ts';
-import { BASELINE_POPULATION, type CellResult, type CellSpec } from './lib/cells.ts';
+import { BASELINE_POPULATION, type CellSpec } from './lib/cells.ts';
+import type { JobBackend } from './jobs/backend.ts';
 import { fmt, mdTable, pct } from './lib/context.ts';
-import { trainedPolicy } from './lib/learned.ts';
 import { type NestedInterval, nestedBootstrap } from './lib/nested-bootstrap.ts';
 import { writeFigure } from './lib/render.ts';
 import { cellId, runCells } from './lib/runner.ts';
-import { windowMean } from './lib/stats.ts';
-import { convergenceWindow } from './reward-distribution.ts';
+import {
+  LEARNED_POPULATION,
+  type StrategicEpisode,
+  type StrategicResult,
+  type StrategicSpec,
+} from './strategic-cell.ts';
 import { ACTIVE_BOUND, INTEGRITY_BOUND } from './sweep-slashing.ts';
 
-const ENTRY = catalogEntry('strategic');
+export {
+  computeFixedCell,
+  computeLearnedCell,
+  LEARNED_POPULATION,
+  type StrategicEpisode,
+  type StrategicResult,
+  type StrategicSpec,
+  strategicEpisode,
+} from './strategic-cell.ts';
 
-/** The population label of the agents trained per cell. */
-export const LEARNED_POPULATION = 'learned';
+const ENTRY = catalogEntry('strategic');
 
 /** Legends wide enough for the population names (the shared legend config of lib/render.ts, plus the limit). */
 const LEGEND = { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 260 };
@@ -127,65 +134,6 @@ export const STRATEGIC_SCALES: Record<StrategicScaleName, StrategicScale> = {
   },
 };
 
-/** A cell: one population on one setting; the learned one also names its training. */
-export interface StrategicSpec {
-  kind: 'strategic';
-  scenario: string;
-  overrides: { slashing: { factor: number; detectionProbability: number }; loadCurve: { b: number } };
-  /** Training seed (learned); 0 for the fixed population (nothing is trained). */
-  seed: number;
-  population: string;
-  /** Held-out seeds of the evaluation episodes. */
-  evalSeeds: number[];
-  /** Learned only: the trainer's budget and config, and the tfjs backend (results differ across backends). */
-  train?: { timesteps: number; config: Record<string, unknown>; backend: string };
-}
-
-/** What one evaluation episode gives (per-episode values; rates and shares in [0, 1]). */
-export interface StrategicEpisode {
-  evalSeed: number;
-  tasks: number;
-  undetectedShirks: number;
-  /** Undetected shirks / tasks. */
-  undetectedRate: number;
-  /** Coprocessors' mean shirk probability (their choice). */
-  shirk: number;
-  /** Coprocessors' mean bid markup over break-even (scoring mechanisms; psi otherwise). */
-  bid: number;
-  /** Mean coprocessor load minus L*. */
-  loadGap: number;
-  /** Share of active coprocessor-periods above L*. */
-  overloaded: number;
-  /** Operators' self-executed tasks / tasks. */
-  selfShare: number;
-  /** Operators' mean eta (the payment cap, a share of R). */
-  eta: number;
-  /** Mean clearing price / R over delegated tasks. */
-  price: number;
-  /** Shares of the role active at the end. */
-  activeOperators: number;
-  activeCoprocessors: number;
-  /** Episode profit per agent of each role, and the total of both roles. */
-  profitOperator: number;
-  profitCoprocessor: number;
-  welfare: number;
-  /** Mean per-period Gini of the period profit across active operators, early and late windows (Fig. 3). */
-  giniEarly: number;
-  giniLate: number;
-}
-
-export interface StrategicResult {
-  nOps: number;
-  nCops: number;
-  periods: number;
-  optimalLoad: number;
-  /** Samples trained on (0 for the fixed population). */
-  samples: number;
-  /** Periods in each of the early and late Gini windows. */
-  giniWindow: number;
-  episodes: StrategicEpisode[];
-}
-
 type MetricKey = Exclude<keyof StrategicEpisode, 'evalSeed' | 'tasks' | 'undetectedShirks'> | 'giniChange';
 
 interface MetricDef {
@@ -228,8 +176,12 @@ export interface StrategicOptions {
   backend?: BackendName;
   /** No progress output. @default false */
   quiet?: boolean;
-  /** Called when a learned cell starts training (tests count the trainers built). */
+  /** Called when a learned cell is handed to the backend to train (tests count the trainers asked for). */
   onTrain?: (spec: StrategicSpec) => void;
+  /** Worker threads running the cells (each trains one cell at a time); 1 runs them in this thread. @default os.availableParallelism() */
+  workers?: number;
+  /** Where the cells run instead (a BullMQ queue, experiments/jobs/redis.ts); the caller closes it. @default worker threads */
+  jobs?: JobBackend;
   /** The command line shown in the report. @default `copronet experiment strategic --scale <name>` */
   command?: string;
   /** Code version line. @default none */
@@ -304,7 +256,7 @@ function ppoConfig(scale: StrategicScale): Record<string, unknown> {
 /** Every cell of the scale: per setting, the learned population per training seed, and the fixed one. */
 export function strategicCells(
   scale: StrategicScale,
-  backend: string,
+  backend: BackendInfo['name'],
 ): { setting: StrategicSetting; spec: StrategicSpec }[] {
   const evalSeeds = heldOutSeeds(scale.evalSeeds, range(scale.seeds)).seeds;
   const config = ppoConfig(scale);
@@ -333,109 +285,6 @@ export function strategicCells(
       },
     },
   ]);
-}
-
-/** One evaluation episode reduced to what the report needs. */
-export function strategicEpisode(scenario: Scenario, policies: PolicySet, seed: number): StrategicEpisode {
-  const N = scenario.operators.count;
-  const K = scenario.coprocessors.count;
-  const profits = new Float64Array(N);
-  const ginis: number[] = [];
-  const ep = runEvalEpisode(scenario, policies, seed, {
-    onPeriod(sim) {
-      // The operators active during the period (ejected at its end included), as Fig. 3 counts them.
-      let n = 0;
-      for (let i = 0; i < N; i++)
-        if (sim.opActive[i] || sim.opEjectedAt[i] === sim.t - 1) profits[n++] = sim.opProfit[i];
-      ginis.push(gini(profits.subarray(0, n)));
-    },
-  });
-  const T = ginis.length;
-  const w = convergenceWindow(T, scenario.demand.seasonalPeriod);
-  let opTotal = 0;
-  let cpTotal = 0;
-  for (const p of ep.profit.operator) opTotal += p;
-  for (const p of ep.profit.coprocessor) cpTotal += p;
-  return {
-    evalSeed: seed,
-    tasks: ep.tasks,
-    undetectedShirks: ep.undetectedShirks,
-    undetectedRate: ep.tasks > 0 ? ep.undetectedShirks / ep.tasks : 0,
-    shirk: ep.choices.shirk,
-    bid: ep.choices.bid,
-    loadGap: ep.meanLoad - scenario.loadCurve.optimalLoad,
-    overloaded: ep.overloadedShare,
-    selfShare: ep.choices.selfShare,
-    eta: ep.choices.eta,
-    price: ep.meanPriceRatio,
-    activeOperators: ep.activeAtEnd.operator / N,
-    activeCoprocessors: ep.activeAtEnd.coprocessor / K,
-    profitOperator: opTotal / N,
-    profitCoprocessor: cpTotal / K,
-    welfare: opTotal + cpTotal,
-    giniEarly: windowMean(ginis, 0, w),
-    giniLate: windowMean(ginis, T - w, T),
-  };
-}
-
-function resultShell(scenario: Scenario, samples: number, episodes: StrategicEpisode[]): StrategicResult {
-  return {
-    nOps: scenario.operators.count,
-    nCops: scenario.coprocessors.count,
-    periods: scenario.periods,
-    optimalLoad: scenario.loadCurve.optimalLoad,
-    samples,
-    giniWindow: convergenceWindow(scenario.periods, scenario.demand.seasonalPeriod),
-    episodes,
-  };
-}
-
-/** The fixed population on a cell: paper-heuristic in both roles on the evaluation seeds. */
-export function computeFixedCell(spec: StrategicSpec): StrategicResult {
-  const scenario = loadScenario(spec.scenario, spec.overrides);
-  const episodes = spec.evalSeeds.map((seed) =>
-    strategicEpisode(scenario, makeBaselineSet(BASELINE_POPULATION, { scenario, seed }), seed),
-  );
-  return resultShell(scenario, 0, episodes);
-}
-
-/** Train both roles from scratch on the cell's scenario, then evaluate the policies deterministically. */
-export async function computeLearnedCell(
-  spec: StrategicSpec,
-  log: (line: string) => void = () => {},
-): Promise<StrategicResult> {
-  if (!spec.train)
-    throw new Error(`internal: learned cell without a training spec (${JSON.stringify(spec)})`);
-  const scenario = loadScenario(spec.scenario, spec.overrides);
-  const env = new NetworkBatchedEnv(scenario);
-  const trainer = new Trainer({
-    env,
-    config: { ...spec.train.config, seed: spec.seed, totalTimesteps: spec.train.timesteps },
-  });
-  const label = `sigma=${spec.overrides.slashing.factor}, detection=${spec.overrides.slashing.detectionProbability}, b=${spec.overrides.loadCurve.b}, seed ${spec.seed}`;
-  let last = 0;
-  const sub = trainer.events$.subscribe((e) => {
-    if (e.type === 'iteration' && e.elapsedSec - last >= 20) {
-      last = e.elapsedSec;
-      log(
-        `  training ${label}: ${e.globalStep.toLocaleString('en-US')}/${trainer.budgetSamples.toLocaleString('en-US')} samples, ${e.elapsedSec.toFixed(0)} s`,
-      );
-    }
-  });
-  try {
-    log(`  training ${label} (${trainer.budgetSamples.toLocaleString('en-US')} samples)`);
-    await trainer.run();
-    const policies: PolicySet = {
-      operator: trainedPolicy(trainer, 'operator'),
-      coprocessor: trainedPolicy(trainer, 'coprocessor'),
-    };
-    const episodes = spec.evalSeeds.map((seed) => strategicEpisode(scenario, policies, seed));
-    return resultShell(scenario, trainer.budgetSamples, episodes);
-  } finally {
-    sub.unsubscribe();
-    trainer.dispose();
-    env.close();
-  }
 }
 
 /** Aggregate the cells of one population and setting (groups = training seeds). */
@@ -470,23 +319,24 @@ export async function runStrategic(opts: StrategicOptions = {}): Promise<Strateg
   const scale = resolveScale(opts);
   const out = resolve(opts.out ?? join('results', 'strategic'));
   const backend = backendInfo() ?? (await initBackend(opts.backend ?? 'auto'));
-  const log = (line: string) => {
-    if (!opts.quiet) process.stderr.write(`${line}\n`);
-  };
   const cells = strategicCells(scale, backend.name);
   // runCells keys, stores and reads specs and results as opaque JSON (cellId hashes the whole spec).
   const asCell = (s: StrategicSpec) => s as unknown as CellSpec;
+  // Every cell is a `strategic` job (experiments/jobs/kinds.ts) on the backend: worker threads of this process
+  // (each initialising the spec's tfjs backend) or `copronet worker` processes with --queue. runCells keys,
+  // stores and reads specs and results as opaque JSON (cellId hashes the whole spec).
   const run = await runCells(
     cells.map((c) => asCell(c.spec)),
     {
       cellDir: join(out, 'cells'),
       quiet: opts.quiet,
       label: 'experiment strategic',
-      compute: async (cell) => {
+      workers: opts.workers,
+      backend: opts.jobs,
+      toJob: (cell) => {
         const spec = cell as unknown as StrategicSpec;
-        if (spec.population === BASELINE_POPULATION) return computeFixedCell(spec) as unknown as CellResult;
-        opts.onTrain?.(spec);
-        return (await computeLearnedCell(spec, log)) as unknown as CellResult;
+        if (spec.population === LEARNED_POPULATION) opts.onTrain?.(spec);
+        return { kind: 'strategic', spec };
       },
     },
   );

@@ -77,8 +77,6 @@ describe('the sandboxed processor', () => {
     expect((unknown as Error).message).toMatch(
       /unknown job kind "bake": expected one of cell, train, eval, exploit/,
     );
-    const train = await refuse({ kind: 'train', spec, codeVersion: codeVersion() });
-    expect((train as Error).message).toMatch(/job kind 'train' is not implemented on the queue yet/);
     const big = await refuse({ kind: 'cell', spec: { ...spec, seed: 999 }, codeVersion: codeVersion() });
     expect(big).toMatchObject({ name: 'UnrecoverableError' });
     expect((big as Error).message).toMatch(/is 8\.0 MiB as JSON, above the 8\.0 MiB a job result may carry/);

@@ -7,23 +7,39 @@
  * Each kind has a zod schema for its spec (checked before a job is enqueued
  * and again by the worker that runs it) and a processor: spec in, a small
  * JSON-able result out. Implemented: `cell` (one simulator cell of a sweep,
- * experiments/lib/cells.ts) and `exploit` (a best response against a baseline
+ * experiments/lib/cells.ts), `exploit` (a best response against a baseline
  * population, experiments/exploit.ts; the scenario travels whole, so no file
- * is needed on the worker). `train` and `eval` are reserved: they take or make
- * a run folder, and since a checkpoint is too large to travel as a job result
- * (`MAX_RESULT_BYTES`), their inputs and outputs would live in a folder every
- * machine shares, the result naming the files (and so would an `exploit` of a
- * learned population, which runs on the coordinator today).
+ * is needed on the worker) and `strategic` (a cell of `experiment strategic`:
+ * both roles trained with PPO and evaluated, or the fixed population
+ * evaluated, experiments/strategic-cell.ts; the spec names the tfjs backend,
+ * which the job initialises) and `train` (one training run, `copronet train
+ * --seeds`, experiments/jobs/train-job.ts): a checkpoint is too large to
+ * travel as a job result (`MAX_RESULT_BYTES`), so the run folder goes into a
+ * folder every machine shares, checked by the worker before it trains, and
+ * the result names the files; and `eval` (`copronet eval` of a network run,
+ * experiments/jobs/eval-job.ts), which reads the run from that shared folder
+ * and returns the evaluation, whose report the coordinator writes. An
+ * `exploit` of a learned population would read its run the same way; it runs
+ * on the coordinator today.
  */
 import { z } from 'zod';
 import { BASELINES } from '../../envs/network/baseline-names.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 import type { ExploitResult } from '../exploit.ts';
-import { BASELINE_POPULATION, type CellResult, type CellSpec, computeBaselineCell } from '../lib/cells.ts';
+import {
+  BASELINE_POPULATION,
+  type CellResult,
+  type CellSpec,
+  computeBaselineCell,
+  LEARNED_POPULATION,
+} from '../lib/cells.ts';
+import type { StrategicResult, StrategicSpec } from '../strategic-cell.ts';
+import type { EvalJobResult, EvalJobSpec } from './eval-job.ts';
 import type { ExploitJobSpec } from './exploit-job.ts';
+import type { TrainJobResult, TrainJobSpec } from './train-job.ts';
 
-/** Every kind a job may have; only those in `PROCESSORS` run today. */
-export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit'] as const;
+/** Every kind a job may have (each has its processor in `PROCESSORS`). */
+export const JOB_KINDS = ['cell', 'train', 'eval', 'exploit', 'strategic'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A job before it is given a code version: what to run. */
@@ -98,10 +114,107 @@ const exploitProcessor: JobProcessor<ExploitJobSpec, ExploitResult> = {
   run: async (s) => (await import('./exploit-job.ts')).runExploitJob(s),
 };
 
-/** The kinds that run; the others are reserved (see the header). */
+const strategicSchema: z.ZodType<StrategicSpec> = z
+  .object({
+    kind: z.literal('strategic'),
+    scenario: z.string().min(1),
+    overrides: z
+      .object({
+        slashing: z
+          .object({ factor: z.number().min(0), detectionProbability: z.number().min(0).max(1) })
+          .strict(),
+        loadCurve: z.object({ b: z.number() }).strict(),
+      })
+      .strict(),
+    seed: int(0),
+    population: z.enum([LEARNED_POPULATION, BASELINE_POPULATION]),
+    evalSeeds: z.array(int(0)).min(1),
+    train: z
+      .object({
+        timesteps: int(1),
+        config: z.record(z.string(), z.unknown()),
+        backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.population === LEARNED_POPULATION) !== (s.train !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['train'],
+        message: `a ${LEARNED_POPULATION} cell names its training, a ${BASELINE_POPULATION} one does not`,
+      });
+    }
+  });
+
+const strategicProcessor: JobProcessor<StrategicSpec, StrategicResult> = {
+  schema: strategicSchema,
+  describe: (s) =>
+    `${s.population} sigma=${s.overrides.slashing.factor} detection=${s.overrides.slashing.detectionProbability} b=${s.overrides.loadCurve.b} on ${s.scenario}${s.train ? ` seed ${s.seed}` : ''}`,
+  // The trainer (tfjs) loads with the first strategic job, not with the cells.
+  run: async (s) => (await import('./strategic-job.ts')).runStrategicJob(s),
+};
+
+const trainSchema: z.ZodType<TrainJobSpec> = z
+  .object({
+    scenario: z.string().min(1),
+    overrides: z.array(z.string()),
+    numEnvs: int(1),
+    algo: z.enum(['ppo', 'reinforce']),
+    config: z.record(z.string(), z.unknown()),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+    out: z.string().startsWith('/', { error: 'the shared folder must be an absolute path' }),
+    name: z.string().regex(/^[\w.-]+$/, { error: 'a folder name (letters, digits, _ . -)' }),
+    token: z.string().min(1),
+  })
+  .strict();
+
+const trainProcessor: JobProcessor<TrainJobSpec, TrainJobResult> = {
+  schema: trainSchema,
+  describe: (s) => `${s.name} ${s.algo} on ${s.scenario} (${s.out})`,
+  // The trainer (tfjs) loads with the first train job.
+  run: async (s) => (await import('./train-job.ts')).runTrainJob(s),
+};
+
+const evalSchema: z.ZodType<EvalJobSpec> = z
+  .object({
+    run: z.string().startsWith('/', { error: 'the run folder must be an absolute path' }),
+    runArg: z.string().min(1),
+    out: z.string().startsWith('/', { error: 'the shared folder must be an absolute path' }),
+    token: z.string().min(1),
+    options: z
+      .object({
+        seeds: int(1),
+        seedStart: int(0),
+        scenario: z.string().min(1).optional(),
+        set: z.array(z.string()).optional(),
+        stochastic: z.boolean().optional(),
+        other: z.enum(['reference', 'learned']),
+        reference: z.enum(BASELINES),
+        reps: int(1),
+        exploit: z.boolean().optional(),
+      })
+      .strict(),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+  })
+  .strict();
+
+const evalProcessor: JobProcessor<EvalJobSpec, EvalJobResult> = {
+  schema: evalSchema,
+  describe: (s) => `${s.runArg} (${s.options.seeds} seeds)`,
+  // The trainer (tfjs) loads with the first eval job.
+  run: async (s) => (await import('./eval-job.ts')).runEvalJob(s),
+};
+
+/** The kinds that run (see the header). */
 const PROCESSORS: Partial<Record<JobKind, JobProcessor<unknown, unknown>>> = {
   cell: cellProcessor as unknown as JobProcessor<unknown, unknown>,
   exploit: exploitProcessor as unknown as JobProcessor<unknown, unknown>,
+  strategic: strategicProcessor as unknown as JobProcessor<unknown, unknown>,
+  train: trainProcessor as unknown as JobProcessor<unknown, unknown>,
+  eval: evalProcessor as unknown as JobProcessor<unknown, unknown>,
 };
 
 function processorOf(kind: unknown): JobProcessor<unknown, unknown> {

@@ -7,19 +7,19 @@
  * `MAX_RESULT_BYTES`.
  */
 import { describeJob, runJob, validateJob } from './kinds.ts';
-import { type JobReturn, type JobSpec, MAX_RESULT_BYTES, processName, REFUSED } from './spec.ts';
+import {
+  type JobReturn,
+  type JobSpec,
+  MAX_RESULT_BYTES,
+  processName,
+  REFUSED,
+  unrecoverable,
+} from './spec.ts';
 import { codeVersion, versionHint } from './version.ts';
 
 // A worker killed with -9 leaves its sandboxed process behind: it ends with the IPC channel
 // (a sandboxed process of a worker has its name: experiments/jobs/worker.ts).
 if (process.send && process.env.COPRONET_WORKER_NAME) process.on('disconnect', () => process.exit(1));
-
-/** An error BullMQ does not retry (it checks the name; the sandbox passes own properties only). */
-function unrecoverable(message: string): Error {
-  const err = new Error(message);
-  err.name = 'UnrecoverableError';
-  return err;
-}
 
 const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 

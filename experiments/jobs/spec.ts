@@ -47,3 +47,14 @@ export function jobName(job: JobSpec): string {
 export function processName(): string {
   return process.env.COPRONET_WORKER_NAME || `${hostname()}:${process.pid}`;
 }
+
+/**
+ * An error BullMQ does not retry (it checks the name; the sandbox passes own properties only): a job that
+ * cannot succeed here, whatever the attempt (another code version, a bad spec, a shared folder this worker
+ * does not see).
+ */
+export function unrecoverable(message: string): Error {
+  const err = new Error(message);
+  err.name = 'UnrecoverableError';
+  return err;
+}

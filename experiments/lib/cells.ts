@@ -35,6 +35,9 @@ export type CellKind = 'slashing' | 'network' | 'summary';
 /** The population label of the fixed baseline; anything else is a learned population. */
 export const BASELINE_POPULATION = 'paper-heuristic';
 
+/** The population label of agents trained per cell (`experiment strategic`, experiments/strategic-cell.ts). */
+export const LEARNED_POPULATION = 'learned';
+
 export interface CellSpec {
   kind: CellKind;
   /** Built-in scenario name or scenario file. */

@@ -1,16 +1,18 @@
 /**
  * Run a grid of cells with resume: every finished cell is written atomically
  * as a small JSON file (`<cellDir>/<id>.json`); a cell whose file is already
- * there, with the same spec, is read instead of computed. Baseline cells run
- * as jobs on a backend (experiments/jobs/: worker threads of this process by
- * default, BullMQ workers with `--queue`); cells of learned policies run in
- * this thread (their policies live here).
+ * there, with the same spec, is read instead of computed. Cells run as jobs
+ * on a backend (experiments/jobs/: worker threads of this process by default,
+ * BullMQ workers with `--queue`): by default the baseline cells, as `cell`
+ * jobs, while cells of learned policies run in this thread (their policies
+ * live here); `toJob` makes other cells jobs of other kinds (`strategic`).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../src/core/atomic.ts';
 import type { JobBackend } from '../jobs/backend.ts';
+import type { JobInput } from '../jobs/kinds.ts';
 import { LocalBackend } from '../jobs/local.ts';
 import { BASELINE_POPULATION, type CellResult, type CellSpec } from './cells.ts';
 import { Progress } from './progress.ts';
@@ -59,7 +61,12 @@ export interface RunCellsOptions {
   workers?: number;
   /** Where baseline cells run (e.g. a `RedisBackend`); the caller closes it. @default a LocalBackend of `workers` threads */
   backend?: JobBackend;
-  /** Computes a cell of a learned population (in this thread). Required when such cells are present. */
+  /**
+   * The job that computes a cell on the backend, or undefined for a cell computed in this thread by
+   * `computeLearned`. Called once per cell that is not on disk. @default a `cell` job for a baseline cell
+   */
+  toJob?: (spec: CellSpec) => JobInput | undefined;
+  /** Computes a cell that is not a job (a learned population's, in this thread). Required when such cells are present. */
   computeLearned?: (spec: CellSpec) => Promise<CellResult>;
   /** Replace every computation (tests count calls with it); runs in this thread. */
   compute?: (spec: CellSpec) => CellResult | Promise<CellResult>;
@@ -108,21 +115,26 @@ export async function runCells(cells: readonly CellSpec[], opts: RunCellsOptions
   if (opts.compute) {
     for (const spec of pending) await timed(spec, opts.compute);
   } else {
-    const baseline = pending.filter((s) => s.population === BASELINE_POPULATION);
-    const learned = pending.filter((s) => s.population !== BASELINE_POPULATION);
+    const toJob =
+      opts.toJob ??
+      ((s: CellSpec): JobInput | undefined =>
+        s.population === BASELINE_POPULATION ? { kind: 'cell', spec: s } : undefined);
+    const asJobs = pending.map(toJob);
+    const remote = pending.flatMap((spec, i) => (asJobs[i] ? [{ spec, job: asJobs[i] }] : []));
+    const learned = pending.filter((_, i) => !asJobs[i]);
     if (learned.length > 0 && !opts.computeLearned) {
       throw new Error(
         `${learned.length} cells need learned policies ('${learned[0].population}') but no policy loader was given`,
       );
     }
-    // Baseline cells run as jobs on the backend while learned cells run here.
+    // The jobs run on the backend while the other cells run here.
     const backend = opts.backend ?? new LocalBackend({ workers: opts.workers });
     let failure: unknown;
     const jobs = backend
       .run(
-        baseline.map((spec) => ({ kind: 'cell' as const, spec })),
+        remote.map((x) => x.job),
         {
-          onResult: (i, r, seconds) => store(baseline[i], r as CellResult, seconds),
+          onResult: (i, r, seconds) => store(remote[i].spec, r as CellResult, seconds),
           onStatus: (line) => progress.status(line),
           onLine: (line) => progress.note(line),
         },

@@ -4,27 +4,17 @@
  * the baselines on held-out seeds, and write and print the report.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type EvaluationResult, evaluate } from '../../../../experiments/eval/evaluate.ts';
+import { basename, dirname, join, resolve } from 'node:path';
+import { initBackend } from '../../../../agents/tf/backend.ts';
+import type { EvalJobResult } from '../../../../experiments/jobs/eval-job.ts';
+import { LocalBackend } from '../../../../experiments/jobs/local.ts';
+import { Progress } from '../../../../experiments/lib/progress.ts';
+import { ensureSharedFolder, SHARED_FILE } from '../../../../experiments/train/shared.ts';
+import { connectQueue } from './worker.ts';
+import { evaluateNetworkRun } from '../../../../experiments/eval/run.ts';
 import { formatJson, formatMarkdown, writeReport } from '../../../../experiments/eval/report.ts';
-import { heldOutSeeds } from '../../../../experiments/eval/seeds.ts';
-import { parseOverrides, scenarioDifferences } from '../../../sim/scenario.ts';
-import { loadScenario } from '../../../../envs/scenarios/index.ts';
-import type { PolicySet } from '../../../sim/policy.ts';
 import type { EvalCommandDeps, EvalOptions } from './eval.ts';
 import type { SingleRunRecord } from './eval-single.ts';
-
-/** The scenario a run recorded in run.json, if any. */
-function runScenario(runDir: string): string | undefined {
-  const file = join(runDir, 'run.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { scenario?: unknown };
-    return typeof info.scenario === 'string' && info.scenario !== 'unknown' ? info.scenario : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** cli.json of a run trained on a single-agent env, if it is one. */
 function singleRun(runDir: string): SingleRunRecord | undefined {
@@ -61,96 +51,34 @@ export async function runEval(
     );
   }
   const useRun = runDir !== undefined && !opts.baselinesOnly;
+  // The folder of `train --seeds`, or --queue: the evaluations are `eval` jobs (README "Sweeps on several machines").
+  const seedRuns = useRun ? seedRunsOf(runDir!) : [];
+  if (useRun && (seedRuns.length > 0 || opts.queue)) {
+    return evalAsJobs(runDir!, runDirArg!, seedRuns, opts, { stdout, stderr });
+  }
+  if (opts.workers !== undefined) {
+    throw new Error(
+      '--workers applies to the folder of `train --seeds` (one eval job per run); a single run is evaluated in this process',
+    );
+  }
   // A single-agent run (train --env CartPole-v1) has no network populations to compare: its own report.
   const single = useRun ? singleRun(runDir!) : undefined;
   if (single) {
     const { runSingleEval } = await import('./eval-single.ts');
     return runSingleEval(runDir!, runDirArg!, single, opts, { stdout, stderr });
   }
-  if (opts.other === 'learned' && !useRun) {
-    throw new Error(
-      '--other learned needs a run directory with learned policies; drop --baselines-only or use --other reference',
-    );
-  }
-  const scenarioName: string | undefined =
-    opts.scenario ?? (runDir ? runScenario(runDir) : undefined) ?? (useRun ? undefined : 'quick');
-  if (scenarioName === undefined) {
-    throw new Error(
-      `cannot tell which scenario run '${runDirArg}' trained on (no scenario in run.json): pass --scenario <name|file>`,
-    );
-  }
-  const setOverrides: string[] = opts.set ?? [];
-  const resolveScenario = (entries: readonly string[]) =>
-    loadScenario(scenarioName, entries.length > 0 ? parseOverrides(entries) : undefined);
-  let scenario = resolveScenario(setOverrides);
-
-  let learned: Partial<PolicySet> = {};
-  let trainSeeds: number[] = [];
-  const notes: string[] = [];
-  if (useRun) {
-    const ckpt = join(runDir!, 'checkpoints');
-    if (!existsSync(ckpt) || readdirSync(ckpt).length === 0) {
-      throw new Error(
-        `no checkpoint in '${runDirArg}' (${ckpt} is missing or empty): train first, or wait for the run's first checkpoint`,
-      );
-    }
-    const loaded = await deps.loadPolicies(runDir!, scenario, { deterministic: !opts.stochastic });
-    learned = loaded.policies;
-    trainSeeds = loaded.trainSeeds;
-    if (!learned.operator && !learned.coprocessor) {
-      throw new Error(
-        `the checkpoint of '${runDirArg}' holds no learned policy for either role: check the run trained a role`,
-      );
-    }
-    const runOverrides = loaded.overrides ?? [];
-    // By default the model is the one the run trained on: its scenario and its --set.
-    if (opts.scenario === undefined && runOverrides.length > 0) {
-      scenario = resolveScenario([...runOverrides, ...setOverrides]);
-      notes.push(`scenario overrides from the run: ${runOverrides.join(' ')}`);
-    }
-    if (setOverrides.length > 0) notes.push(`scenario overrides (--set): ${setOverrides.join(' ')}`);
-    const trained = loadScenario(
-      loaded.scenario,
-      runOverrides.length > 0 ? parseOverrides(runOverrides) : undefined,
-    );
-    const diff = scenarioDifferences(trained, scenario);
-    if (diff.length > 0) {
-      const msg = `evaluating on a model other than the run trained on (trained -> evaluated): ${diff.join('; ')}`;
-      stderr(`warning: ${msg}\n`);
-      notes.push(msg);
-    }
-    notes.push(
-      `learned policies: ${opts.stochastic ? 'stochastic (sampled actions)' : 'deterministic (mode of the policy)'}`,
-    );
-    notes.push(`run: ${runDirArg}, trained roles: ${loaded.trainedRoles.join(', ')}`);
-    if (loaded.opponents?.length) notes.push(`trained against: ${loaded.opponents.join(' ')}`);
-  } else if (setOverrides.length > 0) {
-    notes.push(`scenario overrides (--set): ${setOverrides.join(' ')}`);
-  }
-  const { seeds, skipped } = heldOutSeeds(opts.seeds, trainSeeds, opts.seedStart);
-  if (skipped.length > 0)
-    stderr(`warning: skipped evaluation seeds that training used: ${skipped.join(', ')}\n`);
-
-  const progress = opts.quiet
-    ? undefined
-    : (done: number, total: number, label: string) => {
-        const tty = process.stderr.isTTY;
-        if (tty) stderr(`\r\x1b[2Keval ${done}/${total} ${label}${done === total ? '\n' : ''}`);
-        else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
-          stderr(`eval ${done}/${total} ${label}\n`);
-      };
-  const result = evaluate({
-    scenario,
-    seeds,
-    learned,
-    reference: opts.reference,
-    other: opts.other,
-    trainSeeds,
-    bootstrap: { reps: opts.reps },
-    notes,
-    onProgress: progress,
+  const result = await evaluateNetworkRun(runDir, runDirArg, opts, {
+    loadPolicies: deps.loadPolicies,
+    warn: (m) => stderr(`warning: ${m}\n`),
+    onProgress: opts.quiet
+      ? undefined
+      : (done: number, total: number, label: string) => {
+          const tty = process.stderr.isTTY;
+          if (tty) stderr(`\r\x1b[2Keval ${done}/${total} ${label}${done === total ? '\n' : ''}`);
+          else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
+            stderr(`eval ${done}/${total} ${label}\n`);
+        },
   });
-  if (opts.exploit) result.exploit = readExploit(runDir);
   const outDir: string | undefined = opts.out ?? (runDir ? join(runDir, 'eval') : undefined);
   if (outDir) {
     const paths = writeReport(result, outDir);
@@ -159,25 +87,103 @@ export async function runEval(
   stdout(opts.json ? formatJson(result) : formatMarkdown(result));
 }
 
-/** The exploitability results `copronet exploit <run>` wrote into `<run>/exploit/exploit.json`. */
-function readExploit(runDir: string | undefined): NonNullable<EvaluationResult['exploit']> {
-  if (!runDir)
+/** The run folders `seed-<n>/` of a `train --seeds` folder (marked, no run.json of its own), by seed. */
+function seedRunsOf(dir: string): string[] {
+  if (!existsSync(join(dir, SHARED_FILE)) || existsSync(join(dir, 'run.json'))) return [];
+  return readdirSync(dir)
+    .filter((f) => /^seed-\d+$/.test(f) && existsSync(join(dir, f, 'run.json')))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
+    .map((f) => join(dir, f));
+}
+
+/** The shared folder of a run: the nearest marked folder at or above it, else the run's folder, marked now. */
+function sharedFolderOf(runDir: string): { out: string; token: string } {
+  for (let d = runDir; ; d = dirname(d)) {
+    if (existsSync(join(d, SHARED_FILE))) return { out: d, token: ensureSharedFolder(d) };
+    if (dirname(d) === d) break;
+  }
+  return { out: runDir, token: ensureSharedFolder(runDir) };
+}
+
+/**
+ * `eval` jobs: one per run of a `train --seeds` folder (each report in `<run>/eval/`, or `<out>/seed-<n>/`), or the
+ * one run with --queue; on the local pool or the queue. Each report is written here, as `copronet eval <run>` writes it.
+ */
+async function evalAsJobs(
+  dir: string,
+  dirArg: string,
+  seedRuns: string[],
+  opts: EvalOptions,
+  io: { stdout: (s: string) => void; stderr: (s: string) => void },
+): Promise<void> {
+  const runs = seedRuns.length > 0 ? seedRuns : [dir];
+  const single = runs.map((r) => singleRun(r)).find(Boolean);
+  if (single) {
     throw new Error(
-      "eval --exploit includes a run's exploitability results: give the run, not --baselines-only.",
-    );
-  const path = join(runDir, 'exploit', 'exploit.json');
-  if (!existsSync(path)) {
-    throw new Error(
-      `eval --exploit: ${path} does not exist: run 'npx copronet exploit ${runDir}' first (it trains a best responder per role and population, minutes), then eval again.`,
+      `eval jobs evaluate network runs; ${dirArg} holds a run of ${single.env}: evaluate it without --queue and --workers`,
     );
   }
+  const shared = sharedFolderOf(dir);
+  const backend = await initBackend('auto');
+  const jobs = runs.map((run) => ({
+    kind: 'eval' as const,
+    spec: {
+      run,
+      runArg: seedRuns.length > 0 ? join(dirArg, basename(run)) : dirArg,
+      ...shared,
+      options: {
+        seeds: opts.seeds,
+        seedStart: opts.seedStart,
+        scenario: opts.scenario,
+        set: opts.set,
+        stochastic: opts.stochastic,
+        other: opts.other,
+        reference: opts.reference,
+        reps: opts.reps,
+        exploit: opts.exploit,
+      },
+      backend: backend.name,
+    },
+  }));
+  const queue = opts.queue ? await connectQueue(opts.queue) : undefined;
+  const jobBackend = queue?.backend ?? new LocalBackend({ workers: opts.workers });
+  const progress = new Progress('eval', jobs.length, 0, { quiet: opts.quiet });
+  const results = new Array<EvalJobResult>(jobs.length);
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as NonNullable<EvaluationResult['exploit']>;
-    if (!Array.isArray(data.results)) throw new Error('it has no results list');
-    return data;
+    await jobBackend.run(jobs, {
+      onResult: (i, r) => {
+        results[i] = r as EvalJobResult;
+        progress.tick();
+      },
+      onStatus: (line) => progress.status(line),
+      onLine: (line) => progress.note(line),
+    });
   } catch (err) {
-    throw new Error(
-      `eval --exploit: ${path} is not an exploitability report (${(err as Error).message}): run 'npx copronet exploit ${runDir}' again.`,
+    if (err instanceof Error && err.name === 'QueueStoppedError') {
+      io.stderr(`\n${err.message}\n`);
+      process.exitCode = 130;
+      return;
+    }
+    throw err;
+  } finally {
+    await (queue ? queue.close() : jobBackend.close());
+  }
+  progress.end();
+  for (const [i, run] of runs.entries()) {
+    const { result, warnings } = results[i];
+    for (const w of warnings) io.stderr(`warning: ${seedRuns.length > 0 ? `${basename(run)}: ` : ''}${w}\n`);
+    const outDir = opts.out
+      ? seedRuns.length > 0
+        ? join(opts.out, basename(run))
+        : opts.out
+      : join(run, 'eval');
+    const paths = writeReport(result, outDir);
+    io.stderr(`wrote ${paths.markdown} and ${paths.json}\n`);
+    if (seedRuns.length === 0) io.stdout(opts.json ? formatJson(result) : formatMarkdown(result));
+  }
+  if (seedRuns.length > 0) {
+    io.stdout(
+      `${runs.length} runs evaluated: ${runs.map((r) => join(opts.out ?? r, opts.out ? basename(r) : 'eval')).join(', ')}\n`,
     );
   }
 }

@@ -12,23 +12,12 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { BASELINES, type BaselineName, isBaseline } from '../../../../envs/network/baseline-names.ts';
 import { HELD_OUT_SEED_START } from '../../../../experiments/eval/seeds.ts';
 import type { Scenario } from '../../../sim/scenario.ts';
-import type { PolicySet, Role } from '../../../sim/policy.ts';
 import { parsePositiveIntOption, parseSeedOption } from '../options.ts';
+import { parseQueueOption } from './worker.ts';
 
-/** What the trainer's checkpoint loader gives evaluation. */
-export interface LoadedPolicies {
-  /** The learned policies, per trained role. */
-  policies: Partial<PolicySet>;
-  /** Scenario the run trained on (built-in name or file). */
-  scenario: string;
-  /** The run's scenario overrides (`key.path=value`, as given to `train --set`). @default [] */
-  overrides?: string[];
-  /** Who the run trained against (`opponent.<role>=...` entries of its --set). @default [] */
-  opponents?: string[];
-  trainedRoles: Role[];
-  /** Seeds training used (evaluation seeds avoid them). */
-  trainSeeds: number[];
-}
+import type { LoadedPolicies } from '../../../../experiments/eval/run.ts';
+
+export type { LoadedPolicies };
 
 export interface EvalCommandDeps {
   /** Load the run's learned policies for `scenario` (wired by the CLI to the trainer's checkpoints). */
@@ -67,6 +56,10 @@ export interface EvalOptions {
   json?: boolean;
   quiet?: boolean;
   exploit?: boolean;
+  /** Run the evaluation(s) as `eval` jobs on this Redis queue. */
+  queue?: string;
+  /** Local worker threads for the runs of a multi-seed folder. */
+  workers?: number;
 }
 
 export function registerEvalCommand(program: Command, deps: EvalCommandDeps): void {
@@ -108,6 +101,16 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
     .option('--json', 'print the JSON report instead of the Markdown')
     .option('--quiet', 'no progress line on stderr')
     .option('--exploit', "include the run's exploitability results (written by copronet exploit <run>)")
+    .option(
+      '--queue <url>',
+      'evaluate as jobs on a Redis queue (redis://host:port/db) for `copronet worker` processes: the run (or the folder of `train --seeds`) must be in a folder every worker sees at the same path',
+      parseQueueOption,
+    )
+    .option(
+      '--workers <n>',
+      'for the folder of `train --seeds`: worker threads, one run each (default: available cores)',
+      parsePositiveIntOption('--workers'),
+    )
     .action(async (runDirArg: string | undefined, opts: EvalOptions) => {
       const { runEval } = await import('./eval-run.ts');
       await runEval(runDirArg, opts, { loadPolicies: deps.loadPolicies, stdout, stderr });

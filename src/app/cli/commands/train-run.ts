@@ -119,6 +119,32 @@ function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
 
+/**
+ * The learner config of a new run: the network's hyperparameters for PPO on a network scenario
+ * (envs/network/hyperparams.ts), then `--config`, then the `--set` hyperparameters, then `--seed` and
+ * `--timesteps` (also what each run of `train --seeds` starts from, before its seed).
+ */
+export function newRunConfig(
+  opts: TrainOptions,
+  setConfig: Record<string, unknown>,
+  single: boolean,
+): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    // A network scenario starts from the network's PPO hyperparameters (envs/network/hyperparams.ts).
+    ...(!single && opts.algo === 'ppo' ? NETWORK_PPO_DEFAULTS : {}),
+    ...(opts.config ? readConfigFile(opts.config) : {}),
+    ...setConfig,
+  };
+  if (opts.seed !== undefined) config.seed = opts.seed;
+  else if (config.seed !== undefined && !isSeed(config.seed)) {
+    const from =
+      'seed' in setConfig ? `--set seed=${JSON.stringify(setConfig.seed)}` : `--config ${opts.config}: seed`;
+    throw new Error(`${from}: the seed must be ${SEED_RULE}, got ${JSON.stringify(config.seed)}.`);
+  }
+  if (opts.timesteps !== undefined) config.totalTimesteps = opts.timesteps;
+  return config;
+}
+
 /** The plain progress line of one iteration. */
 export function formatProgress(
   ev: Extract<TrainerEvent, { type: 'iteration' }>,
@@ -283,21 +309,7 @@ export async function runTrain(
           'see agents/ppo/config.ts for the fields.',
       );
     }
-    const config: Record<string, unknown> = {
-      // A network scenario starts from the network's PPO hyperparameters (envs/network/hyperparams.ts).
-      ...(!single && opts.algo === 'ppo' ? NETWORK_PPO_DEFAULTS : {}),
-      ...(opts.config ? readConfigFile(opts.config) : {}),
-      ...setConfig,
-    };
-    if (opts.seed !== undefined) config.seed = opts.seed;
-    else if (config.seed !== undefined && !isSeed(config.seed)) {
-      const from =
-        'seed' in setConfig
-          ? `--set seed=${JSON.stringify(setConfig.seed)}`
-          : `--config ${opts.config}: seed`;
-      throw new Error(`${from}: the seed must be ${SEED_RULE}, got ${JSON.stringify(config.seed)}.`);
-    }
-    if (opts.timesteps !== undefined) config.totalTimesteps = opts.timesteps;
+    const config = newRunConfig(opts, setConfig, single);
     const seed = (config.seed as number | undefined) ?? 1;
     rec = { env: id, kind: single ? 'single' : 'batched', numEnvs: opts.numEnvs, overrides: rest };
     const out: string = opts.out ?? defaultRunName(id, opts.algo, seed);

@@ -9,13 +9,15 @@
  * the deps that `loadDeps` gives (wired in `src/app/cli/main.ts`, and loaded
  * only then too), so this command depends only on the BatchedEnv contract.
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Observable } from 'rxjs';
 import type { BackendInfo } from '../../../../agents/tf/backend.ts';
 import type { Algo, Trainer } from '../../../../agents/trainer/trainer.ts';
 import type { BatchedEnv } from '../../../core/batched.ts';
 import type { TrainerEvent } from '../../../core/train-events.ts';
+import { isSeed, SEED_RULE } from '../../../core/validate.ts';
 import { parsePositiveIntOption, parseSeedOption } from '../options.ts';
+import { parseQueueOption } from './worker.ts';
 
 /** The scenario trained when neither --env nor --scenario is given. */
 export const DEFAULT_SCENARIO = 'quick';
@@ -69,6 +71,29 @@ export interface TrainOptions {
   set?: string[];
   /** False with `--no-dashboard`. */
   dashboard: boolean;
+  /** `--seeds 1-8`: one run per seed, as jobs, into `<out>/seed-<n>/`. */
+  seeds?: number[];
+  /** With `--seeds`: local worker threads. */
+  workers?: number;
+  /** With `--seeds`: run the jobs on this Redis queue. */
+  queue?: string;
+}
+
+/** `--seeds 1-8`, `1,3,5`, `1-4,9`: distinct seeds in the order given. */
+export function parseSeedList(value: string): number[] {
+  const seeds: number[] = [];
+  for (const part of value.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const a = m ? Number(m[1]) : Number.NaN;
+    const b = m?.[2] !== undefined ? Number(m[2]) : a;
+    if (!m || !isSeed(a) || !isSeed(b) || b < a || b - a >= 10_000) {
+      throw new InvalidArgumentError(
+        `--seeds takes seeds and ranges such as 1-8 or 1,3,5 (each ${SEED_RULE}, a range low-high of at most 10000), got '${value}'.`,
+      );
+    }
+    for (let s = a; s <= b; s++) if (!seeds.includes(s)) seeds.push(s);
+  }
+  return seeds;
 }
 
 /** `loadDeps` is called when the command runs, not when it is registered. */
@@ -103,6 +128,21 @@ export function registerTrainCommand(
     .option('--config <file>', 'JSON file of hyperparameters (see agents/ppo/config.ts)')
     .option('--set <key=value...>', 'override a hyperparameter (e.g. learningRate=3e-4) or a scenario field')
     .option('--no-dashboard', 'print one plain line per iteration instead of the dashboard')
+    .option(
+      '--seeds <list>',
+      'one run per seed (e.g. 1-8 or 1,3,5) as jobs, into <out>/seed-<n>/, each as --seed <n> writes it',
+      parseSeedList,
+    )
+    .option(
+      '--workers <n>',
+      'with --seeds: worker threads, one run each (default: available cores)',
+      parsePositiveIntOption('--workers'),
+    )
+    .option(
+      '--queue <url>',
+      'with --seeds: run them as jobs on a Redis queue (redis://host:port/db) for `copronet worker` processes; --out must be a folder every worker sees at the same path',
+      parseQueueOption,
+    )
     .action(async (opts: TrainOptions, cmd: Command) => {
       // The options the command line gave, told from defaults (for what --resume refuses).
       const given = new Set(
@@ -113,6 +153,11 @@ export function registerTrainCommand(
             return src !== undefined && src !== 'default';
           }),
       );
+      if (opts.seeds !== undefined || given.has('workers') || given.has('queue')) {
+        const { runTrainSeeds } = await import('./train-seeds.ts');
+        await runTrainSeeds(opts, given);
+        return;
+      }
       const { runTrain } = await import('./train-run.ts');
       await runTrain(opts, await loadDeps(), given);
     });

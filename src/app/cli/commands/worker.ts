@@ -1,6 +1,8 @@
 /**
- * `copronet worker --queue redis://host:port/db`: take jobs (sweep cells)
- * from a queue that `copronet experiment ... --queue` fills, on this or any
+ * `copronet worker --queue redis://host:port/db`: take jobs (sweep and
+ * strategic cells, best responses, training runs, evaluations) from a queue
+ * that a coordinator's `--queue` fills (`experiment`, `exploit`,
+ * `train --seeds`, `eval`), on this or any
  * machine with a checkout (README "Sweeps on several machines"). BullMQ loads
  * when the command runs, not when it is registered.
  */
@@ -30,7 +32,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'run jobs (experiment cells, exploit best responses) from a Redis queue filled by `copronet experiment --queue` or `copronet exploit --queue`',
+      'run jobs (experiment and strategic cells, exploit best responses, training runs, evaluations) from a Redis queue filled by `copronet experiment`, `exploit`, `train --seeds` or `eval` with --queue',
     )
     .requiredOption(
       '--queue <url>',

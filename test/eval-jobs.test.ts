@@ -1,0 +1,113 @@
+/**
+ * `copronet eval` as `eval` jobs (experiments/jobs/eval-job.ts): the folder of
+ * `train --seeds` evaluated one job per run on local threads and on two
+ * `copronet worker` processes with a real Redis, and one run with --queue;
+ * every eval.json and eval.md byte for byte what `copronet eval <run>` writes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
+
+requireRedisServer();
+
+const ROOT = join(import.meta.dirname, '..');
+const TIMEOUT = 240_000;
+const EVAL = ['--seeds', '3', '--reps', '200', '--quiet'];
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'eval-jobs-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dev.mjs'), ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const report = (dir: string) => ['eval.json', 'eval.md'].map((f) => readFileSync(join(dir, f), 'utf8'));
+
+describe('copronet eval as jobs', () => {
+  const runs = tmp();
+  const plain = tmp();
+  const plainOut: string[] = [];
+
+  beforeAll(async () => {
+    // Two runs of 2 iterations on tiny (different seeds, so different policies), then each evaluated plainly.
+    const t = await cli([
+      'train',
+      '--scenario',
+      'tiny',
+      '--timesteps',
+      '2048',
+      '--seeds',
+      '1-2',
+      '--out',
+      runs,
+    ]);
+    expect(t.status, t.stderr).toBe(0);
+    for (const n of [1, 2]) {
+      const e = await cli(['eval', join(runs, `seed-${n}`), ...EVAL, '--out', join(plain, `seed-${n}`)]);
+      expect(e.status, e.stderr).toBe(0);
+      plainOut.push(e.stdout);
+    }
+    expect(plainOut[0]).not.toBe(plainOut[1]);
+  }, TIMEOUT);
+
+  it(
+    'the folder of train --seeds on 2 local threads: each report byte for byte',
+    async () => {
+      const out = tmp();
+      const r = await cli(['eval', runs, ...EVAL, '--workers', '2', '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/2 runs evaluated/);
+      for (const n of [1, 2])
+        expect(report(join(out, `seed-${n}`))).toEqual(report(join(plain, `seed-${n}`)));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'on 2 `copronet worker` processes: the folder, and one run with --queue, byte for byte',
+    async () => {
+      const redis = await RedisServer.start();
+      const workers = [new WorkerProcess(redis.url), new WorkerProcess(redis.url)];
+      try {
+        await Promise.all(workers.map((w) => w.ready()));
+        const out = tmp();
+        const r = await cli(['eval', runs, ...EVAL, '--queue', redis.url, '--out', out]);
+        expect(r.status, r.stderr).toBe(0);
+        for (const n of [1, 2])
+          expect(report(join(out, `seed-${n}`))).toEqual(report(join(plain, `seed-${n}`)));
+        const one = tmp();
+        const s = await cli(['eval', join(runs, 'seed-2'), ...EVAL, '--queue', redis.url, '--out', one]);
+        expect(s.status, s.stderr).toBe(0);
+        expect(s.stdout).toBe(plainOut[1]);
+        expect(report(one)).toEqual(report(join(plain, 'seed-2')));
+        const done = workers.map((w) => [...w.output.matchAll(/done eval /g)].length);
+        expect(done[0] + done[1]).toBe(3);
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+        await redis.stop();
+      }
+    },
+    TIMEOUT,
+  );
+});
