@@ -9,7 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  auditTime,
+  asyncScheduler,
   concat,
   defer,
   filter,
@@ -19,6 +19,7 @@ import {
   of,
   share,
   Subject,
+  throttleTime,
   type Subscription,
 } from 'rxjs';
 import { readJsonl, stepOf, truncateJsonl } from '../../agents/trainer/jsonl.ts';
@@ -121,7 +122,8 @@ export function attachMarket(
       steps$
         .pipe(
           filter((e) => e.type === 'step'),
-          auditTime(everyMs),
+          // The first step at once (a run shorter than everyMs still shows its market), then the latest per window.
+          throttleTime(everyMs, asyncScheduler, { leading: true, trailing: true }),
           // A step that ended the episode has already reset the simulator: nothing to show until the next one.
           filter(() => env.sim.t > 0),
           map(() => marketSnapshot(env)),
