@@ -95,7 +95,8 @@ export function truncateMarketLog(file: string, globalStep: number): string[] {
 
 /**
  * The event stream the dashboard sees: the trainer's events, the `start`
- * event replayed to a late subscriber (the dashboard mounts asynchronously),
+ * event replayed to a late subscriber (the dashboard mounts asynchronously;
+ * after the run, `start`, its last iteration and `done`, then the end),
  * and for a network env its market and ejection events. Market snapshots are
  * also appended to `<run>/market.jsonl` (for `copronet watch`), at most one
  * every `everyMs`; the rows from the trainer's step on (left by a run killed
@@ -107,10 +108,16 @@ export function attachMarket(
 ): { events$: Observable<TrainerEvent>; dispose(): void } {
   const out = new Subject<TrainerEvent>();
   const subs: Subscription[] = [];
+  // Replayed to a late subscriber: `start`, and once the run is over its last iteration and `done`
+  // (a fast run can end before the dashboard has mounted, which leaves on `done`).
   let start: TrainerEvent | undefined;
+  let last: TrainerEvent | undefined;
+  let done: TrainerEvent | undefined;
   subs.push(
     trainer.events$.subscribe((e) => {
       if (e.type === 'start') start = e;
+      else if (e.type === 'iteration') last = e;
+      else if (e.type === 'done') done = e;
     }),
   );
   const env = trainer.env;
@@ -148,7 +155,10 @@ export function attachMarket(
   }
   const live$ = merge(trainer.events$, out);
   return {
-    events$: defer(() => (start ? concat(of(start), live$) : live$)),
+    events$: defer(() => {
+      if (done) return of(...[start, last, done].filter((e) => e !== undefined));
+      return start ? concat(of(start), live$) : live$;
+    }),
     dispose() {
       for (const s of subs) s.unsubscribe();
       out.complete();
