@@ -14,7 +14,7 @@
  */
 import type { Scenario } from './scenario.ts';
 import { Rng, type RngState } from '../core/rng.ts';
-import { type AuctionMechanism, makeAuction } from './auction.ts';
+import { type AuctionMechanism, makeAuction, sortByKey } from './auction.ts';
 import { logistic, logit, loadStep, reputationOmega, reputationStep } from './gas.ts';
 import { Ledger } from './ledger.ts';
 import { loadCurve, overloadRisk, slashAmplifier } from './load-curve.ts';
@@ -136,11 +136,17 @@ export class NetworkSim {
   tExec = new Uint8Array(0);
   tCop = new Int32Array(0);
   tPrice = new Float64Array(0);
+  /** The uniform drawn for each task's assignment. */
+  tU = new Float64Array(0);
   nTasks = 0;
 
   // ---- assignment tables: cumulative weights per complexity band
   private readonly bandCum: Float64Array;
   private readonly bandTotal: Float64Array;
+  /** Per band, N + 1 starting points for the search in its table (`buildAssignmentTables`). */
+  private readonly bandGuide: Int32Array;
+  /** Each operator's assignment weight this period (before its band preference). */
+  private readonly opWeight: Float64Array;
   private readonly cpOrder: Int32Array;
 
   private readonly auction: AuctionMechanism;
@@ -211,7 +217,9 @@ export class NetworkSim {
     this.flows = new Uint32Array(N * K);
     this.bandCum = f64(scenario.tasks.bands * N);
     this.bandTotal = f64(scenario.tasks.bands);
-    this.cpOrder = i32(K);
+    this.bandGuide = i32(scenario.tasks.bands * (N + 1));
+    this.opWeight = f64(N);
+    this.cpOrder = Int32Array.from({ length: K }, (_, k) => k);
     this.auction = makeAuction(scenario.auction.mechanism);
     this.repOmega = reputationOmega(scenario.reputation);
     this.alphaMean = scenario.loadCurve.optimalLoad;
@@ -343,52 +351,70 @@ export class NetworkSim {
     this.tExec = new Uint8Array(cap);
     this.tCop = new Int32Array(cap);
     this.tPrice = new Float64Array(cap);
+    this.tU = new Float64Array(cap);
     this.cap = cap;
   }
 
   /** Draw this period's tasks and assign each to an operator. */
   private generateTasks(): void {
     const s = this.scenario;
-    const rng = this.rng;
     this.lambdaT = this.demandMean();
-    const n = rng.poisson(this.lambdaT);
+    const n = this.rng.poisson(this.lambdaT);
     this.growTasks(n);
     this.nTasks = n;
     this.metrics.tasks = n;
     this.buildAssignmentTables();
+    this.drawTasks(n);
     const tk = s.tasks;
-    const muD = Math.log(tk.difficulty.median);
-    const [eLo, eHi] = tk.risk;
+    const [, eHi] = tk.risk;
     const epsMax = eHi > 0 ? eHi : 1;
     const B = tk.bands;
     const N = this.nOps;
+    const { bandCum, bandGuide, tD, tC, tEps, tU } = this;
     for (let j = 0; j < n; j++) {
-      const d = rng.logNormal(muD, tk.difficulty.sigma);
-      const c = rng.beta(tk.complexity.a, tk.complexity.b);
-      const eps = rng.uniform(eLo, eHi);
+      const d = tD[j];
+      const c = tC[j];
+      const eps = tEps[j];
       const R = tk.rewardPerUnit * d * (1 + tk.complexityPremium * c);
-      this.tD[j] = d;
-      this.tC[j] = c;
-      this.tEps[j] = eps;
       this.tR[j] = R;
       this.tS[j] = tk.slashRatio * R * (1 + (tk.riskLoading * eps) / epsMax);
-      // Assignment: capacity x reputation^gamma x preference, by binary search in the band's table.
+      // Assignment: capacity x reputation^gamma x preference; the first operator whose cumulative weight
+      // in the band's table exceeds u (a binary search's answer), found from the band's guide.
       const b = Math.min(B - 1, Math.floor(c * B));
       const total = this.bandTotal[b];
       if (total <= 0) {
         this.tOp[j] = -1;
         continue;
       }
-      const u = rng.next() * total;
-      let lo = 0;
-      let hi = N - 1;
+      const u = tU[j] * total;
       const base = b * N;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.bandCum[base + mid] > u) hi = mid;
-        else lo = mid + 1;
-      }
-      this.tOp[j] = lo;
+      let i = bandGuide[b * (N + 1) + Math.floor(tU[j] * N)];
+      while (i > 0 && bandCum[base + i - 1] > u) i--;
+      while (i < N - 1 && !(bandCum[base + i] > u)) i++;
+      this.tOp[j] = i;
+    }
+  }
+
+  /**
+   * Every draw of this period's tasks, in the order they have always been made: per task its
+   * difficulty, complexity and risk, then the uniform of its assignment (none when its band has no
+   * weight). In a loop of its own, so that the generator's steps inline into it.
+   */
+  private drawTasks(n: number): void {
+    const tk = this.scenario.tasks;
+    const rng = this.rng;
+    const muD = Math.log(tk.difficulty.median);
+    const sigmaD = tk.difficulty.sigma;
+    const { a: ca, b: cb } = tk.complexity;
+    const [eLo, eHi] = tk.risk;
+    const B = tk.bands;
+    const { tD, tC, tEps, tU, bandTotal } = this;
+    for (let j = 0; j < n; j++) {
+      tD[j] = rng.logNormal(muD, sigmaD);
+      const c = rng.beta(ca, cb);
+      tC[j] = c;
+      tEps[j] = rng.uniform(eLo, eHi);
+      if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) tU[j] = rng.next();
     }
   }
 
@@ -397,16 +423,23 @@ export class NetworkSim {
     const N = this.nOps;
     const gamma = s.assignment.reputationExponent;
     const boost = s.operators.preferenceBoost;
+    const w = this.opWeight;
+    for (let i = 0; i < N; i++)
+      w[i] = this.opActive[i] ? this.opCap[i] * logistic(this.opRep[i]) ** gamma : 0;
+    const { bandCum, bandGuide } = this;
     for (let b = 0; b < s.tasks.bands; b++) {
       let acc = 0;
       for (let i = 0; i < N; i++) {
-        if (this.opActive[i]) {
-          const w = this.opCap[i] * logistic(this.opRep[i]) ** gamma;
-          acc += this.opPref[i] === b ? w * (1 + boost) : w;
-        }
-        this.bandCum[b * N + i] = acc;
+        if (this.opActive[i]) acc += this.opPref[i] === b ? w[i] * (1 + boost) : w[i];
+        bandCum[b * N + i] = acc;
       }
       this.bandTotal[b] = acc;
+      // guide[g]: the first operator whose cumulative weight exceeds g / N of the total (a start for the search).
+      for (let g = 0, i = 0, o = b * (N + 1); g <= N; g++) {
+        const edge = (g / N) * acc;
+        while (i < N - 1 && !(bandCum[b * N + i] > edge)) i++;
+        bandGuide[o + g] = i;
+      }
     }
   }
 
@@ -423,10 +456,9 @@ export class NetworkSim {
     for (let k = 0; k < this.nCops; k++) {
       this.cpRho[k] = logistic(this.cpRep[k]);
       this.cpFreeCollateral[k] = this.cpBal[k];
-      this.cpOrder[k] = k;
     }
-    const rho = this.cpRho;
-    this.cpOrder.sort((a, b) => rho[b] - rho[a] || a - b);
+    // By descending reputation, ties by index, from last period's order (a permutation).
+    sortByKey(this.cpOrder, this.cpRho, true);
     const auction = this.auction;
     auction.beginPeriod(this, this.cpOrder);
     for (let j = 0; j < this.nTasks; j++) {
@@ -473,6 +505,7 @@ export class NetworkSim {
         this.tExec[j] = Exec.Dropped;
       }
     }
+    auction.endPeriod(this);
   }
 
   // ---------------------------------------------------------------- settlement
@@ -780,7 +813,7 @@ export class NetworkSim {
   snapshot(): NetworkSnapshot {
     const arrays: Record<string, number[]> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key))
+      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key) && !REBUILT.has(key))
         arrays[key] = Array.from(value as Float64Array);
     }
     return {
@@ -825,7 +858,10 @@ export class NetworkSim {
 }
 
 /** Per-period task buffers: rebuilt every period, not part of a snapshot. */
-const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice']);
+const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice', 'tU']);
+
+/** Search aids rebuilt from the state every period (`buildAssignmentTables`): not part of a snapshot either. */
+const REBUILT = new Set(['bandGuide', 'opWeight']);
 
 /**
  * Arrays older versions kept and snapshots may still hold; nothing read them
