@@ -352,12 +352,14 @@ function plainScan(
 
 describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kind) => {
   it.each([
-    ['with the eligibility index', true],
-    ['without it', false],
-  ])('%s: winners, prices, generator draws and eligibility counts on random markets', (_, indexed) => {
-    const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5));
+    ['with the eligibility index', true, 2],
+    ['without it', false, 2],
+    ['with the index, load curve c = 1.5', true, 1.5],
+    ['with the index, load curve c = 3', true, 3],
+  ])('%s: winners, prices, generator draws and eligibility counts on random markets', (_, indexed, c) => {
+    const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5) + 7 * c);
     const K = 40;
-    const sim = setup(K, { slashing: { factor: 1.5 } });
+    const sim = setup(K, { slashing: { factor: 1.5 }, loadCurve: { c } });
     const Ls = sim.scenario.loadCurve.optimalLoad;
     const chi = sim.scenario.auction.collateralRatio;
     let won = 0;
@@ -365,12 +367,19 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
     let overloaded = 0;
     let boundary = 0;
     let poor = 0;
-    for (let trial = 0; trial < 30; trial++) {
+    for (let trial = 0; trial < 40; trial++) {
       randomMarket(sim, rng, trial % 3 === 0 ? 8 : 0);
-      // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0).
+      // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0),
+      // some where every coprocessor has the same reputation, cost and markup (the bounds the scan skips
+      // by are then tight).
       for (let k = 0; k < K; k++) {
         if (trial % 4 === 1) sim.cpFreeCollateral[k] = rng.uniform(0, 30);
         if (trial % 4 === 2) sim.cpUsed[k] = 0;
+        if (trial % 5 === 4) {
+          sim.cpRho[k] = sim.cpRho[0];
+          sim.cpCost[k] = sim.cpCost[0];
+          sim.cpMarkup[k] = sim.cpMarkup[0];
+        }
       }
       const held: HeldSums[] = Array.from({ length: K }, () => ({ pay: 0, okZ: 0, Z: 0 }));
       const expected = new Int32Array(K);

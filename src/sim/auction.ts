@@ -301,6 +301,8 @@ class ThresholdIndex {
   readonly who: Int32Array;
   /** Position of each rank. */
   private readonly pos: Int32Array;
+  /** The order at the last build. */
+  private readonly built: Int32Array;
   /** pre[n * words + w]: word w of the set of ranks at positions < n. */
   readonly pre: Int32Array;
   private readonly words: number;
@@ -319,7 +321,7 @@ class ThresholdIndex {
     this.val = new Float64Array(n);
     this.who = new Int32Array(n);
     this.pos = new Int32Array(n);
-    for (let r = 0; r < n; r++) this.who[r] = r;
+    this.built = Int32Array.from({ length: n }, (_, r) => r);
     this.pre = new Int32Array((n + 1) * words);
     this.words = words;
     this.buckets = Math.max(16, 2 * n);
@@ -331,8 +333,9 @@ class ThresholdIndex {
   build(values: Float64Array): void {
     const { val, who, pos, pre, words, edge, guide, buckets: G } = this;
     const n = who.length;
-    // `who` holds last period's order (the identity at first): a permutation to sort from.
-    sortByKey(who, values, true);
+    // Sorted from the order of the last build (the identity at first), not from where `update` left it.
+    sortByKey(this.built, values, true);
+    who.set(this.built);
     pre.fill(0, 0, words);
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -435,6 +438,15 @@ class ThresholdIndex {
   }
 }
 
+// Fields of a block of 8 ranks in ScoringAuction's `blocks`.
+const B_MAXRHO = 0;
+const B_MINRHO = 1;
+const B_MINFU = 2;
+const B_MINF = 3;
+const B_MAXF = 4;
+const B_HELD = 5;
+const B_STRIDE = 6;
+
 // Slots of ScoringAuction's per-task scratch `tk`.
 const T_D = 0;
 const T_R = 1;
@@ -464,7 +476,9 @@ const S_HELD_OKZ = 9;
 const S_HELD_Z = 10;
 /** What k expects to earn on the tasks it holds if the period ended at its load now: the first half of Delta. */
 const S_HELD_NOW = 11;
-const S_STRIDE = 12;
+/** pay + m(1) (okZ + Z): how large the held-task terms can get (for rounding). */
+const S_HELD_SUM = 12;
+const S_STRIDE = 13;
 
 /**
  * The scoring auctions (docs/MODEL.md, "The auction"): the operator ranks
@@ -531,9 +545,19 @@ export class ScoringAuction implements AuctionMechanism {
   private roomTol = 0;
   /** The ranks eligible for the task being auctioned, as a bitset. */
   private mask = new Int32Array(0);
+  /**
+   * Per block of 8 ranks (`B_*`): the largest and smallest reputation, the smallest (1 + mu) u and
+   * 1 + mu, the largest 1 + mu, and the largest held-task sum (for rounding): enough to bound every
+   * score in the block at once.
+   */
+  private blocks = new Float64Array(0);
   /** Bounds on x^c for x in [0, 1], c = `loadCurve.c`: x^c <= x^powUp (2: x^2, 1: x, 0: 1 for x > 0), >= x^powLo (2: x^2, 0: 0). */
   private powUp = 0;
   private powLo = 0;
+  /** c = 2: both bounds are m(L') itself. */
+  private exactAmp = false;
+  /** 1 / (1 - L*). */
+  private invSpan = 1;
   /** The scenario's load curve, overload risk and operator share, for `overloadedBelow`. */
   private lc: LoadCurveParams = { optimalLoad: 0.5, a: 0, b: 0, c: 1 };
   private phiMax = 0;
@@ -562,6 +586,7 @@ export class ScoringAuction implements AuctionMechanism {
       this.room = new Float64Array(K);
       this.capab = new Float64Array(K);
       this.words = (K + 31) >> 5;
+      this.blocks = new Float64Array(((K + 7) >> 3) * B_STRIDE);
       if (this.useIndex && K <= MAX_INDEXED) {
         this.capIdx = new ThresholdIndex(K, this.words);
         this.roomIdx = new ThresholdIndex(K, this.words);
@@ -590,8 +615,8 @@ export class ScoringAuction implements AuctionMechanism {
       table[o + S_HELD_PAY] = 0;
       table[o + S_HELD_OKZ] = 0;
       table[o + S_HELD_Z] = 0;
-      table[o + S_HELD_NOW] = 0;
       lowBid[r] = sortKey[k];
+      this.refreshNow(sim, o);
     }
     sufRho[K] = Number.NEGATIVE_INFINITY;
     for (let r = K - 1; r >= 0; r--) {
@@ -600,12 +625,37 @@ export class ScoringAuction implements AuctionMechanism {
       sufRho[r] = rho > sufRho[r + 1] ? rho : sufRho[r + 1];
     }
     this.elig.fill(0);
+    const blocks = this.blocks;
+    for (let q = 0, ob = 0; q < K; q += 8, ob += B_STRIDE) {
+      let maxRho = Number.NEGATIVE_INFINITY;
+      let minRho = Number.POSITIVE_INFINITY;
+      let minFu = Number.POSITIVE_INFINITY;
+      let minF = Number.POSITIVE_INFINITY;
+      let maxF = Number.NEGATIVE_INFINITY;
+      for (let r = q; r < q + 8 && r < K; r++) {
+        if (lowBid[r] === Number.POSITIVE_INFINITY) continue;
+        const o = r * S_STRIDE;
+        maxRho = Math.max(maxRho, table[o + S_RHO]);
+        minRho = Math.min(minRho, table[o + S_RHO]);
+        minFu = Math.min(minFu, lowBid[r]);
+        minF = Math.min(minF, table[o + S_FACTOR]);
+        maxF = Math.max(maxF, table[o + S_FACTOR]);
+      }
+      blocks[ob + B_MAXRHO] = maxRho;
+      blocks[ob + B_MINRHO] = minRho;
+      blocks[ob + B_MINFU] = minFu;
+      blocks[ob + B_MINF] = minF;
+      blocks[ob + B_MAXF] = maxF;
+      blocks[ob + B_HELD] = 0;
+    }
     this.lc = sim.scenario.loadCurve;
     this.phiMax = sim.scenario.execution.overloadRisk;
     this.share = sim.scenario.slashing.operatorShare;
     const curve = sim.scenario.loadCurve.c;
     this.powUp = curve >= 2 ? 2 : curve >= 1 ? 1 : 0;
     this.powLo = curve <= 2 ? 2 : 0;
+    this.exactAmp = curve === 2;
+    this.invSpan = 1 / (1 - sim.scenario.loadCurve.optimalLoad);
     this.indexed = this.useIndex && K <= MAX_INDEXED && this.buildIndex(K);
   }
 
@@ -671,20 +721,10 @@ export class ScoringAuction implements AuctionMechanism {
     }
   }
 
-  accepted(sim: NetworkSim, k: number, j: number): void {
-    const r = this.rank[k];
-    const o = r * S_STRIDE;
+  /** Row o's held-task numbers at its load now (`S_HELD_NOW`, `S_HELD_SUM`), after they changed. */
+  private refreshNow(sim: NetworkSim, o: number): void {
     const { table } = this;
     const sc = sim.scenario;
-    const ok = 1 - sim.tEps[j];
-    const Z = sc.slashing.factor * sc.auction.collateralRatio * sim.tS[j];
-    table[o + S_USED] = sim.cpUsed[k];
-    table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
-    table[o + S_HELD_PAY] += ok * sim.tPrice[j];
-    table[o + S_HELD_OKZ] += ok * Z;
-    table[o + S_HELD_Z] += Z;
-    // The held tasks' expected earnings at the load now, (1 - phi)(pay + m okZ) - m Z, as `run` computes them
-    // for Delta (phi = 0 and m = 1 exactly up to L*).
     const now = table[o + S_USED] * table[o + S_INVCAP];
     const lc = sc.loadCurve;
     const Ls = lc.optimalLoad;
@@ -697,8 +737,30 @@ export class ScoringAuction implements AuctionMechanism {
       const v = -lc.b * x ** lc.c;
       amp0 = v < 0 ? 1 - v : 1;
     }
-    table[o + S_HELD_NOW] =
-      (1 - phi0) * (table[o + S_HELD_PAY] + amp0 * table[o + S_HELD_OKZ]) - amp0 * table[o + S_HELD_Z];
+    const pay = table[o + S_HELD_PAY];
+    const okZ = table[o + S_HELD_OKZ];
+    const Z = table[o + S_HELD_Z];
+    // The held tasks' expected earnings at the load now, (1 - phi)(pay + m okZ) - m Z, as `run` computes them
+    // for Delta (phi = 0 and m = 1 exactly up to L*).
+    table[o + S_HELD_NOW] = (1 - phi0) * (pay + amp0 * okZ) - amp0 * Z;
+    table[o + S_HELD_SUM] = pay + (1 + lc.b) * (okZ + Z);
+  }
+
+  accepted(sim: NetworkSim, k: number, j: number): void {
+    const r = this.rank[k];
+    const o = r * S_STRIDE;
+    const { table } = this;
+    const sc = sim.scenario;
+    const ok = 1 - sim.tEps[j];
+    const Z = sc.slashing.factor * sc.auction.collateralRatio * sim.tS[j];
+    table[o + S_USED] = sim.cpUsed[k];
+    table[o + S_FREECOLL] = sim.cpFreeCollateral[k];
+    table[o + S_HELD_PAY] += ok * sim.tPrice[j];
+    table[o + S_HELD_OKZ] += ok * Z;
+    table[o + S_HELD_Z] += Z;
+    this.refreshNow(sim, o);
+    const ob = (r >> 3) * B_STRIDE + B_HELD;
+    if (table[o + S_HELD_SUM] > this.blocks[ob]) this.blocks[ob] = table[o + S_HELD_SUM];
     if (this.indexed) {
       const room = table[o + S_LOADCAP] / table[o + S_INVCAP] - table[o + S_USED];
       const coll = table[o + S_FREECOLL];
@@ -727,7 +789,7 @@ export class ScoringAuction implements AuctionMechanism {
     const chiSigmaS = tk[T_CHISIGMAS];
     const Ls = lc.optimalLoad;
     const load = (table[o + S_USED] + d) * table[o + S_INVCAP];
-    const x = Math.min(1, (load - Ls) / (1 - Ls));
+    const x = Math.min(1, (load - Ls) * this.invSpan);
     const xx = x * x;
     const phi = this.phiMax * xx;
     const rho = table[o + S_RHO];
@@ -736,7 +798,9 @@ export class ScoringAuction implements AuctionMechanism {
     const okZ = table[o + S_HELD_OKZ];
     const heldZ = table[o + S_HELD_Z];
     const pOp = rho * (1 - phi);
-    const invP = tk[T_INVOK] / (1 - phi);
+    // 1 / P. At c = 2 the score's weight on it is -F (u d + chi sigma S m + Delta) <= 0, so a lower
+    // bound keeps the bound (and 1 + phi + phi^2 + phi^3 <= 1 / (1 - phi) needs no division).
+    const invP = this.exactAmp ? tk[T_INVOK] * (1 + phi * (1 + phi * (1 + phi))) : tk[T_INVOK] / (1 - phi);
     // s = base + m k: V - b with b = F (u d + (1 - P) chi sigma S m + Delta) / P written out in m.
     const base =
       pOp * R -
@@ -801,6 +865,14 @@ export class ScoringAuction implements AuctionMechanism {
     tk[T_SIGMAS] = sigmaS;
     tk[T_CHISIGMAS] = chiSigmaS;
     tk[T_INVOK] = invOk;
+    // The block bound (see the class comment) needs V to grow with P_op: R + sigma S - share chi sigma S m >= 0.
+    const blocks = this.blocks;
+    const blockwise = R + sigmaS - share * chiSigmaS * (1 + ampB) >= 0 && phiMax < 1;
+    const A = R + X1;
+    const ampK = ampB * chiSigmaS;
+    const heldK = (1e-12 * invOk) / (1 - phiMax);
+    let block = -1;
+    let light = false;
     // The ranks to visit, in scan order, 32 at a time: the eligible ones from the index, or every rank
     // (then checked here).
     const indexed = this.indexed && !Number.isNaN(c + d + need);
@@ -816,6 +888,25 @@ export class ScoringAuction implements AuctionMechanism {
         // Only an eligible rank can move the floor, and the bound falls along the ranks: stopping at the
         // first eligible rank below the floor stops where a scan of every rank would have.
         if (sufRho[r] * R + G - lowBid[r] * d + tol < floor) break scan;
+        if (indexed && r >> 3 !== block) {
+          // A new block: if no score in it can reach the floor, only count and check where to stop.
+          block = r >> 3;
+          const ob = block * B_STRIDE;
+          const minF = blocks[ob + B_MINF];
+          light =
+            blockwise &&
+            blocks[ob + B_MAXRHO] * A -
+              X1 -
+              blocks[ob + B_MINFU] * dOk -
+              minF * epsChiOk +
+              ampK * Math.max(0, (1 - blocks[ob + B_MINRHO]) * share - minF * (1 - okEps) * invOk) +
+              heldK * blocks[ob + B_MAXF] * blocks[ob + B_HELD] <
+              floor - margin;
+        }
+        if (light) {
+          elig[r]++;
+          continue;
+        }
         const o = r * S_STRIDE;
         const used = table[o + S_USED];
         const load = (used + d) * table[o + S_INVCAP];

@@ -147,6 +147,11 @@ export class NetworkSim {
   private readonly bandGuide: Int32Array;
   /** Each operator's assignment weight this period (before its band preference). */
   private readonly opWeight: Float64Array;
+  /** Overload risk and slash amplifier of every executor at its final load (`settle`). */
+  private readonly opPhi: Float64Array;
+  private readonly opAmp: Float64Array;
+  private readonly cpPhi: Float64Array;
+  private readonly cpAmp: Float64Array;
   private readonly cpOrder: Int32Array;
 
   private readonly auction: AuctionMechanism;
@@ -219,6 +224,10 @@ export class NetworkSim {
     this.bandTotal = f64(scenario.tasks.bands);
     this.bandGuide = i32(scenario.tasks.bands * (N + 1));
     this.opWeight = f64(N);
+    this.opPhi = f64(N);
+    this.opAmp = f64(N);
+    this.cpPhi = f64(K);
+    this.cpAmp = f64(K);
     this.cpOrder = Int32Array.from({ length: K }, (_, k) => k);
     this.auction = makeAuction(scenario.auction.mechanism);
     this.repOmega = reputationOmega(scenario.reputation);
@@ -524,6 +533,18 @@ export class NetworkSim {
     const lambdaMiss = s.slashing.livenessPenalty;
     const L = this.ledger;
     const m = this.metrics;
+    // Every executor's overload risk and slash amplifier at its final load for the period, once each.
+    const { opPhi, opAmp, cpPhi, cpAmp } = this;
+    for (let i = 0; i < this.nOps; i++) {
+      const Li = this.opUsed[i] / this.opCap[i];
+      opPhi[i] = overloadRisk(Li, Ls, ex.overloadRisk);
+      opAmp[i] = slashAmplifier(Li, lc);
+    }
+    for (let k = 0; k < this.nCops; k++) {
+      const Lk = this.cpUsed[k] * this.cpInvCap[k];
+      cpPhi[k] = overloadRisk(Lk, Ls, ex.overloadRisk);
+      cpAmp[k] = slashAmplifier(Lk, lc);
+    }
     for (let j = 0; j < this.nTasks; j++) {
       const i = this.tOp[j];
       const kind = this.tExec[j];
@@ -547,10 +568,9 @@ export class NetworkSim {
       if (kind === Exec.Self || kind === Exec.Fallback) {
         if (kind === Exec.Self) m.selfExecuted++;
         else m.fallback++;
-        const Li = this.opUsed[i] / this.opCap[i];
         const gap = this.tC[j] - this.opCapab[i];
         const capRisk = gap > 0 ? Math.min(1, ex.capabilityGapRisk * gap) : 0;
-        const pOk = (1 - this.tEps[j]) * (1 - overloadRisk(Li, Ls, ex.overloadRisk)) * (1 - capRisk);
+        const pOk = (1 - this.tEps[j]) * (1 - opPhi[i]) * (1 - capRisk);
         const cost = this.opCost[i] * this.tD[j];
         this.opBal[i] -= cost;
         this.opProfit[i] -= cost;
@@ -563,7 +583,7 @@ export class NetworkSim {
           this.opY[i]++;
         } else {
           m.failures++;
-          const slash = take(this.opBal[i], sigma * S * slashAmplifier(Li, lc));
+          const slash = take(this.opBal[i], sigma * S * opAmp[i]);
           this.opBal[i] -= slash;
           this.opProfit[i] -= slash;
           L.burned += slash;
@@ -578,7 +598,6 @@ export class NetworkSim {
       m.delegated++;
       const k = this.tCop[j];
       const p = this.tPrice[j];
-      const Lk = this.cpUsed[k] * this.cpInvCap[k];
       const shirked = this.cpShirk[k] > 0 && rng.next() < this.cpShirk[k];
       let ok: boolean;
       if (shirked) {
@@ -590,7 +609,7 @@ export class NetworkSim {
         this.cpBal[k] -= cost;
         this.cpProfit[k] -= cost;
         L.costs += cost;
-        ok = rng.next() < (1 - this.tEps[j]) * (1 - overloadRisk(Lk, Ls, ex.overloadRisk));
+        ok = rng.next() < (1 - this.tEps[j]) * (1 - cpPhi[k]);
       }
       this.opN[i]++;
       this.cpN[k]++;
@@ -606,7 +625,7 @@ export class NetworkSim {
         this.cpY[k]++;
       } else {
         m.failures++;
-        const cpSlash = take(this.cpBal[k], sigma * chi * S * slashAmplifier(Lk, lc));
+        const cpSlash = take(this.cpBal[k], sigma * chi * S * cpAmp[k]);
         this.cpBal[k] -= cpSlash;
         this.cpProfit[k] -= cpSlash;
         const opSlash = take(this.opBal[i], sigma * S);
@@ -860,8 +879,8 @@ export class NetworkSim {
 /** Per-period task buffers: rebuilt every period, not part of a snapshot. */
 const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice', 'tU']);
 
-/** Search aids rebuilt from the state every period (`buildAssignmentTables`): not part of a snapshot either. */
-const REBUILT = new Set(['bandGuide', 'opWeight']);
+/** Aids rebuilt from the state every period (`buildAssignmentTables`, `settle`): not part of a snapshot either. */
+const REBUILT = new Set(['bandGuide', 'opWeight', 'opPhi', 'opAmp', 'cpPhi', 'cpAmp']);
 
 /**
  * Arrays older versions kept and snapshots may still hold; nothing read them
