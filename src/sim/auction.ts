@@ -5,7 +5,7 @@
  * nothing: a clock is never simulated tick by tick.
  */
 import type { Mechanism, ScoringMechanism } from './scenario.ts';
-import { type LoadCurveParams, overloadRisk, slashAmplifier } from './load-curve.ts';
+import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 
 export interface AuctionMechanism {
@@ -317,14 +317,15 @@ class ThresholdIndex {
   private lo = 0;
   private invWidth = 0;
 
-  constructor(n: number, words: number) {
+  /** `buckets` per value: a finer guide makes `count` cheaper and `update` dearer. */
+  constructor(n: number, words: number, buckets = 2) {
     this.val = new Float64Array(n);
     this.who = new Int32Array(n);
     this.pos = new Int32Array(n);
     this.built = Int32Array.from({ length: n }, (_, r) => r);
     this.pre = new Int32Array((n + 1) * words);
     this.words = words;
-    this.buckets = Math.max(16, 2 * n);
+    this.buckets = Math.max(16, buckets * n);
     this.edge = new Float64Array(this.buckets + 1);
     this.guide = new Int32Array(this.buckets + 1);
   }
@@ -447,16 +448,11 @@ const B_MAXF = 4;
 const B_HELD = 5;
 const B_STRIDE = 6;
 
-// Slots of ScoringAuction's per-task scratch `tk`.
-const T_D = 0;
-const T_R = 1;
-const T_SIGMAS = 2;
-const T_CHISIGMAS = 3;
-const T_INVOK = 4;
-const T_FLOOR = 5;
-const T_Q0 = 6;
-const T_Q1 = 7;
-const T_SIZE = 8;
+// Slots of ScoringAuction's scratch `tk` (numbers passed through an array: a call that is not inlined
+// would box them).
+const T_Q0 = 0;
+const T_Q1 = 1;
+const T_SIZE = 2;
 
 /** Markets up to this many coprocessors use the eligibility index (its bitsets take K^2 / 8 bytes per index). */
 const MAX_INDEXED = 4096;
@@ -558,11 +554,7 @@ export class ScoringAuction implements AuctionMechanism {
   private exactAmp = false;
   /** 1 / (1 - L*). */
   private invSpan = 1;
-  /** The scenario's load curve, overload risk and operator share, for `overloadedBelow`. */
-  private lc: LoadCurveParams = { optimalLoad: 0.5, a: 0, b: 0, c: 1 };
-  private phiMax = 0;
-  private share = 0;
-  /** The numbers of the task being auctioned that the helpers read (`T_*`). */
+  /** The thresholds `eligibleMask` queries the indices with (`T_*`). */
   private readonly tk = new Float64Array(T_SIZE);
   /** elig[r]: this period's auctions that found rank r eligible before stopping (added to `cpEligible` by rank). */
   private elig = new Int32Array(0);
@@ -588,7 +580,8 @@ export class ScoringAuction implements AuctionMechanism {
       this.words = (K + 31) >> 5;
       this.blocks = new Float64Array(((K + 7) >> 3) * B_STRIDE);
       if (this.useIndex && K <= MAX_INDEXED) {
-        this.capIdx = new ThresholdIndex(K, this.words);
+        // Capabilities do not change within a period: a fine guide costs nothing to keep.
+        this.capIdx = new ThresholdIndex(K, this.words, 16);
         this.roomIdx = new ThresholdIndex(K, this.words);
         this.mask = new Int32Array(this.words);
       }
@@ -648,9 +641,6 @@ export class ScoringAuction implements AuctionMechanism {
       blocks[ob + B_MAXF] = maxF;
       blocks[ob + B_HELD] = 0;
     }
-    this.lc = sim.scenario.loadCurve;
-    this.phiMax = sim.scenario.execution.overloadRisk;
-    this.share = sim.scenario.slashing.operatorShare;
     const curve = sim.scenario.loadCurve.c;
     this.powUp = curve >= 2 ? 2 : curve >= 1 ? 1 : 0;
     this.powLo = curve <= 2 ? 2 : 0;
@@ -774,45 +764,6 @@ export class ScoringAuction implements AuctionMechanism {
     }
   }
 
-  /**
-   * Whether the coprocessor in row o, at load L' > L* after the task in `tk`, surely scores below
-   * tk[T_FLOOR]: an upper bound on its score is its score with m(L') at whichever of its bounds for this
-   * load raises the score (the score, Delta included, is linear in m; at c = 2 both bounds are m(L')), plus
-   * what rounding can move the held tasks' terms by. (Numbers in and out through arrays and a boolean:
-   * a call that is not inlined would box them.)
-   */
-  private overloadedBelow(o: number): boolean {
-    const { table, tk, lc } = this;
-    const d = tk[T_D];
-    const R = tk[T_R];
-    const sigmaS = tk[T_SIGMAS];
-    const chiSigmaS = tk[T_CHISIGMAS];
-    const Ls = lc.optimalLoad;
-    const load = (table[o + S_USED] + d) * table[o + S_INVCAP];
-    const x = Math.min(1, (load - Ls) * this.invSpan);
-    const xx = x * x;
-    const phi = this.phiMax * xx;
-    const rho = table[o + S_RHO];
-    const F = table[o + S_FACTOR];
-    const pay = table[o + S_HELD_PAY];
-    const okZ = table[o + S_HELD_OKZ];
-    const heldZ = table[o + S_HELD_Z];
-    const pOp = rho * (1 - phi);
-    // 1 / P. At c = 2 the score's weight on it is -F (u d + chi sigma S m + Delta) <= 0, so a lower
-    // bound keeps the bound (and 1 + phi + phi^2 + phi^3 <= 1 / (1 - phi) needs no division).
-    const invP = this.exactAmp ? tk[T_INVOK] * (1 + phi * (1 + phi * (1 + phi))) : tk[T_INVOK] / (1 - phi);
-    // s = base + m k: V - b with b = F (u d + (1 - P) chi sigma S m + Delta) / P written out in m.
-    const base =
-      pOp * R -
-      (1 - pOp) * sigmaS -
-      F * invP * (table[o + S_COST] * d + table[o + S_HELD_NOW] - (1 - phi) * pay);
-    const k = chiSigmaS * ((1 - pOp) * this.share - F * (invP - 1)) + F * invP * ((1 - phi) * okZ - heldZ);
-    const up = 1 + lc.b * (this.powUp === 2 ? xx : this.powUp === 1 ? x : 1);
-    const lo = 1 + lc.b * (this.powLo === 2 ? xx : 0);
-    const bound = base + (k > 0 ? up * k : lo * k) + 1e-12 * F * invP * (pay + (1 + lc.b) * (okZ + heldZ));
-    return bound < tk[T_FLOOR];
-  }
-
   endPeriod(sim: NetworkSim): void {
     const { elig, order } = this;
     for (let r = 0; r < elig.length; r++) sim.cpEligible[order[r]] += elig[r];
@@ -859,12 +810,7 @@ export class ScoringAuction implements AuctionMechanism {
     const epsChiOk = (1 - okEps) * chiSigmaS * invOk;
     const dOk = d * invOk;
     const margin = 1e-7 * (R + sigmaS + chiSigmaS * (1 + ampB));
-    const tk = this.tk;
-    tk[T_D] = d;
-    tk[T_R] = R;
-    tk[T_SIGMAS] = sigmaS;
-    tk[T_CHISIGMAS] = chiSigmaS;
-    tk[T_INVOK] = invOk;
+    const { powUp, powLo, exactAmp, invSpan } = this;
     // The block bound (see the class comment) needs V to grow with P_op: R + sigma S - share chi sigma S m >= 0.
     const blocks = this.blocks;
     const blockwise = R + sigmaS - share * chiSigmaS * (1 + ampB) >= 0 && phiMax < 1;
@@ -902,6 +848,23 @@ export class ScoringAuction implements AuctionMechanism {
               ampK * Math.max(0, (1 - blocks[ob + B_MINRHO]) * share - minF * (1 - okEps) * invOk) +
               heldK * blocks[ob + B_MAXF] * blocks[ob + B_HELD] <
               floor - margin;
+          if (light) {
+            // The block's other eligible ranks in this word; if the last of them does not stop the scan
+            // (the bound falls along the ranks, the floor stays), count them all at once.
+            const end = ((block + 1) << 3) - base;
+            const rest = end >= 32 ? bits : bits & ((1 << end) - 1);
+            const last = rest === 0 ? r : base + 31 - Math.clz32(rest);
+            if (!(sufRho[last] * R + G - lowBid[last] * d + tol < floor)) {
+              elig[r]++;
+              for (let more = rest; more !== 0; ) {
+                const one = more & -more;
+                more ^= one;
+                elig[base + 31 - Math.clz32(one)]++;
+              }
+              bits ^= rest;
+              continue;
+            }
+          }
         }
         if (light) {
           elig[r]++;
@@ -922,8 +885,31 @@ export class ScoringAuction implements AuctionMechanism {
         if (load <= Ls) {
           if (rho * R - (1 - rho) * X1 - lowBid[r] * dOk - F * epsChiOk < floor - margin) continue;
         } else {
-          tk[T_FLOOR] = floor - margin;
-          if (this.overloadedBelow(o)) continue;
+          // The score with m(L') at whichever of its bounds for this load raises it (the score, Delta
+          // included, is linear in m; at c = 2 both bounds are m(L')), plus what rounding can move the held
+          // tasks' terms by.
+          const x = Math.min(1, (load - Ls) * invSpan);
+          const xx = x * x;
+          const phiB = phiMax * xx;
+          const pay = table[o + S_HELD_PAY];
+          const okZ = table[o + S_HELD_OKZ];
+          const heldZ = table[o + S_HELD_Z];
+          const pOpB = rho * (1 - phiB);
+          // 1 / P. At c = 2 the score's weight on it is -F (u d + chi sigma S m + Delta) <= 0, so a lower
+          // bound keeps the bound (and 1 + phi + phi^2 + phi^3 <= 1 / (1 - phi) needs no division).
+          const invP = exactAmp ? invOk * (1 + phiB * (1 + phiB * (1 + phiB))) : invOk / (1 - phiB);
+          // s = base + m k: V - b with b = F (u d + (1 - P) chi sigma S m + Delta) / P written out in m.
+          const base =
+            pOpB * R -
+            (1 - pOpB) * sigmaS -
+            F * invP * (table[o + S_COST] * d + table[o + S_HELD_NOW] - (1 - phiB) * pay);
+          const kB =
+            chiSigmaS * ((1 - pOpB) * share - F * (invP - 1)) + F * invP * ((1 - phiB) * okZ - heldZ);
+          const up = 1 + ampB * (powUp === 2 ? xx : powUp === 1 ? x : 1);
+          const lo = 1 + ampB * (powLo === 2 ? xx : 0);
+          const ub =
+            base + (kB > 0 ? up * kB : lo * kB) + 1e-12 * F * invP * (pay + (1 + ampB) * (okZ + heldZ));
+          if (ub < floor - margin) continue;
         }
         let phi = 0;
         let amp = 1;
