@@ -1,8 +1,8 @@
 /**
  * Auction mechanisms (paper 2.2-2.3 and 3.2.2; docs/MODEL.md, "The auction"),
  * behind one interface so that mechanisms can be compared on the same seeds.
- * Each `run` is a single O(#coprocessors) scan per task that allocates
- * nothing: a clock is never simulated tick by tick.
+ * Each `run` is a single scan per task, over at most every coprocessor, that
+ * allocates nothing: a clock is never simulated tick by tick.
  */
 import type { Mechanism, ScoringMechanism } from './scenario.ts';
 import { overloadRisk, slashAmplifier } from './load-curve.ts';
@@ -290,10 +290,10 @@ export function sortByKey(idx: Int32Array, key: Float64Array, descending = false
 
 /**
  * Coprocessors sorted by one number, with the set of the first n of them as a
- * bitset for every n (one bit per scan rank, 32 to a word): `count(t)` says how
- * many have a value >= t, and `prefix(n)` which ones, in O(1) words. `update`
- * moves one coprocessor when its value changes (a win lowers its room and its
- * free collateral) and rewrites only the prefixes between its old and new place.
+ * bitset for every n (`pre`, one bit per scan rank, 32 to a word): `count` says
+ * how many have a value >= t, and `pre` which ones, a few words to copy. `update`
+ * moves one coprocessor when its value changes (a win lowers its room) and
+ * rewrites only the prefixes between its old and new place.
  */
 class ThresholdIndex {
   /** Values in descending order, and the scan rank at each position. */
@@ -504,12 +504,21 @@ const S_STRIDE = 13;
  * - `second-price`: the highest score wins and is paid min(eta R, V_w - max(s_2, 0)),
  *   the bid at which its score would equal the runner-up's (Che 1993).
  *
- * The scan visits coprocessors in ascending order of (1 + mu_k) u_k, the lowest
- * a bid can be per unit of difficulty, and stops once no one left can matter:
- * every later score is at most maxRho R + G - (1 + mu_r) u_r d, where maxRho is
- * the largest reputation from there on and G bounds what the operator's refund
- * on failure can add. Those bounds use only per-period quantities, so loads
- * changing within a period never invalidate the order.
+ * The scan (docs/MODEL.md, "The auction") visits coprocessors in ascending
+ * order of (1 + mu_k) u_k, the lowest a bid can be per unit of difficulty, and
+ * stops once no one left can matter: every later score is at most
+ * maxRho R + G - (1 + mu_r) u_r d, where maxRho is the largest reputation from
+ * there on and G bounds what the operator's refund on failure can add. Those
+ * bounds use only per-period quantities, so loads changing within a period never
+ * invalidate the order. It visits only the eligible coprocessors, from an index
+ * kept exact as loads change (`eligibleMask`); since only an eligible one moves
+ * the floor and the bound falls along the order, it stops where a scan of every
+ * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
+ * pricing a coprocessor's bid it compares an upper bound on its score with the
+ * floor, a block of 8 at a time, then one by one: the score with Delta >= 0
+ * left out (exact up to L*), or above L* with Delta and m(L') at its bounds.
+ * Every skip leaves a margin far above rounding, so each winner, price and
+ * generator draw is the one the plain scan (`indexed: false`) finds.
  */
 export class ScoringAuction implements AuctionMechanism {
   readonly name: ScoringMechanism;
