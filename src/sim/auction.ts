@@ -359,8 +359,9 @@ class ThresholdIndex {
     }
     this.lo = lo;
     this.invWidth = hi > lo ? G / (hi - lo) : 0;
+    const width = (hi - lo) / G;
     for (let g = 0, p = 0; g <= G; g++) {
-      edge[g] = g === G ? hi : lo + (g * (hi - lo)) / G;
+      edge[g] = g === G ? hi : lo + g * width;
       while (p < n && val[p] >= edge[g]) p++;
       while (p > 0 && val[p - 1] < edge[g]) p--;
       guide[g] = p;
@@ -590,7 +591,7 @@ export class ScoringAuction implements AuctionMechanism {
       this.blocks = new Float64Array(((K + 7) >> 3) * B_STRIDE);
       if (this.useIndex && K <= MAX_INDEXED) {
         // Capabilities do not change within a period: a fine guide costs nothing to keep.
-        this.capIdx = new ThresholdIndex(K, this.words, 16);
+        this.capIdx = new ThresholdIndex(K, this.words, 8);
         this.roomIdx = new ThresholdIndex(K, this.words);
         this.mask = new Int32Array(this.words);
       }
