@@ -352,89 +352,93 @@ function plainScan(
 
 describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kind) => {
   it.each([
-    ['with the eligibility index', true, 2],
-    ['without it', false, 2],
-    ['with the index, load curve c = 1.5', true, 1.5],
-    ['with the index, load curve c = 3', true, 3],
-  ])('%s: winners, prices, generator draws and eligibility counts on random markets', (_, indexed, c) => {
-    const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5) + 7 * c);
-    const K = 40;
-    const sim = setup(K, { slashing: { factor: 1.5 }, loadCurve: { c } });
-    const Ls = sim.scenario.loadCurve.optimalLoad;
-    const chi = sim.scenario.auction.collateralRatio;
-    let won = 0;
-    let ties = 0;
-    let overloaded = 0;
-    let boundary = 0;
-    let poor = 0;
-    for (let trial = 0; trial < 40; trial++) {
-      randomMarket(sim, rng, trial % 3 === 0 ? 8 : 0);
-      // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0),
-      // some where every coprocessor has the same reputation, cost and markup (the bounds the scan skips
-      // by are then tight).
-      for (let k = 0; k < K; k++) {
-        if (trial % 4 === 1) sim.cpFreeCollateral[k] = rng.uniform(0, 30);
-        if (trial % 4 === 2) sim.cpUsed[k] = 0;
-        if (trial % 5 === 4) {
-          sim.cpRho[k] = sim.cpRho[0];
-          sim.cpCost[k] = sim.cpCost[0];
-          sim.cpMarkup[k] = sim.cpMarkup[0];
-        }
-      }
-      const held: HeldSums[] = Array.from({ length: K }, () => ({ pay: 0, okZ: 0, Z: 0 }));
-      const expected = new Int32Array(K);
-      sim.cpEligible.fill(0);
-      const auction = new ScoringAuction(kind, { indexed });
-      auction.beginPeriod(sim, orderOf(sim));
-      for (let task = 0; task < 60; task++) {
-        sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
-        // Now and then exactly the room a coprocessor has left: its load after the task is its cap, to rounding.
-        if (task % 7 === 3) {
-          const k = rng.int(K);
-          const room = sim.cpKappa[k] * sim.cpCap[k] - sim.cpUsed[k];
-          if (room > 0) {
-            sim.tD[0] = room;
-            boundary++;
+    ['with the eligibility index', true, 2, true],
+    ['with the index, rooms checked in the scan', true, 2, false],
+    ['without it', false, 2, true],
+    ['with the index, load curve c = 1.5', true, 1.5, true],
+    ['with the index, load curve c = 3', true, 3, true],
+  ])(
+    '%s: winners, prices, generator draws and eligibility counts on random markets',
+    (_, indexed, c, roomIndex) => {
+      const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5) + 7 * c);
+      const K = 40;
+      const sim = setup(K, { slashing: { factor: 1.5 }, loadCurve: { c } });
+      const Ls = sim.scenario.loadCurve.optimalLoad;
+      const chi = sim.scenario.auction.collateralRatio;
+      let won = 0;
+      let ties = 0;
+      let overloaded = 0;
+      let boundary = 0;
+      let poor = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        randomMarket(sim, rng, trial % 3 === 0 ? 8 : 0);
+        // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0),
+        // some where every coprocessor has the same reputation, cost and markup (the bounds the scan skips
+        // by are then tight).
+        for (let k = 0; k < K; k++) {
+          if (trial % 4 === 1) sim.cpFreeCollateral[k] = rng.uniform(0, 30);
+          if (trial % 4 === 2) sim.cpUsed[k] = 0;
+          if (trial % 5 === 4) {
+            sim.cpRho[k] = sim.cpRho[0];
+            sim.cpCost[k] = sim.cpCost[0];
+            sim.cpMarkup[k] = sim.cpMarkup[0];
           }
         }
-        sim.tC[0] = rng.beta(2, 2);
-        sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
-        sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
-        sim.tEps[0] = rng.uniform(0, 0.06);
-        const eta = rng.uniform(0.3, 1);
-        const before = sim.rng.state();
-        const ref = plainScan(kind, sim, 0, eta, held, expected);
-        const after = sim.rng.state();
-        sim.rng = Rng.fromState(before);
-        const k = auction.run(sim, 0, eta, orderOf(sim));
-        expect(k).toBe(ref.k);
-        expect(sim.rng.state()).toEqual(after);
-        if (after.s0 !== before.s0) ties++;
-        if (k < 0) continue;
-        expect(sim.tPrice[0]).toBe(ref.price);
-        won++;
-        if ((sim.cpUsed[k] + sim.tD[0]) * sim.cpInvCap[k] > Ls) overloaded++;
-        if (sim.cpFreeCollateral[k] < 30) poor++;
-        const ok = 1 - sim.tEps[0];
-        const Z = sim.scenario.slashing.factor * chi * sim.tS[0];
-        held[k].pay += ok * sim.tPrice[0];
-        held[k].okZ += ok * Z;
-        held[k].Z += Z;
-        sim.cpUsed[k] += sim.tD[0];
-        sim.cpFreeCollateral[k] -= chi * sim.tS[0];
-        auction.accepted(sim, k, 0);
+        const held: HeldSums[] = Array.from({ length: K }, () => ({ pay: 0, okZ: 0, Z: 0 }));
+        const expected = new Int32Array(K);
+        sim.cpEligible.fill(0);
+        const auction = new ScoringAuction(kind, { indexed, roomIndex });
+        auction.beginPeriod(sim, orderOf(sim));
+        for (let task = 0; task < 60; task++) {
+          sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
+          // Now and then exactly the room a coprocessor has left: its load after the task is its cap, to rounding.
+          if (task % 7 === 3) {
+            const k = rng.int(K);
+            const room = sim.cpKappa[k] * sim.cpCap[k] - sim.cpUsed[k];
+            if (room > 0) {
+              sim.tD[0] = room;
+              boundary++;
+            }
+          }
+          sim.tC[0] = rng.beta(2, 2);
+          sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
+          sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
+          sim.tEps[0] = rng.uniform(0, 0.06);
+          const eta = rng.uniform(0.3, 1);
+          const before = sim.rng.state();
+          const ref = plainScan(kind, sim, 0, eta, held, expected);
+          const after = sim.rng.state();
+          sim.rng = Rng.fromState(before);
+          const k = auction.run(sim, 0, eta, orderOf(sim));
+          expect(k).toBe(ref.k);
+          expect(sim.rng.state()).toEqual(after);
+          if (after.s0 !== before.s0) ties++;
+          if (k < 0) continue;
+          expect(sim.tPrice[0]).toBe(ref.price);
+          won++;
+          if ((sim.cpUsed[k] + sim.tD[0]) * sim.cpInvCap[k] > Ls) overloaded++;
+          if (sim.cpFreeCollateral[k] < 30) poor++;
+          const ok = 1 - sim.tEps[0];
+          const Z = sim.scenario.slashing.factor * chi * sim.tS[0];
+          held[k].pay += ok * sim.tPrice[0];
+          held[k].okZ += ok * Z;
+          held[k].Z += Z;
+          sim.cpUsed[k] += sim.tD[0];
+          sim.cpFreeCollateral[k] -= chi * sim.tS[0];
+          auction.accepted(sim, k, 0);
+        }
+        auction.endPeriod(sim);
+        expect(Array.from(sim.cpEligible)).toEqual(Array.from(expected));
       }
-      auction.endPeriod(sim);
-      expect(Array.from(sim.cpEligible)).toEqual(Array.from(expected));
-    }
-    // The comparison covered exact ties (generator draws), winners above L*, tasks at a room's edge
-    // and markets where collateral binds.
-    expect(won).toBeGreaterThan(600);
-    expect(ties).toBeGreaterThan(5);
-    expect(overloaded).toBeGreaterThan(50);
-    expect(boundary).toBeGreaterThan(100);
-    expect(poor).toBeGreaterThan(20);
-  });
+      // The comparison covered exact ties (generator draws), winners above L*, tasks at a room's edge
+      // and markets where collateral binds.
+      expect(won).toBeGreaterThan(600);
+      expect(ties).toBeGreaterThan(5);
+      expect(overloaded).toBeGreaterThan(50);
+      expect(boundary).toBeGreaterThan(100);
+      expect(poor).toBeGreaterThan(20);
+    },
+  );
 });
 
 describe('scoring auctions: what the bid means', () => {

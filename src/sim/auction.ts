@@ -288,6 +288,13 @@ export function sortByKey(idx: Int32Array, key: Float64Array, descending = false
   }
 }
 
+/** The number of set bits of a 32-bit word. */
+function bitCount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) | 0;
+}
+
 /**
  * Coprocessors sorted by one number, with the set of the first n of them as a
  * bitset for every n (`pre`, one bit per scan rank, 32 to a word): `count` says
@@ -512,7 +519,8 @@ const S_STRIDE = 13;
  * there on and G bounds what the operator's refund on failure can add. Those
  * bounds use only per-period quantities, so loads changing within a period never
  * invalidate the order. It visits only the eligible coprocessors, from an index
- * kept exact as loads change (`eligibleMask`); since only an eligible one moves
+ * kept exact as loads change (`eligibleMask`; or only the capable ones, checking
+ * rooms as it goes, where rooms rarely bind); since only an eligible one moves
  * the floor and the bound falls along the order, it stops where a scan of every
  * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
  * pricing a coprocessor's bid it compares an upper bound on its score with the
@@ -549,6 +557,18 @@ export class ScoringAuction implements AuctionMechanism {
   private capab = new Float64Array(0);
   /** Below this distance from a task's difficulty a room is rechecked exactly (rounding). */
   private roomTol = 0;
+  /**
+   * Whether the room index is in use this period. Where rooms rarely bind (coprocessors loading
+   * themselves to capacity rather than to a cap below it) it costs more to keep than it saves: the scan
+   * then checks each capable coprocessor's room as it visits it. Decided per period from how many
+   * capable coprocessors lacked room in the last one (`roomMisses`, sampled every 16th auction), or
+   * fixed by the `roomIndex` option.
+   */
+  private roomMode = true;
+  private readonly roomChoice: boolean | undefined;
+  private roomMisses = 0;
+  private roomSamples = 0;
+  private auctions = 0;
   /** The ranks eligible for the task being auctioned, as a bitset. */
   private mask = new Int32Array(0);
   /**
@@ -569,10 +589,14 @@ export class ScoringAuction implements AuctionMechanism {
   /** elig[r]: this period's auctions that found rank r eligible before stopping (added to `cpEligible` by rank). */
   private elig = new Int32Array(0);
 
-  /** `indexed: false` always runs the plain scan (the tests compare the two). */
-  constructor(kind: ScoringMechanism, opts: { indexed?: boolean } = {}) {
+  /**
+   * `indexed: false` always runs the plain scan; `roomIndex` true or false always (or never) uses the
+   * room index (the tests compare them all).
+   */
+  constructor(kind: ScoringMechanism, opts: { indexed?: boolean; roomIndex?: boolean } = {}) {
     this.name = kind;
     this.useIndex = opts.indexed ?? true;
+    this.roomChoice = opts.roomIndex;
   }
 
   beginPeriod(sim: NetworkSim, _order: Int32Array): void {
@@ -656,6 +680,10 @@ export class ScoringAuction implements AuctionMechanism {
     this.powLo = curve <= 2 ? 2 : 0;
     this.exactAmp = curve === 2;
     this.invSpan = 1 / (1 - sim.scenario.loadCurve.optimalLoad);
+    // Four capable coprocessors short of room per task make the index worth its upkeep.
+    this.roomMode = this.roomChoice ?? (this.roomSamples === 0 || this.roomMisses >= 4 * this.roomSamples);
+    this.roomMisses = 0;
+    this.roomSamples = 0;
     this.indexed = this.useIndex && K <= MAX_INDEXED && this.buildIndex(K);
   }
 
@@ -678,7 +706,7 @@ export class ScoringAuction implements AuctionMechanism {
     this.roomTol = 1e-9 * maxCap;
     this.minColl = minColl;
     this.capIdx.build(col);
-    this.roomIdx.build(room);
+    if (this.roomMode) this.roomIdx.build(room);
     return true;
   }
 
@@ -693,22 +721,42 @@ export class ScoringAuction implements AuctionMechanism {
     const c = sim.tC[j];
     const need = sim.scenario.auction.collateralRatio * sim.tS[j];
     const { mask, table, words: W, capIdx, roomIdx, tk } = this;
-    tk[T_Q0] = d + this.roomTol;
     tk[T_Q1] = c;
-    const sure = roomIdx.count(tk, T_Q0);
     const capPre = capIdx.pre;
-    const roomPre = roomIdx.pre;
     const oc = capIdx.count(tk, T_Q1) * W;
-    const or = sure * W;
-    for (let w = 0; w < W; w++) mask[w] = roomPre[or + w];
-    const { val, who } = roomIdx;
-    for (let p = sure; p < val.length && val[p] >= d - this.roomTol; p++) {
-      const r = who[p];
-      const o = r * S_STRIDE;
-      if (!((table[o + S_USED] + d) * table[o + S_INVCAP] > table[o + S_LOADCAP]))
-        mask[r >> 5] |= 1 << (r & 31);
+    const sample = (this.auctions++ & 15) === 0;
+    if (this.roomMode) {
+      tk[T_Q0] = d + this.roomTol;
+      const sure = roomIdx.count(tk, T_Q0);
+      const roomPre = roomIdx.pre;
+      const or = sure * W;
+      for (let w = 0; w < W; w++) mask[w] = roomPre[or + w];
+      const { val, who } = roomIdx;
+      for (let p = sure; p < val.length && val[p] >= d - this.roomTol; p++) {
+        const r = who[p];
+        const o = r * S_STRIDE;
+        if (!((table[o + S_USED] + d) * table[o + S_INVCAP] > table[o + S_LOADCAP]))
+          mask[r >> 5] |= 1 << (r & 31);
+      }
+      if (sample) {
+        this.roomSamples++;
+        for (let w = 0; w < W; w++) this.roomMisses += bitCount(capPre[oc + w] & ~mask[w]);
+      }
+      for (let w = 0; w < W; w++) mask[w] &= capPre[oc + w];
+    } else {
+      for (let w = 0; w < W; w++) mask[w] = capPre[oc + w];
+      if (sample) {
+        this.roomSamples++;
+        for (let w = 0, base = 0; w < W; w++, base += 32) {
+          for (let bits = mask[w]; bits !== 0; ) {
+            const low = bits & -bits;
+            bits ^= low;
+            const o = (base + 31 - Math.clz32(low)) * S_STRIDE;
+            if ((table[o + S_USED] + d) * table[o + S_INVCAP] > table[o + S_LOADCAP]) this.roomMisses++;
+          }
+        }
+      }
     }
-    for (let w = 0; w < W; w++) mask[w] &= capPre[oc + w];
     // Free collateral rarely binds (a task locks a small share of it): check each rank only when it may.
     if (!(need <= this.minColl)) {
       for (let w = 0, base = 0; w < W; w++, base += 32) {
@@ -769,7 +817,7 @@ export class ScoringAuction implements AuctionMechanism {
         return;
       }
       this.room[r] = room;
-      this.roomIdx.update(r, this.room);
+      if (this.roomMode) this.roomIdx.update(r, this.room);
       if (coll < this.minColl) this.minColl = coll;
     }
   }
@@ -832,6 +880,7 @@ export class ScoringAuction implements AuctionMechanism {
     // The ranks to visit, in scan order, 32 at a time: the eligible ones from the index, or every rank
     // (then checked here).
     const indexed = this.indexed && !Number.isNaN(c + d + need);
+    const roomMode = this.roomMode;
     if (indexed) this.eligibleMask(sim, j);
     const mask = this.mask;
     scan: for (let w = 0, base = 0; base < K; w++, base += 32) {
@@ -858,7 +907,7 @@ export class ScoringAuction implements AuctionMechanism {
               ampK * Math.max(0, (1 - blocks[ob + B_MINRHO]) * share - minF * (1 - okEps) * invOk) +
               heldK * blocks[ob + B_MAXF] * blocks[ob + B_HELD] <
               floor - margin;
-          if (light) {
+          if (light && roomMode) {
             // The block's other eligible ranks in this word; if the last of them does not stop the scan
             // (the bound falls along the ranks, the floor stays), count them all at once.
             const end = ((block + 1) << 3) - base;
@@ -876,17 +925,17 @@ export class ScoringAuction implements AuctionMechanism {
             }
           }
         }
-        if (light) {
-          elig[r]++;
-          continue;
-        }
         const o = r * S_STRIDE;
         const used = table[o + S_USED];
         const load = (used + d) * table[o + S_INVCAP];
-        if (
-          !indexed &&
-          (table[o + S_CAPAB] < c || load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need)
-        )
+        if (indexed) {
+          // Without the room index the mask says capable (and collateral): the room is checked here.
+          if (!roomMode && load > table[o + S_LOADCAP]) continue;
+          if (light) {
+            elig[r]++;
+            continue;
+          }
+        } else if (table[o + S_CAPAB] < c || load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need)
           continue;
         elig[r]++;
         const rho = table[o + S_RHO];
