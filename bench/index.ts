@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- sim env ppo dashboard startup experiment]`: the performance
+ * `npm run bench [-- sim env ppo dashboard startup experiment queue]`: the performance
  * targets, measured. Prints a table per part; with no arguments runs the default
- * set (every part but `dashboard-runs`).
+ * set (every part but `dashboard-runs` and `queue`).
  */
 import { benchEnv, benchSimulator } from './sim.ts';
 
@@ -14,9 +14,12 @@ const PARTS: Record<string, string> = {
   startup:
     'whole-process start of the compiled CLI: --help and simulate --scenario tiny, median of 5 (~10 s)',
   experiment: 'experiment paper --scale quick on 2 workers (~30 s)',
+  queue:
+    'sweeps on the local pool and on 2 workers through a loopback Redis: overhead per job, throughput (~1 min; needs redis-server; not in the default set)',
   'dashboard-runs': 'the dashboard cost from separate runs (~5 min; not in the default set)',
 };
-const DEFAULT_PARTS = Object.keys(PARTS).filter((p) => p !== 'dashboard-runs');
+// `queue` needs redis-server (README "Sweeps on several machines"): asked for by name only.
+const DEFAULT_PARTS = Object.keys(PARTS).filter((p) => p !== 'dashboard-runs' && p !== 'queue');
 
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = parts.filter((p) => !(p in PARTS));
@@ -150,4 +153,19 @@ if (want('experiment')) {
   rmSync(out, { recursive: true, force: true });
   console.log('\n## experiment paper --scale quick, 2 workers, from scratch (target < 5 min)');
   console.log(`${fmt(sec, 1)} s, ${run.computed} cells computed`);
+}
+
+if (want('queue')) {
+  const { benchQueue } = await import('./queue.ts');
+  console.log(
+    '\n## sweeps as jobs: local pool (2 threads) vs 2 `copronet worker` processes through a loopback Redis (BullMQ)',
+  );
+  console.log(
+    'sweep                                      jobs  1 thread s  local pool s  queue s  queue cost ms/job  throughput queue/local',
+  );
+  for (const r of await benchQueue()) {
+    console.log(
+      `${r.sweep.padEnd(42)} ${String(r.jobs).padStart(4)}  ${fmt(r.oneThreadSec, 2).padStart(10)}  ${fmt(r.localSec, 2).padStart(12)}  ${fmt(r.queueSec, 2).padStart(7)}  ${fmt(r.costMsPerJob, 1).padStart(17)}  ${fmt(r.throughputRatio, 2).padStart(9)}x`,
+    );
+  }
 }

@@ -65,16 +65,35 @@ export const EXPERIMENT_CATALOG: readonly ExperimentEntry[] = [
   },
 ];
 
-/** Experiment names accepted by `runExperiment` (`paper` runs the figure experiments; `auction-theory` runs alone). */
+/**
+ * The experiments that run alone, never as part of `paper` (which is baseline-only and fast):
+ * each has its own scales and seeds.
+ */
+export const STANDALONE_CATALOG: readonly ExperimentEntry[] = [
+  {
+    name: 'auction-theory',
+    figures: 'auction theory',
+    summary:
+      'on auction-lab, one coprocessor bids a fixed markup against truthful bidders: second-price peaks at 0, first-price and scoring-dutch shade',
+  },
+  {
+    name: 'strategic',
+    figures: 'beyond the paper (open question 6.1)',
+    summary:
+      'slashing factor x detection probability with both roles trained by PPO per cell, beside the fixed paper-heuristic: choices, integrity, participation',
+  },
+];
+
+/** Experiment names accepted by `runExperiment` (`paper` runs the figure experiments; the standalone ones run alone). */
 export const EXPERIMENT_NAMES: readonly string[] = [
   'paper',
   ...EXPERIMENT_CATALOG.map((e) => e.name),
-  'auction-theory',
+  ...STANDALONE_CATALOG.map((e) => e.name),
 ];
 
-/** The catalog entry of a figure experiment, spread into its `Experiment` object. */
+/** The catalog entry of an experiment, spread into its `Experiment` object (or its report). */
 export function catalogEntry(name: string): ExperimentEntry {
-  const entry = EXPERIMENT_CATALOG.find((e) => e.name === name);
+  const entry = [...EXPERIMENT_CATALOG, ...STANDALONE_CATALOG].find((e) => e.name === name);
   if (!entry) throw new Error(`experiments/catalog.ts has no entry '${name}'`);
   return { ...entry };
 }

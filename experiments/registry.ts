@@ -1,7 +1,7 @@
 /**
  * The paper's experiments, reproduced and extended: one experiment per figure
  * family, `sweep-slashing` and `mechanisms` beyond the paper, and `paper` for
- * all of them. Each writes CSV data, SVG and PNG figures and a REPORT.md that
+ * all of them; `auction-theory` and `strategic` (learning agents) run alone. Each writes CSV data, SVG and PNG figures and a REPORT.md that
  * puts the paper's claim next to what the run measured.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { CsvTable } from '../src/sim/csv.ts';
 import type { PolicySet } from '../src/sim/policy.ts';
 import { auctionTheoryReport, runAuctionTheory } from './auction-theory.ts';
 import { EXPERIMENT_NAMES } from './catalog.ts';
+import type { JobBackend } from './jobs/backend.ts';
 import { coprocessorLoadExperiment } from './coprocessor-load.ts';
 import {
   BASELINE_POPULATION,
@@ -81,6 +82,8 @@ export interface RunExperimentOptions {
   loadPolicies?: LoadPolicies;
   /** Worker threads for baseline cells (1 = this thread). @default os.availableParallelism() */
   workers?: number;
+  /** Where baseline cells run instead (e.g. a BullMQ queue, experiments/jobs/redis.ts); the caller closes it. @default worker threads */
+  backend?: JobBackend;
   /** No progress output. @default false */
   quiet?: boolean;
   /** Replace every cell computation (tests). */
@@ -117,6 +120,7 @@ function resolveExperiments(name: string): Experiment[] {
 export async function runExperiment(name: string, opts: RunExperimentOptions = {}): Promise<ExperimentRun> {
   const t0 = performance.now();
   if (name === 'auction-theory') return runAuctionTheoryExperiment(opts, t0);
+  if (name === 'strategic') return runStrategicExperiment(opts);
   const experiments = resolveExperiments(name);
   const scale = SCALES[resolveScale(opts.scale ?? 'paper')];
   if (opts.seeds !== undefined && (!Number.isInteger(opts.seeds) || opts.seeds < 1)) {
@@ -164,6 +168,7 @@ export async function runExperiment(name: string, opts: RunExperimentOptions = {
   const run = await runCells([...cells.values()], {
     cellDir: join(out, 'cells'),
     workers: opts.workers,
+    backend: opts.backend,
     computeLearned,
     compute: opts.compute,
     quiet: opts.quiet,
@@ -236,6 +241,43 @@ function runAuctionTheoryExperiment(opts: RunExperimentOptions, t0: number): Exp
     computed: rows.length,
     reused: 0,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * `experiment strategic`: both roles trained per cell of a slashing x detection grid (experiments/strategic.ts;
+ * loaded here only when asked for, so `experiment paper` does not load tfjs). Its own scales, `quick` and `paper`.
+ */
+async function runStrategicExperiment(opts: RunExperimentOptions): Promise<ExperimentRun> {
+  const scale = resolveScale(opts.scale ?? 'paper');
+  if (opts.seeds !== undefined && (!Number.isInteger(opts.seeds) || opts.seeds < 1)) {
+    throw new ExperimentError(`--seeds must be a positive integer, got ${opts.seeds}`);
+  }
+  if (opts.policies !== undefined) {
+    throw new ExperimentError(
+      '--policies does not apply to strategic: it trains its own agents in every cell (run it without --policies)',
+    );
+  }
+  const { runStrategic } = await import('./strategic.ts');
+  const run = await runStrategic({
+    scale,
+    seeds: opts.seeds,
+    out: opts.out ?? join('results', 'strategic'),
+    quiet: opts.quiet,
+    code: `${gitCommit()}, Node ${process.version}`,
+  });
+  const sections = [
+    ...run.claims.fig2.map((c) => ({ title: `Fig. 2 (${c.population})`, markdown: c.text })),
+    ...run.claims.fig3.map((c) => ({ title: `Fig. 3 (${c.population})`, markdown: c.text })),
+  ];
+  return {
+    name: 'strategic',
+    out: run.out,
+    report: run.report,
+    sections,
+    computed: run.computed,
+    reused: run.reused,
+    seconds: run.seconds,
   };
 }
 

@@ -39,6 +39,7 @@ export {
   parseScenario,
   parseOverrides,
   type Scenario,
+  SCENARIO_LIMITS,
   ScenarioError,
   type ScenarioInput,
   ScenarioSchema,

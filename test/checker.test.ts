@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnv, checkParallelEnv, dataEquivalent, EnvCheckError } from '../src/core/checker/index.ts';
+import { Box } from '../src/core/spaces/box.ts';
 import { type TagDefect, TagParallelEnv } from './fixtures/tag-parallel-env.ts';
 import { type WalkDefect, WalkEnv } from './fixtures/walk-env.ts';
 
@@ -112,6 +113,22 @@ describe('checkParallelEnv', () => {
     );
     expect(err.check).toMatch(check);
     expect(err.message).toMatch(message);
+  });
+
+  it('checks state() against a declared stateSpace (PettingZoo state_space), naming the entry outside it', () => {
+    const inside = new Box(0, Number.POSITIVE_INFINITY, [4]);
+    expect(
+      checkParallelEnv((o) => new TagParallelEnv({ stateSpace: inside, renderMode: o?.renderMode })).passed,
+    ).toContain('state');
+    const err = failure(() =>
+      checkParallelEnv(
+        (o) => new TagParallelEnv({ stateSpace: new Box(-1, -0.5, [4]), renderMode: o?.renderMode }),
+      ),
+    );
+    expect(err.check).toBe('state');
+    expect(err.message).toMatch(
+      /state\(\)\[0\] = [\d.]+ after reset\(\) is outside env\.stateSpace's \[-1, -0\.5\]/,
+    );
   });
 
   it('warns when no episode ends within numCycles', () => {

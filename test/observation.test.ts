@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CoprocessorNetworkEnv, STATE_NAMES } from '../envs/network/index.ts';
+import { stateDocTable } from '../envs/network/state.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { NetworkSim } from '../src/sim/network.ts';
@@ -122,14 +123,14 @@ describe('observation layouts', () => {
     }
   });
 
-  it("docs/MODEL.md shows the layouts' tables (regenerate them with observationDocTables())", () => {
+  it("docs/MODEL.md shows the layouts' and the state's tables (regenerate them with observationDocTables(), stateDocTable())", () => {
     const norm = (md: string) =>
       md
         .split('\n')
         .map((l) => l.trim().replace(/\s+/g, ' ').replace(/-{3,}/g, '---'))
         .join('\n');
     const model = norm(readFileSync(resolve(ROOT, 'docs/MODEL.md'), 'utf8'));
-    for (const [which, table] of Object.entries(observationDocTables())) {
+    for (const [which, table] of Object.entries({ ...observationDocTables(), state: stateDocTable() })) {
       expect(model.includes(norm(table)), `the ${which} table of docs/MODEL.md differs from:\n${table}`).toBe(
         true,
       );

@@ -66,7 +66,8 @@ describe('the packed package', () => {
     expect(listing).toContain('package/docs/MODEL.md');
     expect(listing).toContain('package/dist/src/index.d.ts');
     expect(listing).toContain('package/dist/envs/scenarios/paper.json');
-    expect(listing).toContain('package/dist/experiments/lib/cell-worker.js');
+    expect(listing).toContain('package/dist/experiments/jobs/thread.js');
+    expect(listing).toContain('package/dist/experiments/jobs/processor.js');
     expect(listing).toContain('package/dist/src/app/dashboard/dashboard-worker.js');
     expect(
       listing.filter((f) => /^package\/(test|bench|\.ci|src|envs|agents|experiments)\//.test(f)),

@@ -174,7 +174,9 @@ describe('wrapper misuse', () => {
   it('step before reset, wrong shape, NaN, bad seed, after close', () => {
     const env = new TimeLimit(new CounterEnv(), 10);
     expect(() => env.step(act(0, 0))).toThrow(/before reset\(\)/);
-    expect(() => env.reset({ seed: 1.5 })).toThrow(/non-negative integer, got 1\.5/);
+    expect(() => env.reset({ seed: 1.5 })).toThrow(
+      /non-negative integer of at most 9007199254740991 \(2\^53 - 1\), got 1\.5/,
+    );
     expect(() => env.reset({ seed: -1 })).toThrow(/non-negative integer/);
     env.reset({ seed: 1 });
     expect(() => env.step(act(0))).toThrow(/has 1 entries .* needs 2/);

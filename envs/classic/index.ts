@@ -13,10 +13,12 @@ if (!registry.has('CartPole-v1')) {
   register('CartPole-v1', (kw) => new CartPoleEnv(kw as CartPoleOptions), {
     kind: 'env',
     maxEpisodeSteps: 500,
+    kwargNames: ['renderMode', 'suttonBartoReward'] satisfies (keyof CartPoleOptions)[],
   });
 }
 if (!registry.has('ContinuousBandit-v0')) {
   register('ContinuousBandit-v0', (kw) => new ContinuousBandit(kw as ContinuousBanditOptions), {
     kind: 'env',
+    kwargNames: ['target', 'noise', 'horizon', 'renderMode'] satisfies (keyof ContinuousBanditOptions)[],
   });
 }

@@ -4,7 +4,7 @@
  *
  * One step is one period. Roles: `operator` (actions theta, eta) and
  * `coprocessor` (the bid: a markup or psi by mechanism; kappa; and e when the
- * scenario allows shirking), all in [0, 1]; observations as laid out in
+ * scenario allows shirking), all in [0, 1] (an entry outside is clipped to [0, 1]); observations as laid out in
  * src/sim/observation.ts. A role can instead be played by a fixed policy (`opponents`), which
  * removes it from `roles`: e.g. train coprocessors against paper-heuristic operators.
  * With `opponentMix`, a share of a role's slots is played by a fixed policy
@@ -25,6 +25,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { Scenario } from '../../src/sim/scenario.ts';
 import type { BatchedEnv, RoleObservation, RoleSpec, RoleTransition } from '../../src/core/batched.ts';
 import { Rng, type RngState } from '../../src/core/rng.ts';
+import { assertSeed } from '../../src/core/validate.ts';
 import {
   COPROCESSOR_OBS_DIM,
   NetworkSim,
@@ -265,6 +266,7 @@ export class NetworkBatchedEnv implements BatchedEnv {
 
   reset(seed?: number): Record<string, RoleObservation> {
     this.assertOpen('reset');
+    assertSeed(seed, 'NetworkBatchedEnv.reset()', true);
     if (seed !== undefined) this.rng = new Rng(seed);
     this.startEpisode();
     return this.observationRecord();

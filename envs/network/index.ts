@@ -12,7 +12,7 @@ export {
   networkOptionsFromKwargs,
 } from './parallel.ts';
 export { NETWORK_PPO_DEFAULTS } from './hyperparams.ts';
-export { STATE_DIM, STATE_NAMES } from './state.ts';
+export { STATE, STATE_DIM, STATE_HIGH, STATE_LOW, STATE_NAMES } from './state.ts';
 export {
   COPROCESSOR_OBS,
   MARKET_OBS_NAMES,

@@ -4,6 +4,9 @@
  * an ejected agent appears once with `terminations[agent] = true` and then
  * leaves every record; the episode is over when `agents` is empty.
  *
+ * Actions are Boxes in [0, 1]; an entry outside is clipped to [0, 1] (README, "The environment"), and
+ * `infos[agent].clipped_actions` counts the entries of the agent's action clipped this step.
+ *
  * This is a thin layer on the batched view (`env.batched`), which the trainer uses directly.
  */
 import type { Observable } from 'rxjs';
@@ -15,6 +18,7 @@ import { assertAction, assertSeed, describe } from '../../src/core/validate.ts';
 import { COPROCESSOR_OBS, type ObsLayout, OPERATOR_OBS } from '../../src/sim/observation.ts';
 import type { Policy, Role } from '../../src/sim/policy.ts';
 import { NetworkBatchedEnv, type NetworkEvent } from './batched.ts';
+import { STATE_DIM, STATE_HIGH, STATE_LOW } from './state.ts';
 
 export interface CoprocessorNetworkOptions {
   /** Built-in scenario name, path to a scenario file, or a parsed scenario. @default 'quick' */
@@ -23,14 +27,24 @@ export interface CoprocessorNetworkOptions {
   overrides?: Record<string, unknown>;
   /** Fixed policies for roles that are not agents of this environment. @default {} */
   opponents?: Partial<Record<Role, Policy>>;
-  /** `'ansi'` to make `render()` return a text summary. @default undefined */
+  /** `'ansi'` to make `render()` return a text summary; any other mode is an error naming it. @default undefined */
   renderMode?: 'ansi';
 }
 
 const RESERVED = new Set(['scenario', 'overrides', 'opponents', 'renderMode']);
 
-/** Split `make()` keyword arguments: reserved keys are options, any other key is a scenario override. */
+/**
+ * Split `make()` keyword arguments: reserved keys are options, any other key is a scenario override
+ * (validated by the scenario schema, so an unknown one is an error naming it). `render_mode`, Gymnasium's
+ * spelling, is an error pointing to `renderMode` rather than an unknown scenario field.
+ */
 export function networkOptionsFromKwargs(kwargs: Record<string, unknown>): CoprocessorNetworkOptions {
+  if (Object.hasOwn(kwargs, 'render_mode')) {
+    throw new TypeError(
+      "CoprocessorNetwork-v0: unknown keyword argument 'render_mode' (did you mean 'renderMode'?); the render " +
+        "modes are those of metadata.renderModes: 'ansi'.",
+    );
+  }
   const overrides: Record<string, unknown> = { ...((kwargs.overrides as Record<string, unknown>) ?? {}) };
   for (const [k, v] of Object.entries(kwargs)) if (!RESERVED.has(k)) overrides[k] = v;
   return {
@@ -65,18 +79,40 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
   };
   readonly renderMode: 'ansi' | undefined;
   readonly scenario: Scenario;
+  /**
+   * The space of `state()`: a Box of STATE_DIM entries with the bounds of `STATE` (envs/network/state.ts),
+   * infinite where a balance, a profit or the GAS filter alpha is unbounded.
+   */
+  readonly stateSpace: Box;
   /** The batched, role-grouped view this environment is built on. */
   readonly batched: NetworkBatchedEnv;
   readonly possibleAgents: readonly string[];
   private live: string[] = [];
-  private readonly slot = new Map<string, { role: Role; index: number }>();
+  private readonly slot = new Map<string, { role: Role; index: number; pos: number }>();
+  /** Entries of each agent's action clipped to [0, 1] in the current step, by position in possibleAgents. */
+  private readonly clipped: Int32Array;
   private readonly obsSpaces = new Map<string, Box>();
   private readonly actSpaces = new Map<string, Box>();
   private started = false;
 
   constructor(options: CoprocessorNetworkOptions = {}) {
+    const unknown = Object.keys(options).filter((k) => !RESERVED.has(k));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `CoprocessorNetworkEnv: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; ` +
+          `it takes ${[...RESERVED].join(', ')} (scenario fields go in overrides).`,
+      );
+    }
+    const mode = options.renderMode;
+    if (mode !== undefined && !this.metadata.renderModes.includes(mode)) {
+      throw new Error(
+        `CoprocessorNetworkEnv: unsupported render mode '${mode}'; supported: ` +
+          `${this.metadata.renderModes.map((m) => `'${m}'`).join(', ')} (or none).`,
+      );
+    }
     this.scenario = resolveScenario(options);
-    this.renderMode = options.renderMode;
+    this.renderMode = mode;
+    this.stateSpace = new Box([...STATE_LOW], [...STATE_HIGH], [STATE_DIM], 'float32', this.scenario.seed);
     this.batched = new NetworkBatchedEnv(this.scenario, { opponents: options.opponents, autoreset: false });
     const agents: string[] = [];
     for (const spec of this.batched.roles) {
@@ -88,13 +124,14 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
       const actSpace = new Box(0, 1, [dim], 'float32', this.scenario.seed);
       for (let i = 0; i < spec.count; i++) {
         const id = `${role}_${i}`;
+        this.slot.set(id, { role, index: i, pos: agents.length });
         agents.push(id);
-        this.slot.set(id, { role, index: i });
         this.obsSpaces.set(id, obsSpace);
         this.actSpaces.set(id, actSpace);
       }
     }
     this.possibleAgents = Object.freeze(agents);
+    this.clipped = new Int32Array(agents.length);
   }
 
   get agents(): readonly string[] {
@@ -112,6 +149,11 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     return s;
   }
 
+  /**
+   * The agent's action space: a Box in [0, 1] (operators theta, eta; coprocessors bid, kappa[, e]). An entry
+   * outside [0, 1] is clipped to it, not refused; `infos[agent].clipped_actions` counts the entries clipped
+   * in a step (a policy that often leaves the box gets the edge, not what it asked for).
+   */
   actionSpace(agent: string): Box {
     const s = this.actSpaces.get(agent);
     if (!s) throw new RangeError(this.unknownAgent(agent));
@@ -174,10 +216,17 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     for (const id of this.live) {
       const a = actions[id];
       assertAction(this.actSpaces.get(id)!, a, `CoprocessorNetworkEnv.step(actions['${id}'])`);
-      const { role, index } = this.slot.get(id)!;
+      const { role, index, pos } = this.slot.get(id)!;
       const out = batchActions[role];
       const dim = out.length / this.batched.roleBuffers(role).spec.count;
-      for (let q = 0; q < dim; q++) out[index * dim + q] = a![q];
+      let clipped = 0;
+      for (let q = 0; q < dim; q++) {
+        const v = a![q];
+        out[index * dim + q] = v;
+        // The simulator clips every entry to [0, 1] (src/sim/network.ts, applyActions); count what it clips.
+        if (v < 0 || v > 1) clipped++;
+      }
+      this.clipped[pos] = clipped;
     }
     const tr = this.batched.step(batchActions);
     const result: ParallelStepResult<string, Float32Array> = {
@@ -190,13 +239,16 @@ export class CoprocessorNetworkEnv implements ParallelEnv<string, Float32Array, 
     const period = this.batched.sim.t;
     const next: string[] = [];
     for (const id of this.live) {
-      const { role, index } = this.slot.get(id)!;
+      const { role, index, pos } = this.slot.get(id)!;
       const t = tr[role];
       result.observations[id] = this.obsOf(id);
       result.rewards[id] = t.rewards[index];
       result.terminations[id] = t.terminated[index] === 1;
       result.truncations[id] = t.truncated[index] === 1;
-      result.infos[id] = t.terminated[index] ? { period, ejected: this.isEjected(role, index) } : { period };
+      const clipped_actions = this.clipped[pos];
+      result.infos[id] = t.terminated[index]
+        ? { period, clipped_actions, ejected: this.isEjected(role, index) }
+        : { period, clipped_actions };
       if (t.active[index]) next.push(id);
     }
     this.live = next;

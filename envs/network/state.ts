@@ -1,27 +1,47 @@
 /**
  * The global state of the network for centralised critics (`env.state()`):
  * the market summary, then aggregates per role. Fixed size whatever the counts.
+ * The table `STATE` gives each entry's bounds (the env's `stateSpace`) and
+ * meaning (docs/MODEL.md, "Observations, actions, rewards").
  */
 import { logistic } from '../../src/sim/gas.ts';
 import type { NetworkSim } from '../../src/sim/network.ts';
-import { MARKET_OBS_NAMES } from '../../src/sim/observation.ts';
+import { MARKET_OBS, type ObsEntry, observationTableMarkdown } from '../../src/sim/observation.ts';
 
-export const STATE_NAMES = [
-  ...MARKET_OBS_NAMES,
-  'operator_active_share',
-  'operator_mean_balance',
-  'operator_mean_reputation',
-  'operator_mean_load',
-  'operator_mean_profit',
-  'coprocessor_active_share',
-  'coprocessor_mean_balance',
-  'coprocessor_mean_reputation',
-  'coprocessor_mean_load',
-  'coprocessor_mean_alpha',
-  'coprocessor_mean_profit',
-] as const;
+const INF = Number.POSITIVE_INFINITY;
 
-export const STATE_DIM = STATE_NAMES.length;
+/** Mean profit is per live agent, over the mean task's reward `tasks.rewardPerUnit x tasks.difficulty.median`. */
+const PER_TASK = '`tasks.rewardPerUnit` x `tasks.difficulty.median`';
+
+/** The entries of `env.state()`, in order: the market summary, then the per-role means over live agents (0 with none). */
+export const STATE = [
+  ...MARKET_OBS,
+  { name: 'operator_active_share', low: 0, high: 1, doc: 'live operators / N' },
+  { name: 'operator_mean_balance', low: -INF, high: INF, doc: 'mean balance / `operators.stake`' },
+  { name: 'operator_mean_reputation', low: 0, high: 1, doc: 'mean reputation rho_i' },
+  { name: 'operator_mean_load', low: 0, high: 1, doc: 'mean work run itself / r_i' },
+  { name: 'operator_mean_profit', low: -INF, high: INF, doc: `mean profit in the period / (${PER_TASK})` },
+  { name: 'coprocessor_active_share', low: 0, high: 1, doc: 'live coprocessors / K' },
+  { name: 'coprocessor_mean_balance', low: -INF, high: INF, doc: 'mean balance / `coprocessors.collateral`' },
+  { name: 'coprocessor_mean_reputation', low: 0, high: 1, doc: 'mean reputation rho_k' },
+  { name: 'coprocessor_mean_load', low: 0, high: 1, doc: 'mean work accepted / q_k' },
+  { name: 'coprocessor_mean_alpha', low: -INF, high: INF, doc: 'mean GAS load parameter alpha_k' },
+  { name: 'coprocessor_mean_profit', low: -INF, high: INF, doc: `mean profit in the period / (${PER_TASK})` },
+] as const satisfies readonly ObsEntry[];
+
+export const STATE_NAMES: readonly (typeof STATE)[number]['name'][] = Object.freeze(STATE.map((e) => e.name));
+
+export const STATE_DIM = STATE.length;
+
+/** Bounds of each entry: the env's `stateSpace` is `Box(STATE_LOW, STATE_HIGH)`. */
+export const STATE_LOW: readonly number[] = Object.freeze(STATE.map((e) => e.low));
+export const STATE_HIGH: readonly number[] = Object.freeze(STATE.map((e) => e.high));
+
+/** docs/MODEL.md's table of the state's entries after the market summary (offsets 8 on). */
+export function stateDocTable(): string {
+  const m = MARKET_OBS.length;
+  return observationTableMarkdown(STATE.slice(m), (q) => String(m + q));
+}
 
 /** Write the state vector into `out` (STATE_DIM entries). Means are over live agents (0 when none). */
 export function writeState(sim: NetworkSim, out: Float32Array): void {

@@ -7,7 +7,7 @@
  * package and need no file lookup at run time.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { deepMerge, parseScenario, type Scenario, ScenarioError } from '../../src/sim/scenario.ts';
 import auctionLab from './auction-lab.json' with { type: 'json' };
 import paper from './paper.json' with { type: 'json' };
@@ -35,6 +35,8 @@ export function builtinScenarioJson(name: string): unknown {
  * Load a scenario by built-in name (`paper`, `quick`, ...) or by path to a JSON
  * file, then apply overrides (a deep-partial object, e.g. `{slashing: {factor: 2}}`).
  * A built-in name wins over a file of the same name in the working directory.
+ * A file lists only what differs from the defaults: without a `name`, it is
+ * named after the file (`my-exp.json` is `my-exp`).
  */
 export function loadScenario(nameOrPath: string, overrides?: Record<string, unknown>): Scenario {
   let raw = builtinScenarioJson(nameOrPath);
@@ -52,7 +54,14 @@ export function loadScenario(nameOrPath: string, overrides?: Record<string, unkn
       throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(err as Error).message}`);
     }
     source = `scenario ${path}`;
+    if (isObject(raw) && !Object.hasOwn(raw, 'name')) {
+      raw = { name: basename(path, extname(path)) || basename(path), ...raw };
+    }
   }
   const merged = overrides ? deepMerge(raw, overrides) : raw;
   return parseScenario(merged, source);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

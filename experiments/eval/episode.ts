@@ -4,6 +4,7 @@
  */
 import { isScoringMechanism, type Scenario } from '../../src/sim/scenario.ts';
 import { runEpisode } from '../../src/sim/episode.ts';
+import type { NetworkSim } from '../../src/sim/network.ts';
 import type { PolicySet, Role } from '../../src/sim/policy.ts';
 
 /** What evaluation keeps of one episode. */
@@ -21,6 +22,17 @@ export interface EvalEpisode {
   choices: EpisodeChoices;
   /** The same per slot, averaged over the periods the slot was active (NaN if never): bid and shirk per coprocessor, eta and self-executed share per operator. */
   slots: { bid: Float64Array; shirk: Float64Array; eta: Float64Array; selfShare: Float64Array };
+  /** Mean clearing price / R over the delegated tasks (`simulate`'s `meanPriceRatio`; 0 with none). */
+  meanPriceRatio: number;
+  /** Mean over the periods of the mean load of the coprocessors active in the period (`simulate`'s `meanCoprocessorLoad`). */
+  meanLoad: number;
+  /** Share of the active coprocessor-periods with a load above L* (`loadCurve.optimalLoad`; 0 with none). */
+  overloadedShare: number;
+}
+
+export interface EvalEpisodeOptions {
+  /** Called after every period, after this module's own bookkeeping (read the simulator; do not mutate it). */
+  onPeriod?: (sim: NetworkSim) => void;
 }
 
 /** Episode means of the agents' choices (see `PeriodMetrics`). */
@@ -36,7 +48,12 @@ export interface EpisodeChoices {
 const noop = () => {};
 
 /** Simulate one episode and collect what evaluation reports. */
-export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: number): EvalEpisode {
+export function runEvalEpisode(
+  scenario: Scenario,
+  policies: PolicySet,
+  seed: number,
+  opts: EvalEpisodeOptions = {},
+): EvalEpisode {
   const slashes: Record<Role, number> = { operator: 0, coprocessor: 0 };
   const scoring = isScoringMechanism(scenario.auction.mechanism);
   let bid = 0;
@@ -53,6 +70,9 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
   };
   const cpN = new Float64Array(K);
   const opN = new Float64Array(N);
+  const optimalLoad = scenario.loadCurve.optimalLoad;
+  let cpPeriods = 0;
+  let overloaded = 0;
   const { summary, sim } = runEpisode(scenario, policies, seed, {
     onPeriod(s) {
       const m = s.metrics;
@@ -61,6 +81,8 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
         slots.bid[k] += scoring ? s.cpMarkup[k] : s.cpPsi[k];
         slots.shirk[k] += s.cpShirk[k];
         cpN[k]++;
+        cpPeriods++;
+        if (s.cpLoad[k] > optimalLoad) overloaded++;
       }
       for (let i = 0; i < N; i++) {
         if (!s.opActive[i] && s.opEjectedAt[i] !== s.t - 1) continue;
@@ -72,6 +94,7 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
       shirk += m.meanShirk;
       eta += m.meanEta;
       periods++;
+      opts.onPeriod?.(s);
     },
     listener: {
       auction: noop,
@@ -105,6 +128,9 @@ export function runEvalEpisode(scenario: Scenario, policies: PolicySet, seed: nu
       eta: periods > 0 ? eta / periods : 0,
       selfShare: summary.shares.selfExecuted,
     },
+    meanPriceRatio: summary.meanPriceRatio,
+    meanLoad: summary.meanCoprocessorLoad,
+    overloadedShare: cpPeriods > 0 ? overloaded / cpPeriods : 0,
   };
 }
 

@@ -2,6 +2,7 @@
  * Held-out evaluation seeds: far from the small seeds training uses, and never
  * one of the run's training seeds.
  */
+import { isSeed, SEED_RULE } from '../../src/core/validate.ts';
 
 /** First held-out seed. @default 10_000 */
 export const HELD_OUT_SEED_START = 10_000;
@@ -28,6 +29,11 @@ export function heldOutSeeds(
   const seeds: number[] = [];
   const skipped: number[] = [];
   for (let s = start; seeds.length < count; s++) {
+    if (!isSeed(s)) {
+      throw new RangeError(
+        `evaluation seed ${s} (${count} seeds from ${start}) is not ${SEED_RULE}: lower the first seed (--seed-start)`,
+      );
+    }
     if (train.has(s)) skipped.push(s);
     else seeds.push(s);
   }

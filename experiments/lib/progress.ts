@@ -13,6 +13,8 @@ export interface ProgressOptions {
 export class Progress {
   private done = 0;
   private lastDecile = -1;
+  private detail = '';
+  private lastDetailAt = Number.NEGATIVE_INFINITY;
   private readonly t0 = performance.now();
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
@@ -43,6 +45,28 @@ export class Progress {
     this.draw();
   }
 
+  /**
+   * A status of the backend (e.g. a queue's jobs waiting and running, its workers): after the bar on a
+   * terminal; a plain line at most every 5 s otherwise.
+   */
+  status(text: string): void {
+    if (text === this.detail) return;
+    this.detail = text;
+    if (this.quiet) return;
+    if (this.tty) this.draw();
+    else if (performance.now() - this.lastDetailAt >= 5000) {
+      this.lastDetailAt = performance.now();
+      this.stream.write(`${this.label}: ${text}\n`);
+    }
+  }
+
+  /** A line that stays (a job that failed, a worker that refused one). */
+  note(text: string): void {
+    if (this.quiet) return;
+    this.stream.write(`${this.tty ? '\r\x1b[2K' : ''}${this.label}: ${text}\n`);
+    this.draw();
+  }
+
   /** Finish the line (terminal) and print the elapsed time. */
   end(): void {
     if (this.quiet) return;
@@ -55,7 +79,8 @@ export class Progress {
     const width = 24;
     const frac = this.total > 0 ? this.done / this.total : 1;
     const fill = Math.round(frac * width);
-    return `${this.label} [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${this.done}/${this.total} (+${this.reused} reused)`;
+    const detail = this.detail ? ` | ${this.detail}` : '';
+    return `${this.label} [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${this.done}/${this.total} (+${this.reused} reused)${detail}`;
   }
 
   private draw(): void {

@@ -2,18 +2,18 @@
  * Run a grid of cells with resume: every finished cell is written atomically
  * as a small JSON file (`<cellDir>/<id>.json`); a cell whose file is already
  * there, with the same spec, is read instead of computed. Baseline cells run
- * in parallel over worker threads (tinypool); cells of learned policies run in
+ * as jobs on a backend (experiments/jobs/: worker threads of this process by
+ * default, BullMQ workers with `--queue`); cells of learned policies run in
  * this thread (their policies live here).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import Tinypool from 'tinypool';
 import { writeJsonAtomic } from '../../src/core/atomic.ts';
-import { BASELINE_POPULATION, type CellResult, type CellSpec, computeBaselineCell } from './cells.ts';
+import type { JobBackend } from '../jobs/backend.ts';
+import { LocalBackend } from '../jobs/local.ts';
+import { BASELINE_POPULATION, type CellResult, type CellSpec } from './cells.ts';
 import { Progress } from './progress.ts';
-import { workerEntry } from '../../src/core/worker-entry.ts';
 
 /** Key-sorted JSON, so equal specs give equal text. */
 export function stableJson(x: unknown): string {
@@ -57,6 +57,8 @@ export interface RunCellsOptions {
   cellDir: string;
   /** Worker threads for baseline cells; 1 runs them in this thread. @default os.availableParallelism() */
   workers?: number;
+  /** Where baseline cells run (e.g. a `RedisBackend`); the caller closes it. @default a LocalBackend of `workers` threads */
+  backend?: JobBackend;
   /** Computes a cell of a learned population (in this thread). Required when such cells are present. */
   computeLearned?: (spec: CellSpec) => Promise<CellResult>;
   /** Replace every computation (tests count calls with it); runs in this thread. */
@@ -113,35 +115,27 @@ export async function runCells(cells: readonly CellSpec[], opts: RunCellsOptions
         `${learned.length} cells need learned policies ('${learned[0].population}') but no policy loader was given`,
       );
     }
-    const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), baseline.length));
-    const jobs: Promise<void>[] = [];
-    let pool: Tinypool | undefined;
+    // Baseline cells run as jobs on the backend while learned cells run here.
+    const backend = opts.backend ?? new LocalBackend({ workers: opts.workers });
     let failure: unknown;
-    if (workers > 1) {
-      pool = new Tinypool({
-        filename: workerEntry(import.meta.url, 'cell-worker').href,
-        minThreads: workers,
-        maxThreads: workers,
+    const jobs = backend
+      .run(
+        baseline.map((spec) => ({ kind: 'cell' as const, spec })),
+        {
+          onResult: (i, r, seconds) => store(baseline[i], r as CellResult, seconds),
+          onStatus: (line) => progress.status(line),
+          onLine: (line) => progress.note(line),
+        },
+      )
+      .catch((err: unknown) => {
+        failure = err;
       });
-      for (const spec of baseline) {
-        const s0 = performance.now();
-        jobs.push(
-          (pool.run(spec) as Promise<CellResult>)
-            .then((r) => store(spec, r, (performance.now() - s0) / 1000))
-            .catch((err: unknown) => {
-              failure ??= err;
-            }),
-        );
-      }
-    }
     try {
-      // Learned cells (and baseline cells when there is no pool) run here while the pool works.
       for (const spec of learned) await timed(spec, opts.computeLearned!);
-      if (!pool) for (const spec of baseline) await timed(spec, computeBaselineCell);
-      await Promise.all(jobs);
+      await jobs;
       if (failure) throw failure;
     } finally {
-      await pool?.destroy();
+      if (!opts.backend) await backend.close();
     }
   }
   progress.end();

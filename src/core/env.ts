@@ -77,6 +77,8 @@ export interface ParallelEnv<AgentId extends string, Obs, Act> {
   step(actions: Partial<Record<AgentId, Act>>): ParallelStepResult<AgentId, Obs>;
   /** A global view of the environment (for centralised critics). */
   state(): Float32Array;
+  /** The space `state()` lies in (PettingZoo's `state_space`), when the env declares one. */
+  readonly stateSpace?: Space<Float32Array>;
   render(): string | undefined;
   close(): void;
 }

@@ -36,6 +36,12 @@ export interface RegisterOptions {
    * @default {}
    */
   kwargs?: Record<string, unknown>;
+  /**
+   * The keyword arguments the entry point takes: `make` refuses any other, naming it, as a Python
+   * constructor raises on an unexpected keyword argument (Gymnasium's `make` passes kwargs to it).
+   * @default undefined (not checked: the entry point validates its own, e.g. against a schema)
+   */
+  kwargNames?: readonly string[];
 }
 
 /** A registered environment. */
@@ -47,6 +53,8 @@ export interface EnvSpec {
   readonly kind: EnvKind;
   readonly maxEpisodeSteps: number | undefined;
   readonly kwargs: Readonly<Record<string, unknown>>;
+  /** The keyword arguments `make` accepts, or undefined when the entry point checks its own. */
+  readonly kwargNames: readonly string[] | undefined;
   readonly entryPoint: (kwargs: Record<string, unknown>) => AnySingleEnv | AnyParallelEnv;
 }
 
@@ -104,6 +112,7 @@ export function register(
     kind,
     maxEpisodeSteps: max,
     kwargs: Object.freeze({ ...options.kwargs }),
+    kwargNames: options.kwargNames ? Object.freeze([...options.kwargNames]) : undefined,
     entryPoint,
   });
   specs.set(id, spec);
@@ -196,10 +205,35 @@ export function make(
   options: MakeOptions = {},
 ): AnySingleEnv | AnyParallelEnv {
   const s = spec(id);
-  const env = s.entryPoint({ ...s.kwargs, ...kwargs });
+  const all = { ...s.kwargs, ...kwargs };
+  if (s.kwargNames) checkKwargs(s, Object.keys(all));
+  const env = s.entryPoint(all);
   const max = options.maxEpisodeSteps ?? s.maxEpisodeSteps;
   if (s.kind === 'env' && max !== undefined) return new TimeLimit(env as AnySingleEnv, max);
   return env;
+}
+
+/** Refuse keyword arguments the entry point does not take, naming them (and a close name that it takes). */
+function checkKwargs(s: EnvSpec, keys: readonly string[]): void {
+  const names = s.kwargNames ?? [];
+  const unknown = keys.filter((k) => !names.includes(k));
+  if (unknown.length === 0) return;
+  const hint = (k: string) => {
+    let best: string | undefined;
+    let bestScore = 0.6;
+    for (const n of names) {
+      const score = similarity(k.replace(/_/g, ''), n);
+      if (score > bestScore) {
+        bestScore = score;
+        best = n;
+      }
+    }
+    return best ? `'${k}' (did you mean '${best}'?)` : `'${k}'`;
+  };
+  const takes = names.length > 0 ? `it takes ${names.join(', ')}` : 'it takes none';
+  throw new TypeError(
+    `make('${s.id}'): unknown keyword argument${unknown.length > 1 ? 's' : ''} ${unknown.map(hint).join(', ')}; ${takes}.`,
+  );
 }
 
 /** `make` for a single-agent env; throws if `id` is registered as parallel. */

@@ -24,14 +24,25 @@ export function describe(x: unknown): string {
 }
 
 /**
+ * The one rule for a seed, everywhere (scenario `seed`, every CLI `--seed` and
+ * `--seed-start`, `env.reset({seed})`): a non-negative safe integer.
+ */
+export const SEED_RULE = `a non-negative integer of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`;
+
+/** Whether `x` is a valid seed (`SEED_RULE`). */
+export function isSeed(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/**
  * Throw unless `seed` is a non-negative safe integer (or undefined when
  * `optional`). `where` names the call, e.g. `'env.reset()'`.
  */
 export function assertSeed(seed: unknown, where: string, optional = false): asserts seed is number {
   if (seed === undefined && optional) return;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+  if (!isSeed(seed)) {
     throw new TypeError(
-      `${where}: the seed must be a non-negative integer, got ${describe(seed)}. ` +
+      `${where}: the seed must be ${SEED_RULE}, got ${describe(seed)}. ` +
         'Pass e.g. `{ seed: 42 }`, or omit the seed to continue the current random stream.',
     );
   }

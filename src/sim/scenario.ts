@@ -4,11 +4,44 @@
  * scenario file is an error that names the field, never a silent default.
  */
 import { z } from 'zod';
+import { isSeed, SEED_RULE } from '../core/validate.ts';
+
+/**
+ * Upper bounds on the sizes of a scenario, so that one simulator fits this
+ * machine's memory (24 GB, shared) and one episode ends within hours: a huge
+ * value is an error naming the field, not `Array buffer allocation failed` or
+ * a run that never ends (docs/MODEL.md, "Limits of a scenario"). The built-ins are far below
+ * (paper: 100 + 100 agents, about 1000 tasks per period, 1000 periods).
+ */
+export const SCENARIO_LIMITS = {
+  /** Agents per role (`operators.count`, `coprocessors.count`). */
+  agents: 100_000,
+  /** `operators.count x coprocessors.count`: the delegation table (`flows`) holds 4 bytes a pair, 400 MB at most. */
+  pairs: 100_000_000,
+  /** `demand.meanTasks`: the task buffers hold about 114 bytes per mean task, about 114 MB at most. */
+  meanTasks: 1_000_000,
+  /** `periods`. */
+  periods: 1_000_000,
+  /**
+   * `periods x (demand.meanTasks + operators.count + coprocessors.count)`: the work of one episode, at about a
+   * microsecond per task and per agent in a period (the paper's episode: 1.25e6, about a second), 3 hours at most.
+   */
+  episodeWork: 1e10,
+} as const;
+
+/** Seconds per unit of `episodeWork` the limits' estimates assume (README, Performance: 0.7-1.4 us on this machine). */
+const SECONDS_PER_WORK = 1e-6;
 
 const prob = z.number().min(0).max(1);
 const nonNeg = z.number().min(0);
 const pos = z.number().positive();
-const count = z.number().int().min(0);
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(SCENARIO_LIMITS.agents, {
+    error: `at most ${SCENARIO_LIMITS.agents} agents per role (the simulator's arrays and each period's work grow with it; the paper has 100)`,
+  });
 /** A [lo, hi] uniform range with lo <= hi. */
 const range = (inner: z.ZodNumber) =>
   z
@@ -16,7 +49,7 @@ const range = (inner: z.ZodNumber) =>
     .refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high] with low <= high' });
 
 export const OperatorsSchema = z.strictObject({
-  /** Number of operators. @default 100 */
+  /** Number of operators. @default 100 @max 100000 (`SCENARIO_LIMITS.agents`; operators x coprocessors at most 1e8) */
   count: count.default(100),
   /** Capacity r_i in compute units per period: log-normal median and log-sd. @default {median: 60, sigma: 0.4} */
   capacity: z.strictObject({ median: pos, sigma: nonNeg }).default({ median: 60, sigma: 0.4 }),
@@ -35,7 +68,7 @@ export const OperatorsSchema = z.strictObject({
 });
 
 export const CoprocessorsSchema = z.strictObject({
-  /** Number of coprocessors. @default 100 */
+  /** Number of coprocessors. @default 100 @max 100000 (`SCENARIO_LIMITS.agents`; operators x coprocessors at most 1e8) */
   count: count.default(100),
   /** Capacity q_k in compute units per period: log-normal median and log-sd. @default {median: 90, sigma: 0.4} */
   capacity: z.strictObject({ median: pos, sigma: nonNeg }).default({ median: 90, sigma: 0.4 }),
@@ -58,8 +91,12 @@ export const CoprocessorsSchema = z.strictObject({
 });
 
 export const DemandSchema = z.strictObject({
-  /** Mean tasks per period lambda_0. @default 1000 */
-  meanTasks: nonNeg.default(1000),
+  /** Mean tasks per period lambda_0. @default 1000 @max 1000000 (`SCENARIO_LIMITS.meanTasks`) */
+  meanTasks: nonNeg
+    .max(SCENARIO_LIMITS.meanTasks, {
+      error: `at most ${SCENARIO_LIMITS.meanTasks} tasks per period (the task buffers take about 114 bytes per mean task; the paper has about 1000)`,
+    })
+    .default(1000),
   /** Relative amplitude of the seasonal term. @default 0.2 */
   seasonalAmplitude: prob.default(0.2),
   /** Length of one season in periods. @default 100 */
@@ -218,29 +255,94 @@ export const LoadCurveSchema = z.strictObject({
   bonusScale: nonNeg.default(0.02),
 });
 
-export const ScenarioSchema = z.strictObject({
-  /** Scenario name. */
-  name: z.string().min(1),
-  /** Free text shown in listings. @default '' */
-  description: z.string().default(''),
-  /** Horizon T in periods. @default 1000 */
-  periods: z.number().int().min(1).default(1000),
-  /** Default seed. @default 1 */
-  seed: z.number().int().default(1),
-  operators: OperatorsSchema.default(OperatorsSchema.parse({})),
-  coprocessors: CoprocessorsSchema.default(CoprocessorsSchema.parse({})),
-  demand: DemandSchema.default(DemandSchema.parse({})),
-  tasks: TasksSchema.default(TasksSchema.parse({})),
-  assignment: AssignmentSchema.default(AssignmentSchema.parse({})),
-  auction: AuctionSchema.default(AuctionSchema.parse({})),
-  execution: ExecutionSchema.default(ExecutionSchema.parse({})),
-  slashing: SlashingSchema.default(SlashingSchema.parse({})),
-  reputation: ReputationGasSchema.default(ReputationGasSchema.parse({})),
-  loadGas: LoadGasSchema.default(LoadGasSchema.parse({})),
-  loadCurve: LoadCurveSchema.default(LoadCurveSchema.parse({})),
-  /** Reward scale: the RL reward is profit * rewardScale. @default 0.01 */
-  rewardScale: pos.default(0.01),
-});
+const seedMessage = { error: `must be ${SEED_RULE}` };
+
+export const ScenarioSchema = z
+  .strictObject({
+    /** Scenario name (a scenario file without one is named after the file: `my-exp.json` is `my-exp`). */
+    name: z.string().min(1),
+    /** Free text shown in listings. @default '' */
+    description: z.string().default(''),
+    /**
+     * Horizon T in periods. @default 1000 @max 1000000 (`SCENARIO_LIMITS.periods`; and
+     * periods x (demand.meanTasks + operators.count + coprocessors.count) at most 1e10, `SCENARIO_LIMITS.episodeWork`)
+     */
+    periods: z
+      .number()
+      .int()
+      .min(1)
+      .max(SCENARIO_LIMITS.periods, {
+        error: `at most ${SCENARIO_LIMITS.periods} periods (the paper has 1000)`,
+      })
+      .default(1000),
+    /** Default seed: a non-negative safe integer, as every seed (`SEED_RULE`). @default 1 @max 9007199254740991 */
+    seed: z.number(seedMessage).refine(isSeed, seedMessage).default(1),
+    operators: OperatorsSchema.default(OperatorsSchema.parse({})),
+    coprocessors: CoprocessorsSchema.default(CoprocessorsSchema.parse({})),
+    demand: DemandSchema.default(DemandSchema.parse({})),
+    tasks: TasksSchema.default(TasksSchema.parse({})),
+    assignment: AssignmentSchema.default(AssignmentSchema.parse({})),
+    auction: AuctionSchema.default(AuctionSchema.parse({})),
+    execution: ExecutionSchema.default(ExecutionSchema.parse({})),
+    slashing: SlashingSchema.default(SlashingSchema.parse({})),
+    reputation: ReputationGasSchema.default(ReputationGasSchema.parse({})),
+    loadGas: LoadGasSchema.default(LoadGasSchema.parse({})),
+    loadCurve: LoadCurveSchema.default(LoadCurveSchema.parse({})),
+    /** Reward scale: the RL reward is profit * rewardScale. @default 0.01 */
+    rewardScale: pos.default(0.01),
+  })
+  .superRefine((s, ctx) => {
+    // Only when each field is within its own bound (else that field's error says enough).
+    const L = SCENARIO_LIMITS;
+    const N = s.operators.count;
+    const K = s.coprocessors.count;
+    const T = s.periods;
+    const lambda = s.demand.meanTasks;
+    const within = (x: number, max: number) => Number.isFinite(x) && x <= max;
+    if (!within(N, L.agents) || !within(K, L.agents)) return;
+    if (N * K > L.pairs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coprocessors', 'count'],
+        message:
+          `operators.count x coprocessors.count = ${N} x ${K} needs a ${bytes(4 * N * K)} delegation table ` +
+          `(4 bytes per pair); at most ${sci(L.pairs)} pairs (${bytes(4 * L.pairs)})`,
+      });
+    }
+    if (!within(T, L.periods) || !within(lambda, L.meanTasks)) return;
+    const work = T * (lambda + N + K);
+    if (work > L.episodeWork) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['periods'],
+        message:
+          `periods x (demand.meanTasks + operators.count + coprocessors.count) = ${T} x ${lambda + N + K} = ` +
+          `${sci(work)}: one episode would take about ${duration(work * SECONDS_PER_WORK)} (about a microsecond ` +
+          `per task and per agent in a period); at most ${sci(L.episodeWork)} (about ${duration(L.episodeWork * SECONDS_PER_WORK)})`,
+      });
+    }
+  });
+
+/** `1.2e15`, `1e8`. */
+const sci = (x: number) =>
+  x
+    .toExponential(2)
+    .replace(/\.?0+e/, 'e')
+    .replace('e+', 'e');
+
+const bytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toPrecision(3)} GB` : `${Math.round(n / 1e6)} MB`);
+
+/** A rough duration in the largest unit that fits: `3 hours`, `12 days`. */
+function duration(seconds: number): string {
+  const units: [string, number][] = [
+    ['years', 365 * 86400],
+    ['days', 86400],
+    ['hours', 3600],
+    ['minutes', 60],
+  ];
+  for (const [name, size] of units) if (seconds >= 2 * size) return `${Math.round(seconds / size)} ${name}`;
+  return `${Math.round(seconds)} seconds`;
+}
 
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
@@ -256,8 +358,45 @@ export class ScenarioError extends Error {
   }
 }
 
+/**
+ * Keys no scenario field has, refused wherever a scenario is read or merged (files, `--set`, `deepMerge`):
+ * assigning to `__proto__` changes an object's prototype, so `--set __proto__.x=1` would give every object
+ * in the process an `x`.
+ */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const forbidden = (key: string) =>
+  `'${key}' is not allowed as a key: it could change the prototype of every object (no scenario field has this name)`;
+
+/** The dotted path of the first `__proto__`, `constructor` or `prototype` key in a JSON-like value, or undefined. */
+export function findForbiddenKey(x: unknown, path = ''): string | undefined {
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const bad = findForbiddenKey(x[i], `${path}[${i}]`);
+      if (bad !== undefined) return bad;
+    }
+  } else if (isPlain(x)) {
+    for (const k of Object.keys(x)) {
+      const at = path ? `${path}.${k}` : k;
+      if (FORBIDDEN_KEYS.has(k)) return at;
+      const bad = findForbiddenKey(x[k], at);
+      if (bad !== undefined) return bad;
+    }
+  }
+  return undefined;
+}
+
+/** Throw a ScenarioError naming the first forbidden key in `x` (see `findForbiddenKey`). */
+function assertNoForbiddenKey(x: unknown, source: string): void {
+  const bad = findForbiddenKey(x);
+  if (bad === undefined) return;
+  const key = bad.slice(bad.lastIndexOf('.') + 1);
+  fail(`invalid ${source}:\n  - ${bad}: ${forbidden(key)}`, [{ path: bad, message: forbidden(key) }]);
+}
+
 /** Validate a parsed scenario object. `source` names it in errors (a file path or 'overrides'). */
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  assertNoForbiddenKey(input, source);
   const result = ScenarioSchema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => {
@@ -298,11 +437,19 @@ export function scenarioDifferences(a: Scenario, b: Scenario): string[] {
   return out;
 }
 
-/** Deep merge of plain objects (arrays and scalars in `b` replace those in `a`). */
+/**
+ * Deep merge of plain objects (arrays and scalars in `b` replace those in `a`). A `__proto__`,
+ * `constructor` or `prototype` key in `b` is a ScenarioError naming it (see `findForbiddenKey`).
+ */
 export function deepMerge(a: unknown, b: unknown): unknown {
+  assertNoForbiddenKey(b, 'overrides');
+  return merge(a, b);
+}
+
+function merge(a: unknown, b: unknown): unknown {
   if (!isPlain(a) || !isPlain(b)) return b === undefined ? a : b;
   const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = deepMerge(a[k], v);
+  for (const [k, v] of Object.entries(b)) out[k] = merge(Object.hasOwn(a, k) ? a[k] : undefined, v);
   return out;
 }
 
@@ -324,6 +471,14 @@ export function parseOverrides(pairs: readonly string[]): Record<string, unknown
       value = JSON.parse(text);
     } catch {
       value = text;
+    }
+    const badKey = keys.find((k) => FORBIDDEN_KEYS.has(k));
+    const badPath = badKey === undefined ? findForbiddenKey(value) : undefined;
+    if (badKey !== undefined || badPath !== undefined) {
+      const key = badKey ?? badPath!.slice(badPath!.lastIndexOf('.') + 1);
+      throw new ScenarioError(`override '${pair}': ${forbidden(key)}`, [
+        { path: pair.slice(0, eq), message: forbidden(key) },
+      ]);
     }
     let node = out;
     for (let i = 0; i < keys.length - 1; i++) {

@@ -15,6 +15,7 @@ import { registerExploitCommand } from './commands/exploit.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerWatchCommand } from './commands/watch.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 /** What ties the network env to the trainer, the dashboard and evaluation (loaded on first use). */
 const wiring = () => import('./network-wiring.ts');
@@ -101,6 +102,7 @@ registerExploitCommand(program, async () => {
   };
 });
 registerCheckEnvCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -27,11 +27,11 @@ import { resume, type Trainer } from '../../../agents/trainer/trainer.ts';
 import { NetworkBatchedEnv, type OpponentMix } from '../../../envs/network/index.ts';
 import { isScoringMechanism, parseOverrides, type Scenario } from '../../sim/scenario.ts';
 import { loadScenario } from '../../../envs/scenarios/index.ts';
-import { Rng } from '../../core/rng.ts';
 import type { MarketSnapshot, TrainerEvent } from '../../core/train-events.ts';
 import { runEpisode } from '../../sim/episode.ts';
 import { logistic } from '../../sim/gas.ts';
-import type { Policy, PolicySet, Role } from '../../sim/policy.ts';
+import { trainedPolicy } from '../../../experiments/lib/learned.ts';
+import type { PolicySet, Role } from '../../sim/policy.ts';
 
 /** Who plays (part of) a role instead of the learner: `opponent.<role>=<names>[@share]`. */
 export interface OpponentSpec {
@@ -250,18 +250,6 @@ export function attachMarket(
   };
 }
 
-/** A trained role's policy as a simulator `Policy`. */
-function learnedPolicy(trainer: Trainer, role: Role, deterministic: boolean, seed: number): Policy {
-  const D = trainer.roles.find((r) => r.name === role)!.obsDim;
-  const rng = new Rng(`eval:${role}:${seed}`);
-  return {
-    name: `learned (${deterministic ? 'deterministic' : 'stochastic'})`,
-    act(obs, _active, n, out) {
-      out.set(trainer.act(role, obs.subarray(0, n * D), { deterministic, rng }));
-    },
-  };
-}
-
 /**
  * Load the policies of a training run on a network scenario (its latest
  * checkpoint) as simulator policies, for `eval`, `simulate` and the experiments.
@@ -294,7 +282,7 @@ export async function loadLearnedPolicies(
   const policies: Partial<PolicySet> = {};
   const trainedRoles = env.learnerRoles;
   for (const role of trainedRoles) {
-    policies[role] = learnedPolicy(trainer, role, opts.deterministic ?? true, opts.seed ?? 0);
+    policies[role] = trainedPolicy(trainer, role, { deterministic: opts.deterministic, seed: opts.seed });
   }
   // The scenario part of the run's --set (opponent.* entries say who played, not what the model is).
   const overrides = cli.overrides.filter((e) => !e.startsWith('opponent.'));

@@ -125,9 +125,9 @@ export interface StateDimTracker {
 
 /**
  * Check `state`: `state()` is a finite `Float32Array` whose length never
- * changes. PettingZoo's `parallel_api_test` checks `state()` against
- * `state_space`; there is no state space here, so the length is held fixed
- * instead (a centralised critic is built for one size).
+ * changes (a centralised critic is built for one size), and, when the env
+ * declares a `stateSpace`, an element of it, as PettingZoo's
+ * `parallel_api_test` checks `state()` against `state_space`.
  */
 export function checkParallelState(
   rec: Recorder,
@@ -153,6 +153,23 @@ export function checkParallelState(
     'state',
     () => `state() changed length from ${tracker.dim} to ${s.length} (after ${where}); keep it fixed.`,
   );
+  const space = env.stateSpace;
+  if (space === undefined) return;
+  rec.ensure(
+    typeof space?.contains === 'function',
+    'state',
+    () => `env.stateSpace must be a Space (with contains()), got ${describe(space)}.`,
+  );
+  rec.ensure(space.contains(s), 'state', () => {
+    // For a Box, the first entry out of its bounds.
+    const box = space as { low?: ArrayLike<number>; high?: ArrayLike<number> };
+    const lo = box.low;
+    const hi = box.high;
+    const out = lo && hi && lo.length === s.length ? s.findIndex((v, i) => !(v >= lo[i] && v <= hi[i])) : -1;
+    return out >= 0
+      ? `state()[${out}] = ${s[out]} after ${where} is outside env.stateSpace's [${lo![out]}, ${hi![out]}].`
+      : `state() after ${where} is not in env.stateSpace (${JSON.stringify(space.toJSON())}): ${describe(s)}.`;
+  });
 }
 
 /**

@@ -34,6 +34,9 @@ export function registerCheckEnvCommand(program: Command): void {
       }
       const kwargs = opts.set ? parseOverrides(opts.set) : {};
       const s = spec(id);
+      // Bad keyword arguments (one the env does not take, a scenario field that does not exist) are an
+      // error naming them, before any check runs, not a checker failure nor silently ignored.
+      make(id, { ...kwargs }).close();
       let where = id;
       try {
         const report =

@@ -13,7 +13,7 @@ import { BASELINES, type BaselineName, isBaseline } from '../../../../envs/netwo
 import { HELD_OUT_SEED_START } from '../../../../experiments/eval/seeds.ts';
 import type { Scenario } from '../../../sim/scenario.ts';
 import type { PolicySet, Role } from '../../../sim/policy.ts';
-import { parseIntOption, parsePositiveIntOption } from '../options.ts';
+import { parsePositiveIntOption, parseSeedOption } from '../options.ts';
 
 /** What the trainer's checkpoint loader gives evaluation. */
 export interface LoadedPolicies {
@@ -80,7 +80,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps): vo
     .option(
       '--seed-start <int>',
       'first held-out seed (training seeds are skipped)',
-      parseIntOption('--seed-start'),
+      parseSeedOption('--seed-start'),
       HELD_OUT_SEED_START,
     )
     .option(

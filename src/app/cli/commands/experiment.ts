@@ -7,9 +7,10 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES } from '../../../../experiments/catalog.ts';
+import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES, STANDALONE_CATALOG } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
+import { connectQueue, parseQueueOption } from './worker.ts';
 
 export interface ExperimentCommandDeps {
   /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
@@ -26,7 +27,10 @@ function parseName(value: string): string {
 }
 
 export function registerExperimentCommand(program: Command, deps: ExperimentCommandDeps = {}): void {
-  const list = EXPERIMENT_CATALOG.map((e) => `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`).join('\n');
+  const line = (e: { name: string; figures: string; summary: string }) =>
+    `  ${e.name.padEnd(20)} ${e.figures}: ${e.summary}`;
+  const list = EXPERIMENT_CATALOG.map(line).join('\n');
+  const alone = STANDALONE_CATALOG.map(line).join('\n');
   program
     .command('experiment')
     .description("reproduce the paper's figures: CSV data, SVG/PNG figures and REPORT.md per experiment")
@@ -45,9 +49,19 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     .option('--policies <runDir>', 'also run the learned policies of a training run, side by side')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveIntOption('--workers'))
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n`)
+    .option(
+      '--queue <url>',
+      'run the cells as jobs on a Redis queue (redis://host:port/db) for `copronet worker` processes on any machine',
+      parseQueueOption,
+    )
+    .addHelpText(
+      'after',
+      `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n\nRun alone (not part of paper):\n${alone}\n  (strategic trains PPO per cell: --scale quick a few minutes, --scale paper about an hour)\n`,
+    )
     .action(async (name: string, opts) => {
       const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
+      // --queue: this process coordinates; Ctrl-C leaves the jobs in the queue (README "Sweeps on several machines").
+      const queue = opts.queue ? await connectQueue(opts.queue) : undefined;
       try {
         const run = await runExperiment(name, {
           scale: opts.scale,
@@ -56,6 +70,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           policies: opts.policies,
           loadPolicies: deps.loadPolicies,
           workers: opts.workers,
+          backend: queue?.backend,
           quiet: opts.quiet,
         });
         process.stdout.write(
@@ -67,7 +82,14 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           process.exitCode = 2;
           return;
         }
+        if (err instanceof Error && err.name === 'QueueStoppedError') {
+          process.stderr.write(`\n${err.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
         throw err;
+      } finally {
+        await queue?.close();
       }
     });
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { BASELINES } from '../../../../envs/network/baseline-names.ts';
-import { parseIntOption } from '../options.ts';
+import { parseSeedOption } from '../options.ts';
 
 /** The options of `copronet simulate`, as commander parses them. */
 export interface SimulateOptions {
@@ -28,7 +28,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--policy <name>', `policy for both roles (${BASELINES.join(', ')})`, 'paper-heuristic')
     .option('--operator-policy <name>', 'operator policy (overrides --policy)')
     .option('--coprocessor-policy <name>', 'coprocessor policy (overrides --policy)')
-    .option('--seed <int>', 'episode seed (default: the scenario seed)', parseIntOption('--seed'))
+    .option('--seed <int>', 'episode seed (default: the scenario seed)', parseSeedOption('--seed'))
     .option('--set <key=value...>', 'override scenario fields, e.g. --set slashing.factor=2 periods=100')
     .option('--json', 'print the summary as JSON')
     .option('--out <dir>', 'write per-period metrics (periods.csv) and the summary (summary.json) to DIR')

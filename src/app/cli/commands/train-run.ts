@@ -14,8 +14,9 @@ import { type Algo, resume, Trainer } from '../../../../agents/trainer/trainer.t
 import '../../../../envs/classic/index.ts';
 import { NETWORK_PPO_DEFAULTS } from '../../../../envs/network/hyperparams.ts';
 import type { BatchedEnv } from '../../../core/batched.ts';
-import { makeEnv, registry } from '../../../core/registry.ts';
+import { makeEnv, registry, spec } from '../../../core/registry.ts';
 import type { MarketSnapshot, TrainerEvent } from '../../../core/train-events.ts';
+import { isSeed, SEED_RULE } from '../../../core/validate.ts';
 import { BatchedFromVector } from '../../../core/vector.ts';
 import { chooseRenderer } from '../../dashboard/choose-renderer.ts';
 import { formatChoices } from '../../dashboard/plain-log.ts';
@@ -62,6 +63,31 @@ export function splitOverrides(entries: readonly string[]): {
 
 function isSingleAgentEnv(id: string): boolean {
   return registry.get(id)?.kind === 'env';
+}
+
+/**
+ * `--env` takes a registered single-agent env; anything else is an error that says what exists (the
+ * registry's own message: a close id, the versions of the same name, the registered ids), not that no
+ * scenario of that name exists.
+ */
+export function checkEnvOption(id: string): void {
+  if (isSingleAgentEnv(id)) return;
+  const singles = [...registry.values()]
+    .filter((s) => s.kind === 'env')
+    .map((s) => s.id)
+    .sort();
+  const takes =
+    `--env takes a registered single-agent env (${singles.join(', ')}); train the network with ` +
+    '--scenario <name|file> (a built-in scenario or a scenario file).';
+  if (registry.has(id)) throw new Error(`--env ${id} is a multi-agent env: ${takes}`);
+  let why: string;
+  try {
+    spec(id);
+    why = `no registered environment with id '${id}'.`;
+  } catch (err) {
+    why = (err as Error).message;
+  }
+  throw new Error(`--env ${id}: unknown env. ${why} ${takes}`);
 }
 
 async function buildEnv(rec: CliRecord, seed: number, deps: TrainCommandDeps): Promise<BatchedEnv> {
@@ -183,6 +209,7 @@ export async function runTrain(
   given: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (opts.resume) checkResumeFlags(opts, given);
+  else if (opts.env !== undefined && opts.scenario === undefined) checkEnvOption(opts.env);
   const backend = await initBackend(opts.backend as BackendName);
   const { config: setConfig, rest } = splitOverrides(opts.set ?? []);
   let trainer: Trainer;
@@ -263,6 +290,13 @@ export async function runTrain(
       ...setConfig,
     };
     if (opts.seed !== undefined) config.seed = opts.seed;
+    else if (config.seed !== undefined && !isSeed(config.seed)) {
+      const from =
+        'seed' in setConfig
+          ? `--set seed=${JSON.stringify(setConfig.seed)}`
+          : `--config ${opts.config}: seed`;
+      throw new Error(`${from}: the seed must be ${SEED_RULE}, got ${JSON.stringify(config.seed)}.`);
+    }
     if (opts.timesteps !== undefined) config.totalTimesteps = opts.timesteps;
     const seed = (config.seed as number | undefined) ?? 1;
     rec = { env: id, kind: single ? 'single' : 'batched', numEnvs: opts.numEnvs, overrides: rest };

@@ -15,7 +15,7 @@ import type { BackendInfo } from '../../../../agents/tf/backend.ts';
 import type { Algo, Trainer } from '../../../../agents/trainer/trainer.ts';
 import type { BatchedEnv } from '../../../core/batched.ts';
 import type { TrainerEvent } from '../../../core/train-events.ts';
-import { parseIntOption, parsePositiveIntOption } from '../options.ts';
+import { parsePositiveIntOption, parseSeedOption } from '../options.ts';
 
 /** The scenario trained when neither --env nor --scenario is given. */
 export const DEFAULT_SCENARIO = 'quick';
@@ -89,7 +89,7 @@ export function registerTrainCommand(
       'total samples to train on (slot-steps over all roles)',
       parsePositiveIntOption('--timesteps'),
     )
-    .option('--seed <n>', 'seed of the run', parseIntOption('--seed'))
+    .option('--seed <n>', 'seed of the run', parseSeedOption('--seed'))
     .addOption(
       new Option('--backend <name>', 'tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'),
     )
