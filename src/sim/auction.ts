@@ -5,7 +5,6 @@
  * allocates nothing: a clock is never simulated tick by tick.
  */
 import type { Mechanism, ScoringMechanism } from './scenario.ts';
-import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 
 export interface AuctionMechanism {
@@ -782,7 +781,7 @@ export class ScoringAuction implements AuctionMechanism {
       // overloadRisk and slashAmplifier (load-curve.ts), operation for operation.
       const x = Math.min(1, (now - Ls) / (1 - Ls));
       phi0 = sc.execution.overloadRisk * x * x;
-      const v = -lc.b * x ** lc.c;
+      const v = -lc.b * (lc.c === 2 ? x * x : x ** lc.c);
       amp0 = v < 0 ? 1 - v : 1;
     }
     const pay = table[o + S_HELD_PAY];
@@ -835,6 +834,7 @@ export class ScoringAuction implements AuctionMechanism {
     const Ls = lc.optimalLoad;
     const phiMax = sc.execution.overloadRisk;
     const ampB = lc.b;
+    const curve = lc.c;
     const d = sim.tD[j];
     const c = sim.tC[j];
     const R = sim.tR[j];
@@ -862,6 +862,9 @@ export class ScoringAuction implements AuctionMechanism {
     let ties = 0;
     // A score below `floor` cannot win (nor, under second-price, set the price).
     let floor = 0;
+    // Under scoring-dutch ties on the step go to the better reputed: a coprocessor reputed below the best
+    // so far must reach an earlier step, a score of at least `floorUp` (elsewhere floorUp = floor).
+    let floorUp = 0;
     // The prefilter's bound on the score: Delta (>= 0) left out, the rest exact at loads up to L*.
     const X1 = sigmaS - share * chiSigmaS;
     const invOk = 1 / okEps;
@@ -906,7 +909,7 @@ export class ScoringAuction implements AuctionMechanism {
               minF * epsChiOk +
               ampK * Math.max(0, (1 - blocks[ob + B_MINRHO]) * share - minF * (1 - okEps) * invOk) +
               heldK * blocks[ob + B_MAXF] * blocks[ob + B_HELD] <
-              floor - margin;
+              (blocks[ob + B_MAXRHO] < bestRho ? floorUp : floor) - margin;
           if (light && roomMode) {
             // The block's other eligible ranks in this word; if the last of them does not stop the scan
             // (the bound falls along the ranks, the floor stays), count them all at once.
@@ -941,8 +944,9 @@ export class ScoringAuction implements AuctionMechanism {
         const rho = table[o + S_RHO];
         const F = table[o + S_FACTOR];
         // Skip a coprocessor whose score is surely below the floor (a bound without Delta, exact up to L*).
+        const cut = (rho < bestRho ? floorUp : floor) - margin;
         if (load <= Ls) {
-          if (rho * R - (1 - rho) * X1 - lowBid[r] * dOk - F * epsChiOk < floor - margin) continue;
+          if (rho * R - (1 - rho) * X1 - lowBid[r] * dOk - F * epsChiOk < cut) continue;
         } else {
           // The score with m(L') at whichever of its bounds for this load raises it (the score, Delta
           // included, is linear in m; at c = 2 both bounds are m(L')), plus what rounding can move the held
@@ -968,14 +972,17 @@ export class ScoringAuction implements AuctionMechanism {
           const lo = 1 + ampB * (powLo === 2 ? xx : 0);
           const ub =
             base + (kB > 0 ? up * kB : lo * kB) + 1e-12 * F * invP * (pay + (1 + ampB) * (okZ + heldZ));
-          if (ub < floor - margin) continue;
+          if (ub < cut) continue;
         }
         let phi = 0;
         let amp = 1;
         let delta = 0;
         if (load > Ls) {
-          phi = overloadRisk(load, Ls, phiMax);
-          amp = slashAmplifier(load, lc);
+          // overloadRisk and slashAmplifier (load-curve.ts), operation for operation (x^2 is exactly x * x).
+          const x = Math.min(1, (load - Ls) / (1 - Ls));
+          phi = phiMax * x * x;
+          const v = -ampB * (curve === 2 ? x * x : x ** curve);
+          amp = v < 0 ? 1 - v : 1;
           // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
           const heldZ = table[o + S_HELD_Z];
           if (heldZ > 0) {
@@ -1023,9 +1030,10 @@ export class ScoringAuction implements AuctionMechanism {
             bestB = b;
           }
         } else if (s > secondS) secondS = s;
-        if (dutch) floor = R * (1 - bestM / M);
-        else if (kind === 'first-price') floor = bestS;
-        else floor = secondS > 0 ? secondS : 0;
+        if (dutch) {
+          floor = R * (1 - bestM / M);
+          floorUp = R * (1 - (bestM - 1) / M);
+        } else floorUp = floor = kind === 'first-price' ? bestS : secondS > 0 ? secondS : 0;
       }
     }
     if (bestR < 0) return -1;
