@@ -64,6 +64,26 @@ export class Rng {
     return new Rng(`${this.uint32()}:${tag}`);
   }
 
+  /**
+   * The state as five numbers, s0, s1, s2, c and the spare normal deviate (NaN: none), for a hot loop
+   * that steps Alea in local variables with `next`'s arithmetic; `setRaw` takes them back.
+   */
+  getRaw(out: Float64Array): void {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.c;
+    out[4] = this.spare;
+  }
+
+  setRaw(st: Float64Array): void {
+    this.s0 = st[0];
+    this.s1 = st[1];
+    this.s2 = st[2];
+    this.c = st[3];
+    this.spare = st[4];
+  }
+
   /** Uniform in [0, 1): one Alea step (seedrandom's `alea`, lib/alea.js). */
   next(): number {
     const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32

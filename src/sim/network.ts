@@ -153,6 +153,8 @@ export class NetworkSim {
   private readonly cpPhi: Float64Array;
   private readonly cpAmp: Float64Array;
   private readonly cpOrder: Int32Array;
+  /** The generator's state while `drawTasks` steps it in locals (`Rng.getRaw`). */
+  private readonly rngRaw = new Float64Array(5);
 
   private readonly auction: AuctionMechanism;
   private readonly repOmega: number;
@@ -379,20 +381,21 @@ export class NetworkSim {
     const epsMax = eHi > 0 ? eHi : 1;
     const B = tk.bands;
     const N = this.nOps;
-    const { bandCum, bandGuide, tD, tC, tEps, tU } = this;
+    const { bandCum, bandGuide, bandTotal, tD, tC, tEps, tU, tR, tS, tOp } = this;
+    const { rewardPerUnit, complexityPremium, slashRatio, riskLoading } = tk;
     for (let j = 0; j < n; j++) {
       const d = tD[j];
       const c = tC[j];
       const eps = tEps[j];
-      const R = tk.rewardPerUnit * d * (1 + tk.complexityPremium * c);
-      this.tR[j] = R;
-      this.tS[j] = tk.slashRatio * R * (1 + (tk.riskLoading * eps) / epsMax);
+      const R = rewardPerUnit * d * (1 + complexityPremium * c);
+      tR[j] = R;
+      tS[j] = slashRatio * R * (1 + (riskLoading * eps) / epsMax);
       // Assignment: capacity x reputation^gamma x preference; the first operator whose cumulative weight
       // in the band's table exceeds u (a binary search's answer), found from the band's guide.
       const b = Math.min(B - 1, Math.floor(c * B));
-      const total = this.bandTotal[b];
+      const total = bandTotal[b];
       if (total <= 0) {
-        this.tOp[j] = -1;
+        tOp[j] = -1;
         continue;
       }
       const u = tU[j] * total;
@@ -400,7 +403,7 @@ export class NetworkSim {
       let i = bandGuide[b * (N + 1) + Math.floor(tU[j] * N)];
       while (i > 0 && bandCum[base + i - 1] > u) i--;
       while (i < N - 1 && !(bandCum[base + i] > u)) i++;
-      this.tOp[j] = i;
+      tOp[j] = i;
     }
   }
 
@@ -418,13 +421,96 @@ export class NetworkSim {
     const [eLo, eHi] = tk.risk;
     const B = tk.bands;
     const { tD, tC, tEps, tU, bandTotal } = this;
-    for (let j = 0; j < n; j++) {
-      tD[j] = rng.logNormal(muD, sigmaD);
-      const c = rng.beta(ca, cb);
-      tC[j] = c;
-      tEps[j] = rng.uniform(eLo, eHi);
-      if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) tU[j] = rng.next();
+    if (!(ca === 2 && cb === 2)) {
+      for (let j = 0; j < n; j++) {
+        tD[j] = rng.logNormal(muD, sigmaD);
+        const c = rng.beta(ca, cb);
+        tC[j] = c;
+        tEps[j] = rng.uniform(eLo, eHi);
+        if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) tU[j] = rng.next();
+      }
+      return;
     }
+    // The default complexity Beta(2, 2): the same draws with the generator's state in locals, each step
+    // `Rng.next` written out, `normal`, `logNormal`, `beta` and `uniform` operation for operation.
+    const st = this.rngRaw;
+    rng.getRaw(st);
+    let s0 = st[0];
+    let s1 = st[1];
+    let s2 = st[2];
+    let k = st[3];
+    let spare = st[4];
+    const eSpan = eHi - eLo;
+    for (let j = 0; j < n; j++) {
+      let z: number;
+      if (!Number.isNaN(spare)) {
+        z = muD + sigmaD * spare;
+        spare = Number.NaN;
+      } else {
+        let u: number;
+        let v: number;
+        let q: number;
+        do {
+          let t = 2091639 * s0 + k * 2.3283064365386963e-10;
+          s0 = s1;
+          s1 = s2;
+          k = t | 0;
+          s2 = t - k;
+          u = 2 * s2 - 1;
+          t = 2091639 * s0 + k * 2.3283064365386963e-10;
+          s0 = s1;
+          s1 = s2;
+          k = t | 0;
+          s2 = t - k;
+          v = 2 * s2 - 1;
+          q = u * u + v * v;
+        } while (q >= 1 || q === 0);
+        const f = Math.sqrt((-2 * Math.log(q)) / q);
+        spare = v * f;
+        z = muD + sigmaD * u * f;
+      }
+      tD[j] = Math.exp(z);
+      // Beta(2, 2): the median of three uniforms.
+      let t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = t | 0;
+      s2 = t - k;
+      const a = s2;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = t | 0;
+      s2 = t - k;
+      const b = s2;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = t | 0;
+      s2 = t - k;
+      const c = Math.max(Math.min(a, b), Math.min(Math.max(a, b), s2));
+      tC[j] = c;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = t | 0;
+      s2 = t - k;
+      tEps[j] = eLo + eSpan * s2;
+      if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) {
+        t = 2091639 * s0 + k * 2.3283064365386963e-10;
+        s0 = s1;
+        s1 = s2;
+        k = t | 0;
+        s2 = t - k;
+        tU[j] = s2;
+      }
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = k;
+    st[4] = spare;
+    rng.setRaw(st);
   }
 
   private buildAssignmentTables(): void {
@@ -880,7 +966,7 @@ export class NetworkSim {
 const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice', 'tU']);
 
 /** Aids rebuilt from the state every period (`buildAssignmentTables`, `settle`): not part of a snapshot either. */
-const REBUILT = new Set(['bandGuide', 'opWeight', 'opPhi', 'opAmp', 'cpPhi', 'cpAmp']);
+const REBUILT = new Set(['bandGuide', 'opWeight', 'opPhi', 'opAmp', 'cpPhi', 'cpAmp', 'rngRaw']);
 
 /**
  * Arrays older versions kept and snapshots may still hold; nothing read them
