@@ -446,15 +446,6 @@ class ThresholdIndex {
   }
 }
 
-// Fields of a block of 8 ranks in ScoringAuction's `blocks`.
-const B_MAXRHO = 0;
-const B_MINRHO = 1;
-const B_MINFU = 2;
-const B_MINF = 3;
-const B_MAXF = 4;
-const B_HELD = 5;
-const B_STRIDE = 6;
-
 // Slots of ScoringAuction's scratch `tk` (numbers passed through an array: a call that is not inlined
 // would box them).
 const T_Q0 = 0;
@@ -479,9 +470,7 @@ const S_HELD_OKZ = 9;
 const S_HELD_Z = 10;
 /** What k expects to earn on the tasks it holds if the period ended at its load now: the first half of Delta. */
 const S_HELD_NOW = 11;
-/** pay + m(1) (okZ + Z): how large the held-task terms can get (for rounding). */
-const S_HELD_SUM = 12;
-const S_STRIDE = 13;
+const S_STRIDE = 12;
 
 /**
  * The scoring auctions (docs/MODEL.md, "The auction"): the operator ranks
@@ -523,10 +512,11 @@ const S_STRIDE = 13;
  * the floor and the bound falls along the order, it stops where a scan of every
  * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
  * pricing a coprocessor's bid it compares an upper bound on its score with the
- * floor, a block of 8 at a time, then one by one: the score with Delta >= 0
- * left out (exact up to L*), or above L* with Delta and m(L') at its bounds.
- * Every skip leaves a margin far above rounding, so each winner, price and
- * generator draw is the one the plain scan (`indexed: false`) finds.
+ * floor (under scoring-dutch, one clock step higher for a coprocessor reputed
+ * below the best so far): the score with Delta >= 0 left out (exact up to L*),
+ * or above L* with Delta and m(L') at its bounds. Every skip leaves a margin far
+ * above rounding, so each winner, price and generator draw is the one the plain
+ * scan (`indexed: false`) finds.
  */
 export class ScoringAuction implements AuctionMechanism {
   readonly name: ScoringMechanism;
@@ -570,12 +560,6 @@ export class ScoringAuction implements AuctionMechanism {
   private auctions = 0;
   /** The ranks eligible for the task being auctioned, as a bitset. */
   private mask = new Int32Array(0);
-  /**
-   * Per block of 8 ranks (`B_*`): the largest and smallest reputation, the smallest (1 + mu) u and
-   * 1 + mu, the largest 1 + mu, and the largest held-task sum (for rounding): enough to bound every
-   * score in the block at once.
-   */
-  private blocks = new Float64Array(0);
   /** Bounds on x^c for x in [0, 1], c = `loadCurve.c`: x^c <= x^powUp (2: x^2, 1: x, 0: 1 for x > 0), >= x^powLo (2: x^2, 0: 0). */
   private powUp = 0;
   private powLo = 0;
@@ -611,7 +595,6 @@ export class ScoringAuction implements AuctionMechanism {
       this.room = new Float64Array(K);
       this.capab = new Float64Array(K);
       this.words = (K + 31) >> 5;
-      this.blocks = new Float64Array(((K + 7) >> 3) * B_STRIDE);
       if (this.useIndex && K <= MAX_INDEXED) {
         // Capabilities do not change within a period: a fine guide costs nothing to keep.
         this.capIdx = new ThresholdIndex(K, this.words, 8);
@@ -651,29 +634,6 @@ export class ScoringAuction implements AuctionMechanism {
       sufRho[r] = rho > sufRho[r + 1] ? rho : sufRho[r + 1];
     }
     this.elig.fill(0);
-    const blocks = this.blocks;
-    for (let q = 0, ob = 0; q < K; q += 8, ob += B_STRIDE) {
-      let maxRho = Number.NEGATIVE_INFINITY;
-      let minRho = Number.POSITIVE_INFINITY;
-      let minFu = Number.POSITIVE_INFINITY;
-      let minF = Number.POSITIVE_INFINITY;
-      let maxF = Number.NEGATIVE_INFINITY;
-      for (let r = q; r < q + 8 && r < K; r++) {
-        if (lowBid[r] === Number.POSITIVE_INFINITY) continue;
-        const o = r * S_STRIDE;
-        maxRho = Math.max(maxRho, table[o + S_RHO]);
-        minRho = Math.min(minRho, table[o + S_RHO]);
-        minFu = Math.min(minFu, lowBid[r]);
-        minF = Math.min(minF, table[o + S_FACTOR]);
-        maxF = Math.max(maxF, table[o + S_FACTOR]);
-      }
-      blocks[ob + B_MAXRHO] = maxRho;
-      blocks[ob + B_MINRHO] = minRho;
-      blocks[ob + B_MINFU] = minFu;
-      blocks[ob + B_MINF] = minF;
-      blocks[ob + B_MAXF] = maxF;
-      blocks[ob + B_HELD] = 0;
-    }
     const curve = sim.scenario.loadCurve.c;
     this.powUp = curve >= 2 ? 2 : curve >= 1 ? 1 : 0;
     this.powLo = curve <= 2 ? 2 : 0;
@@ -768,7 +728,7 @@ export class ScoringAuction implements AuctionMechanism {
     }
   }
 
-  /** Row o's held-task numbers at its load now (`S_HELD_NOW`, `S_HELD_SUM`), after they changed. */
+  /** Row o's held-task number at its load now (`S_HELD_NOW`), after the held sums changed. */
   private refreshNow(sim: NetworkSim, o: number): void {
     const { table } = this;
     const sc = sim.scenario;
@@ -790,7 +750,6 @@ export class ScoringAuction implements AuctionMechanism {
     // The held tasks' expected earnings at the load now, (1 - phi)(pay + m okZ) - m Z, as `run` computes them
     // for Delta (phi = 0 and m = 1 exactly up to L*).
     table[o + S_HELD_NOW] = (1 - phi0) * (pay + amp0 * okZ) - amp0 * Z;
-    table[o + S_HELD_SUM] = pay + (1 + lc.b) * (okZ + Z);
   }
 
   accepted(sim: NetworkSim, k: number, j: number): void {
@@ -806,8 +765,6 @@ export class ScoringAuction implements AuctionMechanism {
     table[o + S_HELD_OKZ] += ok * Z;
     table[o + S_HELD_Z] += Z;
     this.refreshNow(sim, o);
-    const ob = (r >> 3) * B_STRIDE + B_HELD;
-    if (table[o + S_HELD_SUM] > this.blocks[ob]) this.blocks[ob] = table[o + S_HELD_SUM];
     if (this.indexed) {
       const room = table[o + S_LOADCAP] / table[o + S_INVCAP] - table[o + S_USED];
       const coll = table[o + S_FREECOLL];
@@ -872,14 +829,6 @@ export class ScoringAuction implements AuctionMechanism {
     const dOk = d * invOk;
     const margin = 1e-7 * (R + sigmaS + chiSigmaS * (1 + ampB));
     const { powUp, powLo, exactAmp, invSpan } = this;
-    // The block bound (see the class comment) needs V to grow with P_op: R + sigma S - share chi sigma S m >= 0.
-    const blocks = this.blocks;
-    const blockwise = R + sigmaS - share * chiSigmaS * (1 + ampB) >= 0 && phiMax < 1;
-    const A = R + X1;
-    const ampK = ampB * chiSigmaS;
-    const heldK = (1e-12 * invOk) / (1 - phiMax);
-    let block = -1;
-    let light = false;
     // The ranks to visit, in scan order, 32 at a time: the eligible ones from the index, or every rank
     // (then checked here).
     const indexed = this.indexed && !Number.isNaN(c + d + need);
@@ -896,48 +845,12 @@ export class ScoringAuction implements AuctionMechanism {
         // Only an eligible rank can move the floor, and the bound falls along the ranks: stopping at the
         // first eligible rank below the floor stops where a scan of every rank would have.
         if (sufRho[r] * R + G - lowBid[r] * d + tol < floor) break scan;
-        if (indexed && r >> 3 !== block) {
-          // A new block: if no score in it can reach the floor, only count and check where to stop.
-          block = r >> 3;
-          const ob = block * B_STRIDE;
-          const minF = blocks[ob + B_MINF];
-          light =
-            blockwise &&
-            blocks[ob + B_MAXRHO] * A -
-              X1 -
-              blocks[ob + B_MINFU] * dOk -
-              minF * epsChiOk +
-              ampK * Math.max(0, (1 - blocks[ob + B_MINRHO]) * share - minF * (1 - okEps) * invOk) +
-              heldK * blocks[ob + B_MAXF] * blocks[ob + B_HELD] <
-              (blocks[ob + B_MAXRHO] < bestRho ? floorUp : floor) - margin;
-          if (light && roomMode) {
-            // The block's other eligible ranks in this word; if the last of them does not stop the scan
-            // (the bound falls along the ranks, the floor stays), count them all at once.
-            const end = ((block + 1) << 3) - base;
-            const rest = end >= 32 ? bits : bits & ((1 << end) - 1);
-            const last = rest === 0 ? r : base + 31 - Math.clz32(rest);
-            if (!(sufRho[last] * R + G - lowBid[last] * d + tol < floor)) {
-              elig[r]++;
-              for (let more = rest; more !== 0; ) {
-                const one = more & -more;
-                more ^= one;
-                elig[base + 31 - Math.clz32(one)]++;
-              }
-              bits ^= rest;
-              continue;
-            }
-          }
-        }
         const o = r * S_STRIDE;
         const used = table[o + S_USED];
         const load = (used + d) * table[o + S_INVCAP];
         if (indexed) {
           // Without the room index the mask says capable (and collateral): the room is checked here.
           if (!roomMode && load > table[o + S_LOADCAP]) continue;
-          if (light) {
-            elig[r]++;
-            continue;
-          }
         } else if (table[o + S_CAPAB] < c || load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need)
           continue;
         elig[r]++;
