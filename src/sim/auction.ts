@@ -567,6 +567,8 @@ export class ScoringAuction implements AuctionMechanism {
   private exactAmp = false;
   /** 1 / (1 - L*). */
   private invSpan = 1;
+  /** clock[m + 1] = 1 - m / M for m = -1..M + 1: the scoring-dutch floor's factor at step m, as `run` computed it. */
+  private clock = new Float64Array(0);
   /** The thresholds `eligibleMask` queries the indices with (`T_*`). */
   private readonly tk = new Float64Array(T_SIZE);
   /** elig[r]: this period's auctions that found rank r eligible before stopping (added to `cpEligible` by rank). */
@@ -639,6 +641,9 @@ export class ScoringAuction implements AuctionMechanism {
     this.powLo = curve <= 2 ? 2 : 0;
     this.exactAmp = curve === 2;
     this.invSpan = 1 / (1 - sim.scenario.loadCurve.optimalLoad);
+    const M = sim.scenario.auction.steps;
+    if (this.clock.length !== M + 3) this.clock = new Float64Array(M + 3);
+    for (let m = -1; m <= M + 1; m++) this.clock[m + 1] = 1 - m / M;
     // Four capable coprocessors short of room per task make the index worth its upkeep.
     this.roomMode = this.roomChoice ?? (this.roomSamples === 0 || this.roomMisses >= 4 * this.roomSamples);
     this.roomMisses = 0;
@@ -807,7 +812,7 @@ export class ScoringAuction implements AuctionMechanism {
     const M = sc.auction.steps;
     const kind = this.name;
     const dutch = kind === 'scoring-dutch';
-    const { table, lowBid, sufRho, order, elig } = this;
+    const { table, lowBid, sufRho, order, elig, clock } = this;
     const K = order.length;
     let bestR = -1;
     let bestS = Number.NEGATIVE_INFINITY;
@@ -944,8 +949,8 @@ export class ScoringAuction implements AuctionMechanism {
           }
         } else if (s > secondS) secondS = s;
         if (dutch) {
-          floor = R * (1 - bestM / M);
-          floorUp = R * (1 - (bestM - 1) / M);
+          floor = R * clock[bestM + 1];
+          floorUp = R * clock[bestM];
         } else floorUp = floor = kind === 'first-price' ? bestS : secondS > 0 ? secondS : 0;
       }
     }
