@@ -432,7 +432,8 @@ export class NetworkSim {
       return;
     }
     // The default complexity Beta(2, 2): the same draws with the generator's state in locals, each step
-    // `Rng.next` written out, `normal`, `logNormal`, `beta` and `uniform` operation for operation.
+    // `Rng.next` written out, `normal`, `logNormal`, `beta` and `uniform` operation for operation. The carry
+    // stays a double: t is in [0, 2^31), where Math.floor(t) is t | 0, without the round trip through an int.
     const st = this.rngRaw;
     rng.getRaw(st);
     let s0 = st[0];
@@ -454,13 +455,13 @@ export class NetworkSim {
           let t = 2091639 * s0 + k * 2.3283064365386963e-10;
           s0 = s1;
           s1 = s2;
-          k = t | 0;
+          k = Math.floor(t);
           s2 = t - k;
           u = 2 * s2 - 1;
           t = 2091639 * s0 + k * 2.3283064365386963e-10;
           s0 = s1;
           s1 = s2;
-          k = t | 0;
+          k = Math.floor(t);
           s2 = t - k;
           v = 2 * s2 - 1;
           q = u * u + v * v;
@@ -474,33 +475,33 @@ export class NetworkSim {
       let t = 2091639 * s0 + k * 2.3283064365386963e-10;
       s0 = s1;
       s1 = s2;
-      k = t | 0;
+      k = Math.floor(t);
       s2 = t - k;
       const a = s2;
       t = 2091639 * s0 + k * 2.3283064365386963e-10;
       s0 = s1;
       s1 = s2;
-      k = t | 0;
+      k = Math.floor(t);
       s2 = t - k;
       const b = s2;
       t = 2091639 * s0 + k * 2.3283064365386963e-10;
       s0 = s1;
       s1 = s2;
-      k = t | 0;
+      k = Math.floor(t);
       s2 = t - k;
       const c = Math.max(Math.min(a, b), Math.min(Math.max(a, b), s2));
       tC[j] = c;
       t = 2091639 * s0 + k * 2.3283064365386963e-10;
       s0 = s1;
       s1 = s2;
-      k = t | 0;
+      k = Math.floor(t);
       s2 = t - k;
       tEps[j] = eLo + eSpan * s2;
       if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) {
         t = 2091639 * s0 + k * 2.3283064365386963e-10;
         s0 = s1;
         s1 = s2;
-        k = t | 0;
+        k = Math.floor(t);
         s2 = t - k;
         tU[j] = s2;
       }
