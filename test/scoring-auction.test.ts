@@ -3,6 +3,7 @@ import { parseScenario } from '../src/sim/scenario.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { ScoringAuction } from '../src/sim/auction.ts';
+import { overloadRisk, slashAmplifier } from '../src/sim/load-curve.ts';
 import { actionForMarkup, markupFromAction, NetworkSim } from '../src/sim/network.ts';
 
 type Kind = 'scoring-dutch' | 'first-price' | 'second-price';
@@ -215,6 +216,229 @@ describe.each(KINDS)('%s matches its brute-force reference', (kind) => {
     auction.beginPeriod(sim, orderOf(sim));
     expect(auction.run(sim, 0, 1, orderOf(sim))).toBe(1);
   });
+});
+
+/** What a coprocessor holds this period, summed as `ScoringAuction.accepted` sums it. */
+interface HeldSums {
+  pay: number;
+  okZ: number;
+  Z: number;
+}
+
+/**
+ * The scoring scan as it was before the eligibility index, transcribed operation for operation:
+ * every rank in ascending (1 + mu) u, the stopping bound, the eligibility tests, each eligible rank
+ * counted in `eligible`, the score with Delta computed from the held sums, ties by reputation and then
+ * the generator. The index must reproduce it bit for bit: winner, price, counts and draws.
+ */
+function plainScan(
+  kind: Kind,
+  sim: NetworkSim,
+  j: number,
+  eta: number,
+  held: HeldSums[],
+  eligible: Int32Array,
+): { k: number; price: number } {
+  if (!(eta > 0)) return { k: -1, price: 0 };
+  const sc = sim.scenario;
+  const lc = sc.loadCurve;
+  const Ls = lc.optimalLoad;
+  const phiMax = sc.execution.overloadRisk;
+  const K = sim.nCops;
+  const key = (k: number) =>
+    sim.cpActive[k] ? (1 + sim.cpMarkup[k]) * sim.cpCost[k] : Number.POSITIVE_INFINITY;
+  const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => key(a) - key(b) || a - b);
+  const sufRho = new Float64Array(K + 1);
+  sufRho[K] = Number.NEGATIVE_INFINITY;
+  for (let r = K - 1; r >= 0; r--) {
+    const rho = key(order[r]) === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : sim.cpRho[order[r]];
+    sufRho[r] = rho > sufRho[r + 1] ? rho : sufRho[r + 1];
+  }
+  const d = sim.tD[j];
+  const c = sim.tC[j];
+  const R = sim.tR[j];
+  const sigmaS = sc.slashing.factor * sim.tS[j];
+  const chiSigmaS = sigmaS * sc.auction.collateralRatio;
+  const share = sc.slashing.operatorShare;
+  const need = sc.auction.collateralRatio * sim.tS[j];
+  const okEps = 1 - sim.tEps[j];
+  const cap = eta * R;
+  const G = Math.max(0, -(sigmaS - share * chiSigmaS * (1 + lc.b)));
+  const tol = 1e-9 * R;
+  const M = sc.auction.steps;
+  const dutch = kind === 'scoring-dutch';
+  let bestR = -1;
+  let bestS = Number.NEGATIVE_INFINITY;
+  let bestV = 0;
+  let bestB = 0;
+  let bestRho = -1;
+  let bestM = M + 1;
+  let secondS = Number.NEGATIVE_INFINITY;
+  let ties = 0;
+  let floor = 0;
+  for (let r = 0; r < K; r++) {
+    const k = order[r];
+    if (sufRho[r] * R + G - key(k) * d + tol < floor) break;
+    const capab = sim.cpActive[k] ? sim.cpCapab[k] : Number.NEGATIVE_INFINITY;
+    if (capab < c) continue;
+    const used = sim.cpUsed[k];
+    const load = (used + d) * sim.cpInvCap[k];
+    if (load > sim.cpKappa[k] || sim.cpFreeCollateral[k] < need) continue;
+    eligible[k]++;
+    let phi = 0;
+    let amp = 1;
+    let delta = 0;
+    if (load > Ls) {
+      phi = overloadRisk(load, Ls, phiMax);
+      amp = slashAmplifier(load, lc);
+      const { pay, okZ, Z: heldZ } = held[k];
+      if (heldZ > 0) {
+        const now = used * sim.cpInvCap[k];
+        const phi0 = overloadRisk(now, Ls, phiMax);
+        const amp0 = slashAmplifier(now, lc);
+        delta =
+          (1 - phi0) * (pay + amp0 * okZ) - amp0 * heldZ - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
+      }
+    }
+    const rho = sim.cpRho[k];
+    const pOp = rho * (1 - phi);
+    const pTrue = okEps * (1 - phi);
+    const cpSlash = chiSigmaS * amp;
+    const V = pOp * R - (1 - pOp) * (sigmaS - share * cpSlash);
+    const b = ((1 + sim.cpMarkup[k]) * (sim.cpCost[k] * d + (1 - pTrue) * cpSlash + delta)) / pTrue;
+    const s = V - b;
+    if (!(b <= cap) || !(s >= 0)) continue;
+    let better: boolean;
+    let tied: boolean;
+    let m = 0;
+    if (dutch) {
+      m = s >= R ? 0 : Math.ceil(M * (1 - s / R) - 1e-9);
+      if (m < 0) m = 0;
+      better = m < bestM || (m === bestM && rho > bestRho);
+      tied = m === bestM && rho === bestRho;
+    } else {
+      better = s > bestS || (s === bestS && rho > bestRho);
+      tied = s === bestS && rho === bestRho;
+    }
+    if (better) {
+      if (kind === 'second-price') secondS = bestS;
+      bestR = r;
+      bestS = s;
+      bestV = V;
+      bestB = b;
+      bestRho = rho;
+      bestM = m;
+      ties = 1;
+    } else if (tied) {
+      if (kind === 'second-price') secondS = s;
+      ties++;
+      if (sim.rng.next() * ties < 1) {
+        bestR = r;
+        bestV = V;
+        bestB = b;
+      }
+    } else if (s > secondS) secondS = s;
+    if (dutch) floor = R * (1 - bestM / M);
+    else if (kind === 'first-price') floor = bestS;
+    else floor = secondS > 0 ? secondS : 0;
+  }
+  if (bestR < 0) return { k: -1, price: 0 };
+  let price: number;
+  if (dutch) price = Math.min(cap, bestV - R * (1 - bestM / M));
+  else if (kind === 'first-price') price = bestB;
+  else price = Math.min(cap, bestV - (secondS > 0 ? secondS : 0));
+  return { k: order[bestR], price };
+}
+
+describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kind) => {
+  it.each([
+    ['with the eligibility index', true, 2, true],
+    ['with the index, rooms checked in the scan', true, 2, false],
+    ['without it', false, 2, true],
+    ['with the index, load curve c = 1.5', true, 1.5, true],
+    ['with the index, load curve c = 3', true, 3, true],
+  ])(
+    '%s: winners, prices, generator draws and eligibility counts on random markets',
+    (_, indexed, c, roomIndex) => {
+      const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5) + 7 * c);
+      const K = 40;
+      const sim = setup(K, { slashing: { factor: 1.5 }, loadCurve: { c } });
+      const Ls = sim.scenario.loadCurve.optimalLoad;
+      const chi = sim.scenario.auction.collateralRatio;
+      let won = 0;
+      let ties = 0;
+      let overloaded = 0;
+      let boundary = 0;
+      let poor = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        randomMarket(sim, rng, trial % 3 === 0 ? 8 : 0);
+        // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0),
+        // some where every coprocessor has the same reputation, cost and markup (the bounds the scan skips
+        // by are then tight).
+        for (let k = 0; k < K; k++) {
+          if (trial % 4 === 1) sim.cpFreeCollateral[k] = rng.uniform(0, 30);
+          if (trial % 4 === 2) sim.cpUsed[k] = 0;
+          if (trial % 5 === 4) {
+            sim.cpRho[k] = sim.cpRho[0];
+            sim.cpCost[k] = sim.cpCost[0];
+            sim.cpMarkup[k] = sim.cpMarkup[0];
+          }
+        }
+        const held: HeldSums[] = Array.from({ length: K }, () => ({ pay: 0, okZ: 0, Z: 0 }));
+        const expected = new Int32Array(K);
+        sim.cpEligible.fill(0);
+        const auction = new ScoringAuction(kind, { indexed, roomIndex });
+        auction.beginPeriod(sim, orderOf(sim));
+        for (let task = 0; task < 60; task++) {
+          sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
+          // Now and then exactly the room a coprocessor has left: its load after the task is its cap, to rounding.
+          if (task % 7 === 3) {
+            const k = rng.int(K);
+            const room = sim.cpKappa[k] * sim.cpCap[k] - sim.cpUsed[k];
+            if (room > 0) {
+              sim.tD[0] = room;
+              boundary++;
+            }
+          }
+          sim.tC[0] = rng.beta(2, 2);
+          sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
+          sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
+          sim.tEps[0] = rng.uniform(0, 0.06);
+          const eta = rng.uniform(0.3, 1);
+          const before = sim.rng.state();
+          const ref = plainScan(kind, sim, 0, eta, held, expected);
+          const after = sim.rng.state();
+          sim.rng = Rng.fromState(before);
+          const k = auction.run(sim, 0, eta, orderOf(sim));
+          expect(k).toBe(ref.k);
+          expect(sim.rng.state()).toEqual(after);
+          if (after.s0 !== before.s0) ties++;
+          if (k < 0) continue;
+          expect(sim.tPrice[0]).toBe(ref.price);
+          won++;
+          if ((sim.cpUsed[k] + sim.tD[0]) * sim.cpInvCap[k] > Ls) overloaded++;
+          if (sim.cpFreeCollateral[k] < 30) poor++;
+          const ok = 1 - sim.tEps[0];
+          const Z = sim.scenario.slashing.factor * chi * sim.tS[0];
+          held[k].pay += ok * sim.tPrice[0];
+          held[k].okZ += ok * Z;
+          held[k].Z += Z;
+          sim.cpUsed[k] += sim.tD[0];
+          sim.cpFreeCollateral[k] -= chi * sim.tS[0];
+          auction.accepted(sim, k, 0);
+        }
+        auction.endPeriod(sim);
+        expect(Array.from(sim.cpEligible)).toEqual(Array.from(expected));
+      }
+      // The comparison covered exact ties (generator draws), winners above L*, tasks at a room's edge
+      // and markets where collateral binds.
+      expect(won).toBeGreaterThan(600);
+      expect(ties).toBeGreaterThan(5);
+      expect(overloaded).toBeGreaterThan(50);
+      expect(boundary).toBeGreaterThan(100);
+      expect(poor).toBeGreaterThan(20);
+    },
+  );
 });
 
 describe('scoring auctions: what the bid means', () => {

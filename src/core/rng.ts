@@ -19,12 +19,25 @@ export interface RngState {
 type AleaPrng = (() => number) & { state(): RngState };
 
 export class Rng {
-  private readonly prng: AleaPrng;
+  /**
+   * The Alea state, seeded by seedrandom and stepped by `next` with seedrandom's
+   * own arithmetic, so every draw is the same number. Held here rather than in
+   * seedrandom's closure: each generator would bring a new closure, and a call
+   * site that has seen several cannot inline the step.
+   */
+  private s0 = 0.5;
+  private s1 = 0.5;
+  private s2 = 0.5;
+  private c = 0;
   /** The second Box-Muller deviate, kept for the next `normal()` call. */
   private spare = Number.NaN;
 
   constructor(seed: number | string, state?: RngState) {
-    this.prng = seedrandom.alea(String(seed), state ? { state } : { state: true }) as unknown as AleaPrng;
+    const s = state ?? (seedrandom.alea(String(seed), { state: true }) as unknown as AleaPrng).state();
+    this.s0 = s.s0;
+    this.s1 = s.s1;
+    this.s2 = s.s2;
+    this.c = s.c;
   }
 
   /** Restore a generator from a saved `state()`. */
@@ -36,7 +49,14 @@ export class Rng {
 
   /** The full state (Alea plus the cached normal deviate), JSON-serialisable. */
   state(): RngState & { spare: number | null } {
-    return { ...this.prng.state(), spare: Number.isNaN(this.spare) ? null : this.spare };
+    // The key order of seedrandom's state(), then the spare.
+    return {
+      c: this.c,
+      s0: this.s0,
+      s1: this.s1,
+      s2: this.s2,
+      spare: Number.isNaN(this.spare) ? null : this.spare,
+    };
   }
 
   /** Derive an independent child generator, e.g. one per sub-space or per worker. */
@@ -44,23 +64,48 @@ export class Rng {
     return new Rng(`${this.uint32()}:${tag}`);
   }
 
-  /** Uniform in [0, 1). */
+  /**
+   * The state as five numbers, s0, s1, s2, c and the spare normal deviate (NaN: none), for a hot loop
+   * that steps Alea in local variables with `next`'s arithmetic; `setRaw` takes them back.
+   */
+  getRaw(out: Float64Array): void {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.c;
+    out[4] = this.spare;
+  }
+
+  setRaw(st: Float64Array): void {
+    this.s0 = st[0];
+    this.s1 = st[1];
+    this.s2 = st[2];
+    this.c = st[3];
+    this.spare = st[4];
+  }
+
+  /** Uniform in [0, 1): one Alea step (seedrandom's `alea`, lib/alea.js). */
   next(): number {
-    return this.prng();
+    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    this.c = t | 0;
+    this.s2 = t - this.c;
+    return this.s2;
   }
 
   /** Uniform in [lo, hi). */
   uniform(lo = 0, hi = 1): number {
-    return lo + (hi - lo) * this.prng();
+    return lo + (hi - lo) * this.next();
   }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    return Math.floor(this.prng() * n);
+    return Math.floor(this.next() * n);
   }
 
   uint32(): number {
-    return (this.prng() * 0x100000000) >>> 0;
+    return (this.next() * 0x100000000) >>> 0;
   }
 
   /** Standard normal deviate (polar Box-Muller, the spare kept). */
@@ -74,8 +119,8 @@ export class Rng {
     let v: number;
     let s: number;
     do {
-      u = 2 * this.prng() - 1;
-      v = 2 * this.prng() - 1;
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
@@ -90,7 +135,7 @@ export class Rng {
 
   /** Gamma(shape, 1) deviate (Marsaglia & Tsang; shape < 1 by the boost u^(1/shape)). */
   gamma(shape: number): number {
-    if (shape < 1) return this.gamma(shape + 1) * this.prng() ** (1 / shape);
+    if (shape < 1) return this.gamma(shape + 1) * this.next() ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
@@ -101,7 +146,7 @@ export class Rng {
         v = 1 + c * x;
       } while (v <= 0);
       v = v * v * v;
-      const u = this.prng();
+      const u = this.next();
       if (u < 1 - 0.0331 * x * x * x * x) return d * v;
       if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
     }
@@ -114,19 +159,19 @@ export class Rng {
    */
   beta(a: number, b: number): number {
     if (a === 2 && b === 2) {
-      const u = this.prng();
-      const v = this.prng();
-      const w = this.prng();
+      const u = this.next();
+      const v = this.next();
+      const w = this.next();
       return Math.max(Math.min(u, v), Math.min(Math.max(u, v), w));
     }
-    if (a === 1 && b === 1) return this.prng();
+    if (a === 1 && b === 1) return this.next();
     const x = this.gamma(a);
     return x / (x + this.gamma(b));
   }
 
   /** Bernoulli trial with success probability p. */
   bernoulli(p: number): boolean {
-    return this.prng() < p;
+    return this.next() < p;
   }
 
   /**
@@ -138,10 +183,10 @@ export class Rng {
     if (lambda < 10) {
       const limit = Math.exp(-lambda);
       let k = 0;
-      let p = this.prng();
+      let p = this.next();
       while (p > limit) {
         k++;
-        p *= this.prng();
+        p *= this.next();
       }
       return k;
     }
@@ -152,8 +197,8 @@ export class Rng {
     const invalpha = 1.1239 + 1.1328 / (b - 3.4);
     const vr = 0.9277 - 3.6224 / (b - 2);
     for (;;) {
-      const u = this.prng() - 0.5;
-      const v = this.prng();
+      const u = this.next() - 0.5;
+      const v = this.next();
       const us = 0.5 - Math.abs(u);
       const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
       if (us >= 0.07 && v <= vr) return k;
@@ -170,7 +215,7 @@ export class Rng {
   /** In-place Fisher-Yates shuffle of the first n entries. */
   shuffle<T extends { length: number; [i: number]: number }>(arr: T, n = arr.length): T {
     for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(this.prng() * (i + 1));
+      const j = Math.floor(this.next() * (i + 1));
       const t = arr[i];
       arr[i] = arr[j];
       arr[j] = t;

@@ -1,11 +1,10 @@
 /**
  * Auction mechanisms (paper 2.2-2.3 and 3.2.2; docs/MODEL.md, "The auction"),
  * behind one interface so that mechanisms can be compared on the same seeds.
- * Each `run` is a single O(#coprocessors) scan per task that allocates
- * nothing: a clock is never simulated tick by tick.
+ * Each `run` is a single scan per task, over at most every coprocessor, that
+ * allocates nothing: a clock is never simulated tick by tick.
  */
 import type { Mechanism, ScoringMechanism } from './scenario.ts';
-import { overloadRisk, slashAmplifier } from './load-curve.ts';
 import type { NetworkSim } from './network.ts';
 
 export interface AuctionMechanism {
@@ -20,6 +19,8 @@ export interface AuctionMechanism {
   run(sim: NetworkSim, j: number, eta: number, order: Int32Array): number;
   /** Called after the simulator booked task j's capacity and collateral on the winner k (price in `sim.tPrice[j]`). */
   accepted(sim: NetworkSim, k: number, j: number): void;
+  /** Called after the period's last task: adds what the scans counted to `sim.cpEligible`. */
+  endPeriod(sim: NetworkSim): void;
 }
 
 /** A mechanism's name: `MECHANISMS` in scenario.ts. */
@@ -134,6 +135,8 @@ export class QualifiedDutch implements AuctionMechanism {
     }
   }
 
+  endPeriod(): void {}
+
   accepted(sim: NetworkSim, k: number): void {
     const r0 = this.rank[k];
     const o = r0 * STRIDE;
@@ -213,6 +216,8 @@ export class ReverseDutch implements AuctionMechanism {
 
   accepted(): void {}
 
+  endPeriod(): void {}
+
   run(sim: NetworkSim, j: number, eta: number, order: Int32Array): number {
     if (!(eta > 0)) return -1;
     const a = sim.scenario.auction;
@@ -252,6 +257,204 @@ export class ReverseDutch implements AuctionMechanism {
   }
 }
 
+/**
+ * Sort `idx` in place by key[idx[i]], ascending (or descending), ties by index:
+ * the order `idx.sort((a, b) => key[a] - key[b] || a - b)` gives, for keys
+ * without NaN. An insertion sort from idx's current order, usually last
+ * period's and nearly sorted already, with no comparator to call (and no
+ * number to box per comparison); a comparator sort if it would shift too much.
+ */
+export function sortByKey(idx: Int32Array, key: Float64Array, descending = false): void {
+  const n = idx.length;
+  let budget = 16 * n + 64;
+  for (let p = 1; p < n; p++) {
+    const a = idx[p];
+    const ka = key[a];
+    let q = p - 1;
+    for (; q >= 0; q--) {
+      const b = idx[q];
+      const kb = key[b];
+      // Does a go before b?
+      if (!(descending ? ka > kb : ka < kb) && !(ka === kb && a < b)) break;
+      idx[q + 1] = b;
+      if (--budget < 0) {
+        idx[q] = a;
+        idx.sort(descending ? (x, y) => key[y] - key[x] || x - y : (x, y) => key[x] - key[y] || x - y);
+        return;
+      }
+    }
+    idx[q + 1] = a;
+  }
+}
+
+/** The number of set bits of a 32-bit word. */
+function bitCount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) | 0;
+}
+
+/**
+ * Coprocessors sorted by one number, with the set of the first n of them as a
+ * bitset for every n (`pre`, one bit per scan rank, 32 to a word): `count` says
+ * how many have a value >= t, and `pre` which ones, a few words to copy. `update`
+ * moves one coprocessor when its value changes (a win lowers its room) and
+ * rewrites only the prefixes between its old and new place.
+ */
+class ThresholdIndex {
+  /** Values in descending order, and the scan rank at each position. */
+  readonly val: Float64Array;
+  readonly who: Int32Array;
+  /** Position of each rank. */
+  private readonly pos: Int32Array;
+  /** The order at the last build. */
+  private readonly built: Int32Array;
+  /** pre[n * words + w]: word w of the set of ranks at positions < n. */
+  readonly pre: Int32Array;
+  private readonly words: number;
+  /**
+   * A guide to `count`: edge[g] = lo + g (hi - lo) / G over the finite values
+   * at the last build, and guide[g] = how many values are >= edge[g], kept
+   * exact by `update`. A query starts from its bucket's count.
+   */
+  private readonly edge: Float64Array;
+  private readonly guide: Int32Array;
+  private readonly buckets: number;
+  private lo = 0;
+  private invWidth = 0;
+
+  /** `buckets` per value: a finer guide makes `count` cheaper and `update` dearer. */
+  constructor(n: number, words: number, buckets = 2) {
+    this.val = new Float64Array(n);
+    this.who = new Int32Array(n);
+    this.pos = new Int32Array(n);
+    this.built = Int32Array.from({ length: n }, (_, r) => r);
+    this.pre = new Int32Array((n + 1) * words);
+    this.words = words;
+    this.buckets = Math.max(16, buckets * n);
+    this.edge = new Float64Array(this.buckets + 1);
+    this.guide = new Int32Array(this.buckets + 1);
+  }
+
+  /** Sort ranks 0..n-1 by `values[rank]`, descending (no NaN), and rebuild the prefixes and the guide. */
+  build(values: Float64Array): void {
+    const { val, who, pos, pre, words, edge, guide, buckets: G } = this;
+    const n = who.length;
+    // Sorted from the order of the last build (the identity at first), not from where `update` left it.
+    sortByKey(this.built, values, true);
+    who.set(this.built);
+    pre.fill(0, 0, words);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let p = 0; p < n; p++) {
+      const r = who[p];
+      const v = values[r];
+      val[p] = v;
+      pos[r] = p;
+      const o = (p + 1) * words;
+      pre.copyWithin(o, o - words, o);
+      pre[o + (r >> 5)] |= 1 << (r & 31);
+      if (v > Number.NEGATIVE_INFINITY && v < Number.POSITIVE_INFINITY) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (!(lo < hi)) {
+      lo = hi > Number.NEGATIVE_INFINITY && hi < Number.POSITIVE_INFINITY ? hi : 0;
+      hi = lo;
+    }
+    this.lo = lo;
+    this.invWidth = hi > lo ? G / (hi - lo) : 0;
+    const width = (hi - lo) / G;
+    for (let g = 0, p = 0; g <= G; g++) {
+      edge[g] = g === G ? hi : lo + g * width;
+      while (p < n && val[p] >= edge[g]) p++;
+      while (p > 0 && val[p - 1] < edge[g]) p--;
+      guide[g] = p;
+    }
+  }
+
+  /**
+   * How many values are >= t = ts[i]: from the guide's count for t's bucket, then a step or two along
+   * the values. (The threshold comes in an array: a call that is not inlined would box a number argument.)
+   */
+  count(ts: Float64Array, i: number): number {
+    const t = ts[i];
+    const { val, guide, edge } = this;
+    const G = this.buckets;
+    const n = val.length;
+    let p: number;
+    if (!(t > edge[0])) p = guide[0];
+    else if (t > edge[G]) p = guide[G];
+    else {
+      const g = Math.floor((t - this.lo) * this.invWidth);
+      p = guide[g < 0 ? 0 : g >= G ? G : g + 1];
+    }
+    while (p < n && val[p] >= t) p++;
+    while (p > 0 && val[p - 1] < t) p--;
+    return p;
+  }
+
+  /**
+   * Rank r's value is now values[r]: move it to its place among the others, and keep the guide's counts.
+   * (The value comes in an array: a call that is not inlined would box a number argument.)
+   */
+  update(r: number, values: Float64Array): void {
+    const v = values[r];
+    const { val, who, pos, pre, words } = this;
+    let p = pos[r];
+    const old = val[p];
+    const bit = 1 << (r & 31);
+    const wr = r >> 5;
+    // Lower: the ranks after it with a larger value move up one place; the prefixes in between lose r and gain them.
+    while (p + 1 < val.length && val[p + 1] > v) {
+      const q = who[p + 1];
+      val[p] = val[p + 1];
+      who[p] = q;
+      pos[q] = p;
+      const o = (p + 1) * words;
+      pre[o + wr] &= ~bit;
+      pre[o + (q >> 5)] |= 1 << (q & 31);
+      p++;
+    }
+    // Raise (not needed by the simulator, where values only fall within a period).
+    while (p > 0 && val[p - 1] < v) {
+      const q = who[p - 1];
+      val[p] = val[p - 1];
+      who[p] = q;
+      pos[q] = p;
+      const o = p * words;
+      pre[o + (q >> 5)] &= ~(1 << (q & 31));
+      pre[o + wr] |= bit;
+      p--;
+    }
+    val[p] = v;
+    who[p] = r;
+    pos[r] = p;
+    // The edges in (min, max] of the old and new value count r no more (it fell) or now (it rose).
+    const a = v < old ? v : old;
+    const b = v < old ? old : v;
+    const step = v < old ? -1 : 1;
+    const { edge, guide } = this;
+    const G = this.buckets;
+    let g = a > edge[0] ? Math.floor((a - this.lo) * this.invWidth) : 0;
+    if (!(g >= 0)) g = 0;
+    if (g > G) g = G;
+    while (g > 0 && edge[g - 1] > a) g--;
+    while (g <= G && !(edge[g] > a)) g++;
+    for (; g <= G && edge[g] <= b; g++) guide[g] += step;
+  }
+}
+
+// Slots of ScoringAuction's scratch `tk` (numbers passed through an array: a call that is not inlined
+// would box them).
+const T_Q0 = 0;
+const T_Q1 = 1;
+const T_SIZE = 2;
+
+/** Markets up to this many coprocessors use the eligibility index (its bitsets take K^2 / 8 bytes per index). */
+const MAX_INDEXED = 4096;
+
 // Fields of one coprocessor's row in ScoringAuction's packed table.
 const S_CAPAB = 0;
 const S_USED = 1;
@@ -265,7 +468,9 @@ const S_FACTOR = 7;
 const S_HELD_PAY = 8;
 const S_HELD_OKZ = 9;
 const S_HELD_Z = 10;
-const S_STRIDE = 11;
+/** What k expects to earn on the tasks it holds if the period ended at its load now: the first half of Delta. */
+const S_HELD_NOW = 11;
+const S_STRIDE = 12;
 
 /**
  * The scoring auctions (docs/MODEL.md, "The auction"): the operator ranks
@@ -295,12 +500,23 @@ const S_STRIDE = 11;
  * - `second-price`: the highest score wins and is paid min(eta R, V_w - max(s_2, 0)),
  *   the bid at which its score would equal the runner-up's (Che 1993).
  *
- * The scan visits coprocessors in ascending order of (1 + mu_k) u_k, the lowest
- * a bid can be per unit of difficulty, and stops once no one left can matter:
- * every later score is at most maxRho R + G - (1 + mu_r) u_r d, where maxRho is
- * the largest reputation from there on and G bounds what the operator's refund
- * on failure can add. Those bounds use only per-period quantities, so loads
- * changing within a period never invalidate the order.
+ * The scan (docs/MODEL.md, "The auction") visits coprocessors in ascending
+ * order of (1 + mu_k) u_k, the lowest a bid can be per unit of difficulty, and
+ * stops once no one left can matter: every later score is at most
+ * maxRho R + G - (1 + mu_r) u_r d, where maxRho is the largest reputation from
+ * there on and G bounds what the operator's refund on failure can add. Those
+ * bounds use only per-period quantities, so loads changing within a period never
+ * invalidate the order. It visits only the eligible coprocessors, from an index
+ * kept exact as loads change (`eligibleMask`; or only the capable ones, checking
+ * rooms as it goes, where rooms rarely bind); since only an eligible one moves
+ * the floor and the bound falls along the order, it stops where a scan of every
+ * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
+ * pricing a coprocessor's bid it compares an upper bound on its score with the
+ * floor (under scoring-dutch, one clock step higher for a coprocessor reputed
+ * below the best so far): the score with Delta >= 0 left out (exact up to L*),
+ * or above L* with Delta and m(L') at its bounds. Every skip leaves a margin far
+ * above rounding, so each winner, price and generator draw is the one the plain
+ * scan (`indexed: false`) finds.
  */
 export class ScoringAuction implements AuctionMechanism {
   readonly name: ScoringMechanism;
@@ -313,10 +529,59 @@ export class ScoringAuction implements AuctionMechanism {
   private order = new Int32Array(0);
   /** `order`'s sort keys, by coprocessor index. */
   private sortKey = new Float64Array(0);
-  private readonly byKey = (a: number, b: number) => this.sortKey[a] - this.sortKey[b] || a - b;
+  /** Whether `run` may use the eligibility index (else, and for markets too large for it, the plain scan). */
+  private readonly useIndex: boolean;
+  /** Whether the index is built for this period. */
+  private indexed = false;
+  /** Words of a rank bitset. */
+  private words = 0;
+  /** Two eligibility conditions as threshold indices over the ranks: capability and room. */
+  private capIdx = new ThresholdIndex(0, 0);
+  private roomIdx = new ThresholdIndex(0, 0);
+  /** The smallest free collateral of an active rank: a task needing no more finds every rank's enough. */
+  private minColl = 0;
+  /** room[r] = kappa / (1 / capacity) - used: the difficulty rank r can still take (up to `roomTol`). */
+  private room = new Float64Array(0);
+  /** capab[r]: rank r's capability (-inf when inactive), the other index's values. */
+  private capab = new Float64Array(0);
+  /** Below this distance from a task's difficulty a room is rechecked exactly (rounding). */
+  private roomTol = 0;
+  /**
+   * Whether the room index is in use this period. Where rooms rarely bind (coprocessors loading
+   * themselves to capacity rather than to a cap below it) it costs more to keep than it saves: the scan
+   * then checks each capable coprocessor's room as it visits it. Decided per period from how many
+   * capable coprocessors lacked room in the last one (`roomMisses`, sampled every 16th auction), or
+   * fixed by the `roomIndex` option.
+   */
+  private roomMode = true;
+  private readonly roomChoice: boolean | undefined;
+  private roomMisses = 0;
+  private roomSamples = 0;
+  private auctions = 0;
+  /** The ranks eligible for the task being auctioned, as a bitset. */
+  private mask = new Int32Array(0);
+  /** Bounds on x^c for x in [0, 1], c = `loadCurve.c`: x^c <= x^powUp (2: x^2, 1: x, 0: 1 for x > 0), >= x^powLo (2: x^2, 0: 0). */
+  private powUp = 0;
+  private powLo = 0;
+  /** c = 2: both bounds are m(L') itself. */
+  private exactAmp = false;
+  /** 1 / (1 - L*). */
+  private invSpan = 1;
+  /** clock[m + 1] = 1 - m / M for m = -1..M + 1: the scoring-dutch floor's factor at step m, as `run` computed it. */
+  private clock = new Float64Array(0);
+  /** The thresholds `eligibleMask` queries the indices with (`T_*`). */
+  private readonly tk = new Float64Array(T_SIZE);
+  /** elig[r]: this period's auctions that found rank r eligible before stopping (added to `cpEligible` by rank). */
+  private elig = new Int32Array(0);
 
-  constructor(kind: ScoringMechanism) {
+  /**
+   * `indexed: false` always runs the plain scan; `roomIndex` true or false always (or never) uses the
+   * room index (the tests compare them all).
+   */
+  constructor(kind: ScoringMechanism, opts: { indexed?: boolean; roomIndex?: boolean } = {}) {
     this.name = kind;
+    this.useIndex = opts.indexed ?? true;
+    this.roomChoice = opts.roomIndex;
   }
 
   beginPeriod(sim: NetworkSim, _order: Int32Array): void {
@@ -326,15 +591,25 @@ export class ScoringAuction implements AuctionMechanism {
       this.lowBid = new Float64Array(K);
       this.sufRho = new Float64Array(K + 1);
       this.rank = new Int32Array(K);
-      this.order = new Int32Array(K);
+      this.order = Int32Array.from({ length: K }, (_, k) => k);
       this.sortKey = new Float64Array(K);
+      this.elig = new Int32Array(K);
+      this.room = new Float64Array(K);
+      this.capab = new Float64Array(K);
+      this.words = (K + 31) >> 5;
+      if (this.useIndex && K <= MAX_INDEXED) {
+        // Capabilities do not change within a period: a fine guide costs nothing to keep.
+        this.capIdx = new ThresholdIndex(K, this.words, 8);
+        this.roomIdx = new ThresholdIndex(K, this.words);
+        this.mask = new Int32Array(this.words);
+      }
     }
     const { table, lowBid, sufRho, order, sortKey } = this;
     for (let k = 0; k < K; k++) {
-      order[k] = k;
       sortKey[k] = sim.cpActive[k] ? (1 + sim.cpMarkup[k]) * sim.cpCost[k] : Number.POSITIVE_INFINITY;
     }
-    order.sort(this.byKey);
+    // From last period's order: by sortKey, ties by index.
+    sortByKey(order, sortKey);
     for (let r = 0; r < K; r++) {
       const k = order[r];
       this.rank[k] = r;
@@ -352,6 +627,7 @@ export class ScoringAuction implements AuctionMechanism {
       table[o + S_HELD_OKZ] = 0;
       table[o + S_HELD_Z] = 0;
       lowBid[r] = sortKey[k];
+      this.refreshNow(sim, o);
     }
     sufRho[K] = Number.NEGATIVE_INFINITY;
     for (let r = K - 1; r >= 0; r--) {
@@ -359,10 +635,131 @@ export class ScoringAuction implements AuctionMechanism {
         lowBid[r] === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : table[r * S_STRIDE + S_RHO];
       sufRho[r] = rho > sufRho[r + 1] ? rho : sufRho[r + 1];
     }
+    this.elig.fill(0);
+    const curve = sim.scenario.loadCurve.c;
+    this.powUp = curve >= 2 ? 2 : curve >= 1 ? 1 : 0;
+    this.powLo = curve <= 2 ? 2 : 0;
+    this.exactAmp = curve === 2;
+    this.invSpan = 1 / (1 - sim.scenario.loadCurve.optimalLoad);
+    const M = sim.scenario.auction.steps;
+    if (this.clock.length !== M + 3) this.clock = new Float64Array(M + 3);
+    for (let m = -1; m <= M + 1; m++) this.clock[m + 1] = 1 - m / M;
+    // Four capable coprocessors short of room per task make the index worth its upkeep.
+    this.roomMode = this.roomChoice ?? (this.roomSamples === 0 || this.roomMisses >= 4 * this.roomSamples);
+    this.roomMisses = 0;
+    this.roomSamples = 0;
+    this.indexed = this.useIndex && K <= MAX_INDEXED && this.buildIndex(K);
+  }
+
+  /** Build the eligibility index for this period; false (the plain scan) when a value is NaN. */
+  private buildIndex(K: number): boolean {
+    const { table, room } = this;
+    const col = this.capab;
+    let maxCap = 0;
+    let minColl = Number.POSITIVE_INFINITY;
+    for (let r = 0, o = 0; r < K; r++, o += S_STRIDE) {
+      col[r] = table[o + S_CAPAB];
+      if (col[r] > Number.NEGATIVE_INFINITY && table[o + S_FREECOLL] < minColl)
+        minColl = table[o + S_FREECOLL];
+      const cap = 1 / table[o + S_INVCAP];
+      if (cap > maxCap) maxCap = cap;
+      room[r] = table[o + S_LOADCAP] / table[o + S_INVCAP] - table[o + S_USED];
+      if (Number.isNaN(col[r] + room[r] + table[o + S_FREECOLL])) return false;
+    }
+    if (!(maxCap < Number.POSITIVE_INFINITY)) return false;
+    this.roomTol = 1e-9 * maxCap;
+    this.minColl = minColl;
+    this.capIdx.build(col);
+    if (this.roomMode) this.roomIdx.build(room);
+    return true;
+  }
+
+  /**
+   * Write the set of ranks eligible for task j (capable, room for d under the load cap, free
+   * collateral >= need) to `mask`. Exactly the plain scan's tests: a room within `roomTol` of d is
+   * rechecked with the scan's own expression.
+   */
+  private eligibleMask(sim: NetworkSim, j: number): void {
+    // Task j's numbers read here, not passed: a call that is not inlined would box them.
+    const d = sim.tD[j];
+    const c = sim.tC[j];
+    const need = sim.scenario.auction.collateralRatio * sim.tS[j];
+    const { mask, table, words: W, capIdx, roomIdx, tk } = this;
+    tk[T_Q1] = c;
+    const capPre = capIdx.pre;
+    const oc = capIdx.count(tk, T_Q1) * W;
+    const sample = (this.auctions++ & 15) === 0;
+    if (this.roomMode) {
+      tk[T_Q0] = d + this.roomTol;
+      const sure = roomIdx.count(tk, T_Q0);
+      const roomPre = roomIdx.pre;
+      const or = sure * W;
+      for (let w = 0; w < W; w++) mask[w] = roomPre[or + w];
+      const { val, who } = roomIdx;
+      for (let p = sure; p < val.length && val[p] >= d - this.roomTol; p++) {
+        const r = who[p];
+        const o = r * S_STRIDE;
+        if (!((table[o + S_USED] + d) * table[o + S_INVCAP] > table[o + S_LOADCAP]))
+          mask[r >> 5] |= 1 << (r & 31);
+      }
+      if (sample) {
+        this.roomSamples++;
+        for (let w = 0; w < W; w++) this.roomMisses += bitCount(capPre[oc + w] & ~mask[w]);
+      }
+      for (let w = 0; w < W; w++) mask[w] &= capPre[oc + w];
+    } else {
+      for (let w = 0; w < W; w++) mask[w] = capPre[oc + w];
+      if (sample) {
+        this.roomSamples++;
+        for (let w = 0, base = 0; w < W; w++, base += 32) {
+          for (let bits = mask[w]; bits !== 0; ) {
+            const low = bits & -bits;
+            bits ^= low;
+            const o = (base + 31 - Math.clz32(low)) * S_STRIDE;
+            if ((table[o + S_USED] + d) * table[o + S_INVCAP] > table[o + S_LOADCAP]) this.roomMisses++;
+          }
+        }
+      }
+    }
+    // Free collateral rarely binds (a task locks a small share of it): check each rank only when it may.
+    if (!(need <= this.minColl)) {
+      for (let w = 0, base = 0; w < W; w++, base += 32) {
+        for (let bits = mask[w]; bits !== 0; ) {
+          const low = bits & -bits;
+          bits ^= low;
+          if (table[(base + 31 - Math.clz32(low)) * S_STRIDE + S_FREECOLL] < need) mask[w] ^= low;
+        }
+      }
+    }
+  }
+
+  /** Row o's held-task number at its load now (`S_HELD_NOW`), after the held sums changed. */
+  private refreshNow(sim: NetworkSim, o: number): void {
+    const { table } = this;
+    const sc = sim.scenario;
+    const now = table[o + S_USED] * table[o + S_INVCAP];
+    const lc = sc.loadCurve;
+    const Ls = lc.optimalLoad;
+    let phi0 = 0;
+    let amp0 = 1;
+    if (now > Ls) {
+      // overloadRisk and slashAmplifier (load-curve.ts), operation for operation.
+      const x = Math.min(1, (now - Ls) / (1 - Ls));
+      phi0 = sc.execution.overloadRisk * x * x;
+      const v = -lc.b * (lc.c === 2 ? x * x : x ** lc.c);
+      amp0 = v < 0 ? 1 - v : 1;
+    }
+    const pay = table[o + S_HELD_PAY];
+    const okZ = table[o + S_HELD_OKZ];
+    const Z = table[o + S_HELD_Z];
+    // The held tasks' expected earnings at the load now, (1 - phi)(pay + m okZ) - m Z, as `run` computes them
+    // for Delta (phi = 0 and m = 1 exactly up to L*).
+    table[o + S_HELD_NOW] = (1 - phi0) * (pay + amp0 * okZ) - amp0 * Z;
   }
 
   accepted(sim: NetworkSim, k: number, j: number): void {
-    const o = this.rank[k] * S_STRIDE;
+    const r = this.rank[k];
+    const o = r * S_STRIDE;
     const { table } = this;
     const sc = sim.scenario;
     const ok = 1 - sim.tEps[j];
@@ -372,6 +769,24 @@ export class ScoringAuction implements AuctionMechanism {
     table[o + S_HELD_PAY] += ok * sim.tPrice[j];
     table[o + S_HELD_OKZ] += ok * Z;
     table[o + S_HELD_Z] += Z;
+    this.refreshNow(sim, o);
+    if (this.indexed) {
+      const room = table[o + S_LOADCAP] / table[o + S_INVCAP] - table[o + S_USED];
+      const coll = table[o + S_FREECOLL];
+      if (Number.isNaN(room + coll)) {
+        this.indexed = false;
+        return;
+      }
+      this.room[r] = room;
+      if (this.roomMode) this.roomIdx.update(r, this.room);
+      if (coll < this.minColl) this.minColl = coll;
+    }
+  }
+
+  endPeriod(sim: NetworkSim): void {
+    const { elig, order } = this;
+    for (let r = 0; r < elig.length; r++) sim.cpEligible[order[r]] += elig[r];
+    elig.fill(0);
   }
 
   run(sim: NetworkSim, j: number, eta: number, _order?: Int32Array): number {
@@ -381,6 +796,7 @@ export class ScoringAuction implements AuctionMechanism {
     const Ls = lc.optimalLoad;
     const phiMax = sc.execution.overloadRisk;
     const ampB = lc.b;
+    const curve = lc.c;
     const d = sim.tD[j];
     const c = sim.tC[j];
     const R = sim.tR[j];
@@ -396,8 +812,7 @@ export class ScoringAuction implements AuctionMechanism {
     const M = sc.auction.steps;
     const kind = this.name;
     const dutch = kind === 'scoring-dutch';
-    const { table, lowBid, sufRho, order } = this;
-    const eligible = sim.cpEligible;
+    const { table, lowBid, sufRho, order, elig, clock } = this;
     const K = order.length;
     let bestR = -1;
     let bestS = Number.NEGATIVE_INFINITY;
@@ -409,74 +824,135 @@ export class ScoringAuction implements AuctionMechanism {
     let ties = 0;
     // A score below `floor` cannot win (nor, under second-price, set the price).
     let floor = 0;
-    for (let r = 0, o = 0; r < K; r++, o += S_STRIDE) {
-      if (sufRho[r] * R + G - lowBid[r] * d + tol < floor) break;
-      if (table[o + S_CAPAB] < c) continue;
-      const used = table[o + S_USED];
-      const load = (used + d) * table[o + S_INVCAP];
-      if (load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need) continue;
-      eligible[order[r]]++;
-      let phi = 0;
-      let amp = 1;
-      let delta = 0;
-      if (load > Ls) {
-        phi = overloadRisk(load, Ls, phiMax);
-        amp = slashAmplifier(load, lc);
-        // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
-        const heldZ = table[o + S_HELD_Z];
-        if (heldZ > 0) {
+    // Under scoring-dutch ties on the step go to the better reputed: a coprocessor reputed below the best
+    // so far must reach an earlier step, a score of at least `floorUp` (elsewhere floorUp = floor).
+    let floorUp = 0;
+    // The prefilter's bound on the score: Delta (>= 0) left out, the rest exact at loads up to L*.
+    const X1 = sigmaS - share * chiSigmaS;
+    const invOk = 1 / okEps;
+    const epsChiOk = (1 - okEps) * chiSigmaS * invOk;
+    const dOk = d * invOk;
+    const margin = 1e-7 * (R + sigmaS + chiSigmaS * (1 + ampB));
+    const { powUp, powLo, exactAmp, invSpan } = this;
+    // The ranks to visit, in scan order, 32 at a time: the eligible ones from the index, or every rank
+    // (then checked here).
+    const indexed = this.indexed && !Number.isNaN(c + d + need);
+    const roomMode = this.roomMode;
+    if (indexed) this.eligibleMask(sim, j);
+    const mask = this.mask;
+    scan: for (let w = 0, base = 0; base < K; w++, base += 32) {
+      // Without the index every rank is visited (and checked below).
+      let bits = indexed ? mask[w] : K - base >= 32 ? -1 : (1 << (K - base)) - 1;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        const r = base + 31 - Math.clz32(low);
+        // Only an eligible rank can move the floor, and the bound falls along the ranks: stopping at the
+        // first eligible rank below the floor stops where a scan of every rank would have.
+        if (sufRho[r] * R + G - lowBid[r] * d + tol < floor) break scan;
+        const o = r * S_STRIDE;
+        const used = table[o + S_USED];
+        const load = (used + d) * table[o + S_INVCAP];
+        if (indexed) {
+          // Without the room index the mask says capable (and collateral): the room is checked here.
+          if (!roomMode && load > table[o + S_LOADCAP]) continue;
+        } else if (table[o + S_CAPAB] < c || load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need)
+          continue;
+        elig[r]++;
+        const rho = table[o + S_RHO];
+        const F = table[o + S_FACTOR];
+        // Skip a coprocessor whose score is surely below the floor (a bound without Delta, exact up to L*).
+        const cut = (rho < bestRho ? floorUp : floor) - margin;
+        if (load <= Ls) {
+          if (rho * R - (1 - rho) * X1 - lowBid[r] * dOk - F * epsChiOk < cut) continue;
+        } else {
+          // The score with m(L') at whichever of its bounds for this load raises it (the score, Delta
+          // included, is linear in m; at c = 2 both bounds are m(L')), plus what rounding can move the held
+          // tasks' terms by.
+          const x = Math.min(1, (load - Ls) * invSpan);
+          const xx = x * x;
+          const phiB = phiMax * xx;
           const pay = table[o + S_HELD_PAY];
           const okZ = table[o + S_HELD_OKZ];
-          const now = used * table[o + S_INVCAP];
-          const phi0 = overloadRisk(now, Ls, phiMax);
-          const amp0 = slashAmplifier(now, lc);
-          delta =
-            (1 - phi0) * (pay + amp0 * okZ) - amp0 * heldZ - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
+          const heldZ = table[o + S_HELD_Z];
+          const pOpB = rho * (1 - phiB);
+          // 1 / P. At c = 2 the score's weight on it is -F (u d + chi sigma S m + Delta) <= 0, so a lower
+          // bound keeps the bound (and 1 + phi + phi^2 + phi^3 <= 1 / (1 - phi) needs no division).
+          const invP = exactAmp ? invOk * (1 + phiB * (1 + phiB * (1 + phiB))) : invOk / (1 - phiB);
+          // s = base + m k: V - b with b = F (u d + (1 - P) chi sigma S m + Delta) / P written out in m.
+          const base =
+            pOpB * R -
+            (1 - pOpB) * sigmaS -
+            F * invP * (table[o + S_COST] * d + table[o + S_HELD_NOW] - (1 - phiB) * pay);
+          const kB =
+            chiSigmaS * ((1 - pOpB) * share - F * (invP - 1)) + F * invP * ((1 - phiB) * okZ - heldZ);
+          const up = 1 + ampB * (powUp === 2 ? xx : powUp === 1 ? x : 1);
+          const lo = 1 + ampB * (powLo === 2 ? xx : 0);
+          const ub =
+            base + (kB > 0 ? up * kB : lo * kB) + 1e-12 * F * invP * (pay + (1 + ampB) * (okZ + heldZ));
+          if (ub < cut) continue;
         }
-      }
-      const rho = table[o + S_RHO];
-      const pOp = rho * (1 - phi);
-      const pTrue = okEps * (1 - phi);
-      const cpSlash = chiSigmaS * amp;
-      const V = pOp * R - (1 - pOp) * (sigmaS - share * cpSlash);
-      const b = (table[o + S_FACTOR] * (table[o + S_COST] * d + (1 - pTrue) * cpSlash + delta)) / pTrue;
-      const s = V - b;
-      // Not eligible: above the operator's cap, a negative score, or no bid at all (P = 0).
-      if (!(b <= cap) || !(s >= 0)) continue;
-      let better: boolean;
-      let tied: boolean;
-      let m = 0;
-      if (dutch) {
-        m = s >= R ? 0 : Math.ceil(M * (1 - s / R) - 1e-9);
-        if (m < 0) m = 0;
-        better = m < bestM || (m === bestM && rho > bestRho);
-        tied = m === bestM && rho === bestRho;
-      } else {
-        better = s > bestS || (s === bestS && rho > bestRho);
-        tied = s === bestS && rho === bestRho;
-      }
-      if (better) {
-        if (kind === 'second-price') secondS = bestS;
-        bestR = r;
-        bestS = s;
-        bestV = V;
-        bestB = b;
-        bestRho = rho;
-        bestM = m;
-        ties = 1;
-      } else if (tied) {
-        // Reservoir choice among exact ties: each tied coprocessor wins with probability 1/ties.
-        if (kind === 'second-price') secondS = s;
-        ties++;
-        if (sim.rng.next() * ties < 1) {
+        let phi = 0;
+        let amp = 1;
+        let delta = 0;
+        if (load > Ls) {
+          // overloadRisk and slashAmplifier (load-curve.ts), operation for operation (x^2 is exactly x * x).
+          const x = Math.min(1, (load - Ls) / (1 - Ls));
+          phi = phiMax * x * x;
+          const v = -ampB * (curve === 2 ? x * x : x ** curve);
+          amp = v < 0 ? 1 - v : 1;
+          // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
+          const heldZ = table[o + S_HELD_Z];
+          if (heldZ > 0) {
+            const pay = table[o + S_HELD_PAY];
+            const okZ = table[o + S_HELD_OKZ];
+            delta = table[o + S_HELD_NOW] - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
+          }
+        }
+        const pOp = rho * (1 - phi);
+        const pTrue = okEps * (1 - phi);
+        const cpSlash = chiSigmaS * amp;
+        const V = pOp * R - (1 - pOp) * (sigmaS - share * cpSlash);
+        const b = (F * (table[o + S_COST] * d + (1 - pTrue) * cpSlash + delta)) / pTrue;
+        const s = V - b;
+        // Not eligible: above the operator's cap, a negative score, or no bid at all (P = 0).
+        if (!(b <= cap) || !(s >= 0)) continue;
+        let better: boolean;
+        let tied: boolean;
+        let m = 0;
+        if (dutch) {
+          m = s >= R ? 0 : Math.ceil(M * (1 - s / R) - 1e-9);
+          if (m < 0) m = 0;
+          better = m < bestM || (m === bestM && rho > bestRho);
+          tied = m === bestM && rho === bestRho;
+        } else {
+          better = s > bestS || (s === bestS && rho > bestRho);
+          tied = s === bestS && rho === bestRho;
+        }
+        if (better) {
+          if (kind === 'second-price') secondS = bestS;
           bestR = r;
+          bestS = s;
           bestV = V;
           bestB = b;
-        }
-      } else if (s > secondS) secondS = s;
-      if (dutch) floor = R * (1 - bestM / M);
-      else if (kind === 'first-price') floor = bestS;
-      else floor = secondS > 0 ? secondS : 0;
+          bestRho = rho;
+          bestM = m;
+          ties = 1;
+        } else if (tied) {
+          // Reservoir choice among exact ties: each tied coprocessor wins with probability 1/ties.
+          if (kind === 'second-price') secondS = s;
+          ties++;
+          if (sim.rng.next() * ties < 1) {
+            bestR = r;
+            bestV = V;
+            bestB = b;
+          }
+        } else if (s > secondS) secondS = s;
+        if (dutch) {
+          floor = R * clock[bestM + 1];
+          floorUp = R * clock[bestM];
+        } else floorUp = floor = kind === 'first-price' ? bestS : secondS > 0 ? secondS : 0;
+      }
     }
     if (bestR < 0) return -1;
     let price: number;

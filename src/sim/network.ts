@@ -14,7 +14,7 @@
  */
 import type { Scenario } from './scenario.ts';
 import { Rng, type RngState } from '../core/rng.ts';
-import { type AuctionMechanism, makeAuction } from './auction.ts';
+import { type AuctionMechanism, makeAuction, sortByKey } from './auction.ts';
 import { logistic, logit, loadStep, reputationOmega, reputationStep } from './gas.ts';
 import { Ledger } from './ledger.ts';
 import { loadCurve, overloadRisk, slashAmplifier } from './load-curve.ts';
@@ -136,12 +136,25 @@ export class NetworkSim {
   tExec = new Uint8Array(0);
   tCop = new Int32Array(0);
   tPrice = new Float64Array(0);
+  /** The uniform drawn for each task's assignment. */
+  tU = new Float64Array(0);
   nTasks = 0;
 
   // ---- assignment tables: cumulative weights per complexity band
   private readonly bandCum: Float64Array;
   private readonly bandTotal: Float64Array;
+  /** Per band, N + 1 starting points for the search in its table (`buildAssignmentTables`). */
+  private readonly bandGuide: Int32Array;
+  /** Each operator's assignment weight this period (before its band preference). */
+  private readonly opWeight: Float64Array;
+  /** Overload risk and slash amplifier of every executor at its final load (`settle`). */
+  private readonly opPhi: Float64Array;
+  private readonly opAmp: Float64Array;
+  private readonly cpPhi: Float64Array;
+  private readonly cpAmp: Float64Array;
   private readonly cpOrder: Int32Array;
+  /** The generator's state while `drawTasks` steps it in locals (`Rng.getRaw`). */
+  private readonly rngRaw = new Float64Array(5);
 
   private readonly auction: AuctionMechanism;
   private readonly repOmega: number;
@@ -211,7 +224,13 @@ export class NetworkSim {
     this.flows = new Uint32Array(N * K);
     this.bandCum = f64(scenario.tasks.bands * N);
     this.bandTotal = f64(scenario.tasks.bands);
-    this.cpOrder = i32(K);
+    this.bandGuide = i32(scenario.tasks.bands * (N + 1));
+    this.opWeight = f64(N);
+    this.opPhi = f64(N);
+    this.opAmp = f64(N);
+    this.cpPhi = f64(K);
+    this.cpAmp = f64(K);
+    this.cpOrder = Int32Array.from({ length: K }, (_, k) => k);
     this.auction = makeAuction(scenario.auction.mechanism);
     this.repOmega = reputationOmega(scenario.reputation);
     this.alphaMean = scenario.loadCurve.optimalLoad;
@@ -343,53 +362,156 @@ export class NetworkSim {
     this.tExec = new Uint8Array(cap);
     this.tCop = new Int32Array(cap);
     this.tPrice = new Float64Array(cap);
+    this.tU = new Float64Array(cap);
     this.cap = cap;
   }
 
   /** Draw this period's tasks and assign each to an operator. */
   private generateTasks(): void {
     const s = this.scenario;
-    const rng = this.rng;
     this.lambdaT = this.demandMean();
-    const n = rng.poisson(this.lambdaT);
+    const n = this.rng.poisson(this.lambdaT);
     this.growTasks(n);
     this.nTasks = n;
     this.metrics.tasks = n;
     this.buildAssignmentTables();
+    this.drawTasks(n);
     const tk = s.tasks;
-    const muD = Math.log(tk.difficulty.median);
-    const [eLo, eHi] = tk.risk;
+    const [, eHi] = tk.risk;
     const epsMax = eHi > 0 ? eHi : 1;
     const B = tk.bands;
     const N = this.nOps;
+    const { bandCum, bandGuide, bandTotal, tD, tC, tEps, tU, tR, tS, tOp } = this;
+    const { rewardPerUnit, complexityPremium, slashRatio, riskLoading } = tk;
     for (let j = 0; j < n; j++) {
-      const d = rng.logNormal(muD, tk.difficulty.sigma);
-      const c = rng.beta(tk.complexity.a, tk.complexity.b);
-      const eps = rng.uniform(eLo, eHi);
-      const R = tk.rewardPerUnit * d * (1 + tk.complexityPremium * c);
-      this.tD[j] = d;
-      this.tC[j] = c;
-      this.tEps[j] = eps;
-      this.tR[j] = R;
-      this.tS[j] = tk.slashRatio * R * (1 + (tk.riskLoading * eps) / epsMax);
-      // Assignment: capacity x reputation^gamma x preference, by binary search in the band's table.
+      const d = tD[j];
+      const c = tC[j];
+      const eps = tEps[j];
+      const R = rewardPerUnit * d * (1 + complexityPremium * c);
+      tR[j] = R;
+      tS[j] = slashRatio * R * (1 + (riskLoading * eps) / epsMax);
+      // Assignment: capacity x reputation^gamma x preference; the first operator whose cumulative weight
+      // in the band's table exceeds u (a binary search's answer), found from the band's guide.
       const b = Math.min(B - 1, Math.floor(c * B));
-      const total = this.bandTotal[b];
+      const total = bandTotal[b];
       if (total <= 0) {
-        this.tOp[j] = -1;
+        tOp[j] = -1;
         continue;
       }
-      const u = rng.next() * total;
-      let lo = 0;
-      let hi = N - 1;
+      const u = tU[j] * total;
       const base = b * N;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.bandCum[base + mid] > u) hi = mid;
-        else lo = mid + 1;
-      }
-      this.tOp[j] = lo;
+      let i = bandGuide[b * (N + 1) + Math.floor(tU[j] * N)];
+      while (i > 0 && bandCum[base + i - 1] > u) i--;
+      while (i < N - 1 && !(bandCum[base + i] > u)) i++;
+      tOp[j] = i;
     }
+  }
+
+  /**
+   * Every draw of this period's tasks, in the order they have always been made: per task its
+   * difficulty, complexity and risk, then the uniform of its assignment (none when its band has no
+   * weight). In a loop of its own, so that the generator's steps inline into it.
+   */
+  private drawTasks(n: number): void {
+    const tk = this.scenario.tasks;
+    const rng = this.rng;
+    const muD = Math.log(tk.difficulty.median);
+    const sigmaD = tk.difficulty.sigma;
+    const { a: ca, b: cb } = tk.complexity;
+    const [eLo, eHi] = tk.risk;
+    const B = tk.bands;
+    const { tD, tC, tEps, tU, bandTotal } = this;
+    if (!(ca === 2 && cb === 2)) {
+      for (let j = 0; j < n; j++) {
+        tD[j] = rng.logNormal(muD, sigmaD);
+        const c = rng.beta(ca, cb);
+        tC[j] = c;
+        tEps[j] = rng.uniform(eLo, eHi);
+        if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) tU[j] = rng.next();
+      }
+      return;
+    }
+    // The default complexity Beta(2, 2): the same draws with the generator's state in locals, each step
+    // `Rng.next` written out, `normal`, `logNormal`, `beta` and `uniform` operation for operation. The carry
+    // stays a double: t is in [0, 2^31), where Math.floor(t) is t | 0, without the round trip through an int.
+    const st = this.rngRaw;
+    rng.getRaw(st);
+    let s0 = st[0];
+    let s1 = st[1];
+    let s2 = st[2];
+    let k = st[3];
+    let spare = st[4];
+    const eSpan = eHi - eLo;
+    for (let j = 0; j < n; j++) {
+      let z: number;
+      if (!Number.isNaN(spare)) {
+        z = muD + sigmaD * spare;
+        spare = Number.NaN;
+      } else {
+        let u: number;
+        let v: number;
+        let q: number;
+        do {
+          let t = 2091639 * s0 + k * 2.3283064365386963e-10;
+          s0 = s1;
+          s1 = s2;
+          k = Math.floor(t);
+          s2 = t - k;
+          u = 2 * s2 - 1;
+          t = 2091639 * s0 + k * 2.3283064365386963e-10;
+          s0 = s1;
+          s1 = s2;
+          k = Math.floor(t);
+          s2 = t - k;
+          v = 2 * s2 - 1;
+          q = u * u + v * v;
+        } while (q >= 1 || q === 0);
+        const f = Math.sqrt((-2 * Math.log(q)) / q);
+        spare = v * f;
+        z = muD + sigmaD * u * f;
+      }
+      tD[j] = Math.exp(z);
+      // Beta(2, 2): the median of three uniforms.
+      let t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = Math.floor(t);
+      s2 = t - k;
+      const a = s2;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = Math.floor(t);
+      s2 = t - k;
+      const b = s2;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = Math.floor(t);
+      s2 = t - k;
+      const c = Math.max(Math.min(a, b), Math.min(Math.max(a, b), s2));
+      tC[j] = c;
+      t = 2091639 * s0 + k * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      k = Math.floor(t);
+      s2 = t - k;
+      tEps[j] = eLo + eSpan * s2;
+      if (bandTotal[Math.min(B - 1, Math.floor(c * B))] > 0) {
+        t = 2091639 * s0 + k * 2.3283064365386963e-10;
+        s0 = s1;
+        s1 = s2;
+        k = Math.floor(t);
+        s2 = t - k;
+        tU[j] = s2;
+      }
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = k;
+    st[4] = spare;
+    rng.setRaw(st);
   }
 
   private buildAssignmentTables(): void {
@@ -397,16 +519,23 @@ export class NetworkSim {
     const N = this.nOps;
     const gamma = s.assignment.reputationExponent;
     const boost = s.operators.preferenceBoost;
+    const w = this.opWeight;
+    for (let i = 0; i < N; i++)
+      w[i] = this.opActive[i] ? this.opCap[i] * logistic(this.opRep[i]) ** gamma : 0;
+    const { bandCum, bandGuide } = this;
     for (let b = 0; b < s.tasks.bands; b++) {
       let acc = 0;
       for (let i = 0; i < N; i++) {
-        if (this.opActive[i]) {
-          const w = this.opCap[i] * logistic(this.opRep[i]) ** gamma;
-          acc += this.opPref[i] === b ? w * (1 + boost) : w;
-        }
-        this.bandCum[b * N + i] = acc;
+        if (this.opActive[i]) acc += this.opPref[i] === b ? w[i] * (1 + boost) : w[i];
+        bandCum[b * N + i] = acc;
       }
       this.bandTotal[b] = acc;
+      // guide[g]: the first operator whose cumulative weight exceeds g / N of the total (a start for the search).
+      for (let g = 0, i = 0, o = b * (N + 1); g <= N; g++) {
+        const edge = (g / N) * acc;
+        while (i < N - 1 && !(bandCum[b * N + i] > edge)) i++;
+        bandGuide[o + g] = i;
+      }
     }
   }
 
@@ -423,10 +552,9 @@ export class NetworkSim {
     for (let k = 0; k < this.nCops; k++) {
       this.cpRho[k] = logistic(this.cpRep[k]);
       this.cpFreeCollateral[k] = this.cpBal[k];
-      this.cpOrder[k] = k;
     }
-    const rho = this.cpRho;
-    this.cpOrder.sort((a, b) => rho[b] - rho[a] || a - b);
+    // By descending reputation, ties by index, from last period's order (a permutation).
+    sortByKey(this.cpOrder, this.cpRho, true);
     const auction = this.auction;
     auction.beginPeriod(this, this.cpOrder);
     for (let j = 0; j < this.nTasks; j++) {
@@ -473,6 +601,7 @@ export class NetworkSim {
         this.tExec[j] = Exec.Dropped;
       }
     }
+    auction.endPeriod(this);
   }
 
   // ---------------------------------------------------------------- settlement
@@ -491,6 +620,18 @@ export class NetworkSim {
     const lambdaMiss = s.slashing.livenessPenalty;
     const L = this.ledger;
     const m = this.metrics;
+    // Every executor's overload risk and slash amplifier at its final load for the period, once each.
+    const { opPhi, opAmp, cpPhi, cpAmp } = this;
+    for (let i = 0; i < this.nOps; i++) {
+      const Li = this.opUsed[i] / this.opCap[i];
+      opPhi[i] = overloadRisk(Li, Ls, ex.overloadRisk);
+      opAmp[i] = slashAmplifier(Li, lc);
+    }
+    for (let k = 0; k < this.nCops; k++) {
+      const Lk = this.cpUsed[k] * this.cpInvCap[k];
+      cpPhi[k] = overloadRisk(Lk, Ls, ex.overloadRisk);
+      cpAmp[k] = slashAmplifier(Lk, lc);
+    }
     for (let j = 0; j < this.nTasks; j++) {
       const i = this.tOp[j];
       const kind = this.tExec[j];
@@ -514,10 +655,9 @@ export class NetworkSim {
       if (kind === Exec.Self || kind === Exec.Fallback) {
         if (kind === Exec.Self) m.selfExecuted++;
         else m.fallback++;
-        const Li = this.opUsed[i] / this.opCap[i];
         const gap = this.tC[j] - this.opCapab[i];
         const capRisk = gap > 0 ? Math.min(1, ex.capabilityGapRisk * gap) : 0;
-        const pOk = (1 - this.tEps[j]) * (1 - overloadRisk(Li, Ls, ex.overloadRisk)) * (1 - capRisk);
+        const pOk = (1 - this.tEps[j]) * (1 - opPhi[i]) * (1 - capRisk);
         const cost = this.opCost[i] * this.tD[j];
         this.opBal[i] -= cost;
         this.opProfit[i] -= cost;
@@ -530,7 +670,7 @@ export class NetworkSim {
           this.opY[i]++;
         } else {
           m.failures++;
-          const slash = take(this.opBal[i], sigma * S * slashAmplifier(Li, lc));
+          const slash = take(this.opBal[i], sigma * S * opAmp[i]);
           this.opBal[i] -= slash;
           this.opProfit[i] -= slash;
           L.burned += slash;
@@ -545,7 +685,6 @@ export class NetworkSim {
       m.delegated++;
       const k = this.tCop[j];
       const p = this.tPrice[j];
-      const Lk = this.cpUsed[k] * this.cpInvCap[k];
       const shirked = this.cpShirk[k] > 0 && rng.next() < this.cpShirk[k];
       let ok: boolean;
       if (shirked) {
@@ -557,7 +696,7 @@ export class NetworkSim {
         this.cpBal[k] -= cost;
         this.cpProfit[k] -= cost;
         L.costs += cost;
-        ok = rng.next() < (1 - this.tEps[j]) * (1 - overloadRisk(Lk, Ls, ex.overloadRisk));
+        ok = rng.next() < (1 - this.tEps[j]) * (1 - cpPhi[k]);
       }
       this.opN[i]++;
       this.cpN[k]++;
@@ -573,7 +712,7 @@ export class NetworkSim {
         this.cpY[k]++;
       } else {
         m.failures++;
-        const cpSlash = take(this.cpBal[k], sigma * chi * S * slashAmplifier(Lk, lc));
+        const cpSlash = take(this.cpBal[k], sigma * chi * S * cpAmp[k]);
         this.cpBal[k] -= cpSlash;
         this.cpProfit[k] -= cpSlash;
         const opSlash = take(this.opBal[i], sigma * S);
@@ -780,7 +919,7 @@ export class NetworkSim {
   snapshot(): NetworkSnapshot {
     const arrays: Record<string, number[]> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key))
+      if (ArrayBuffer.isView(value) && !TASK_SCRATCH.has(key) && !REBUILT.has(key))
         arrays[key] = Array.from(value as Float64Array);
     }
     return {
@@ -825,7 +964,10 @@ export class NetworkSim {
 }
 
 /** Per-period task buffers: rebuilt every period, not part of a snapshot. */
-const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice']);
+const TASK_SCRATCH = new Set(['tD', 'tC', 'tR', 'tS', 'tEps', 'tOp', 'tExec', 'tCop', 'tPrice', 'tU']);
+
+/** Aids rebuilt from the state every period (`buildAssignmentTables`, `settle`): not part of a snapshot either. */
+const REBUILT = new Set(['bandGuide', 'opWeight', 'opPhi', 'opAmp', 'cpPhi', 'cpAmp', 'rngRaw']);
 
 /**
  * Arrays older versions kept and snapshots may still hold; nothing read them
