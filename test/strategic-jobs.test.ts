@@ -156,5 +156,9 @@ describe('the local pool says what runs', () => {
     expect(lines[0]).toBe('local: 3 waiting, 1 running, 0 done, 0 failed of 4');
     expect(lines).toContain('local: 2 waiting, 2 running, 0 done, 0 failed of 4');
     expect(lines.at(-1)).toBe('local: 0 waiting, 0 running, 3 done, 1 failed of 4');
+    // While jobs wait, both threads are busy: after the first, no line shows a lane between two jobs as idle.
+    const whileWaiting = lines.slice(1).filter((l) => !l.startsWith('local: 0 waiting'));
+    expect(whileWaiting.length).toBeGreaterThan(0);
+    for (const l of whileWaiting) expect(l).toMatch(/ 2 running, /);
   }, 120_000);
 });

@@ -58,7 +58,8 @@ export class LocalBackend implements JobBackend {
         failure ??= err;
       }
     };
-    // `workers` lanes, each taking the next job when its last one ends.
+    // `workers` lanes, each taking the next job when its last one ends (the status is shown once the
+    // next job is taken, so it never counts a lane between two jobs as idle).
     const lane = async () => {
       while (next < jobs.length) {
         const i = next++;
@@ -66,8 +67,8 @@ export class LocalBackend implements JobBackend {
         status();
         await one(i);
         running--;
-        status();
       }
+      status();
     };
     try {
       await Promise.all(Array.from({ length: workers }, lane));
