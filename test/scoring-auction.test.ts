@@ -156,47 +156,51 @@ function randomMarket(sim: NetworkSim, rng: Rng, clones: number) {
 }
 
 describe.each(KINDS)('%s matches its brute-force reference', (kind) => {
-  it('on random markets through periods of acceptances (held tasks raise later bids), ties included', () => {
-    const rng = new Rng(kind.length * 7 + 1);
-    const K = 30;
-    const sim = setup(K, { slashing: { factor: 1.5 } });
-    let winners = 0;
-    let tiesSeen = 0;
-    let overloaded = 0;
-    for (let trial = 0; trial < 40; trial++) {
-      randomMarket(sim, rng, trial % 2 === 0 ? 6 : 0);
-      const held: Held[][] = Array.from({ length: K }, () => []);
-      const auction = new ScoringAuction(kind);
-      auction.beginPeriod(sim, orderOf(sim));
-      for (let task = 0; task < 50; task++) {
-        sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
-        sim.tC[0] = rng.beta(2, 2);
-        sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
-        sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
-        sim.tEps[0] = rng.uniform(0, 0.06);
-        const eta = rng.uniform(0.3, 1);
-        const ref = reference(kind, sim, 0, eta, held);
-        const k = auction.run(sim, 0, eta, orderOf(sim));
-        if (ref.winners.length === 0) {
-          expect(k).toBe(-1);
-          continue;
+  // sigma = 0 too: no slash is at risk (Z = 0), yet held tasks' pay still is, so Delta must count it.
+  it.each([1.5, 0])(
+    'on random markets through periods of acceptances (held tasks raise later bids), ties included, sigma %s',
+    (factor) => {
+      const rng = new Rng(kind.length * 7 + 1);
+      const K = 30;
+      const sim = setup(K, { slashing: { factor } });
+      let winners = 0;
+      let tiesSeen = 0;
+      let overloaded = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        randomMarket(sim, rng, trial % 2 === 0 ? 6 : 0);
+        const held: Held[][] = Array.from({ length: K }, () => []);
+        const auction = new ScoringAuction(kind);
+        auction.beginPeriod(sim, orderOf(sim));
+        for (let task = 0; task < 50; task++) {
+          sim.tD[0] = rng.logNormal(Math.log(4), 0.6);
+          sim.tC[0] = rng.beta(2, 2);
+          sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
+          sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
+          sim.tEps[0] = rng.uniform(0, 0.06);
+          const eta = rng.uniform(0.3, 1);
+          const ref = reference(kind, sim, 0, eta, held);
+          const k = auction.run(sim, 0, eta, orderOf(sim));
+          if (ref.winners.length === 0) {
+            expect(k).toBe(-1);
+            continue;
+          }
+          expect(ref.winners).toContain(k);
+          if (ref.winners.length > 1) tiesSeen++;
+          expect(sim.tPrice[0]).toBeCloseTo(ref.prices[ref.winners.indexOf(k)], 9);
+          winners++;
+          if ((sim.cpUsed[k] + sim.tD[0]) / sim.cpCap[k] > sim.scenario.loadCurve.optimalLoad) overloaded++;
+          held[k].push({ eps: sim.tEps[0], price: sim.tPrice[0], S: sim.tS[0] });
+          sim.cpUsed[k] += sim.tD[0];
+          sim.cpFreeCollateral[k] -= sim.scenario.auction.collateralRatio * sim.tS[0];
+          auction.accepted(sim, k, 0);
         }
-        expect(ref.winners).toContain(k);
-        if (ref.winners.length > 1) tiesSeen++;
-        expect(sim.tPrice[0]).toBeCloseTo(ref.prices[ref.winners.indexOf(k)], 9);
-        winners++;
-        if ((sim.cpUsed[k] + sim.tD[0]) / sim.cpCap[k] > sim.scenario.loadCurve.optimalLoad) overloaded++;
-        held[k].push({ eps: sim.tEps[0], price: sim.tPrice[0], S: sim.tS[0] });
-        sim.cpUsed[k] += sim.tD[0];
-        sim.cpFreeCollateral[k] -= sim.scenario.auction.collateralRatio * sim.tS[0];
-        auction.accepted(sim, k, 0);
       }
-    }
-    expect(winners).toBeGreaterThan(600);
-    // The comparison covered exact ties and winners above L* (where Delta and the load terms bite).
-    expect(tiesSeen).toBeGreaterThan(5);
-    expect(overloaded).toBeGreaterThan(50);
-  });
+      expect(winners).toBeGreaterThan(600);
+      // The comparison covered exact ties and winners above L* (where Delta and the load terms bite).
+      expect(tiesSeen).toBeGreaterThan(5);
+      expect(overloaded).toBeGreaterThan(50);
+    },
+  );
 
   it('breaks exact ties by reputation, then with the seeded generator, each tied coprocessor about equally often', () => {
     const sim = setup(4);
@@ -292,7 +296,7 @@ function plainScan(
       phi = overloadRisk(load, Ls, phiMax);
       amp = slashAmplifier(load, lc);
       const { pay, okZ, Z: heldZ } = held[k];
-      if (heldZ > 0) {
+      if (heldZ > 0 || pay > 0) {
         const now = used * sim.cpInvCap[k];
         const phi0 = overloadRisk(now, Ls, phiMax);
         const amp0 = slashAmplifier(now, lc);
@@ -357,12 +361,13 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
     ['without it', false, 2, true],
     ['with the index, load curve c = 1.5', true, 1.5, true],
     ['with the index, load curve c = 3', true, 3, true],
+    ['with the index, no slashing (sigma = 0)', true, 2, true, 0],
   ])(
     '%s: winners, prices, generator draws and eligibility counts on random markets',
-    (_, indexed, c, roomIndex) => {
+    (_, indexed, c, roomIndex, factor = 1.5) => {
       const rng = new Rng(kind.length * 11 + (indexed ? 3 : 5) + 7 * c);
       const K = 40;
-      const sim = setup(K, { slashing: { factor: 1.5 }, loadCurve: { c } });
+      const sim = setup(K, { slashing: { factor }, loadCurve: { c } });
       const Ls = sim.scenario.loadCurve.optimalLoad;
       const chi = sim.scenario.auction.collateralRatio;
       let won = 0;

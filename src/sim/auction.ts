@@ -902,9 +902,10 @@ export class ScoringAuction implements AuctionMechanism {
           const v = -ampB * (curve === 2 ? x * x : x ** curve);
           amp = v < 0 ? 1 - v : 1;
           // Delta: the held tasks' expected earnings (1 - phi)(pay + m okZ) - m Z at the load now, minus at L'.
+          // Held tasks show in pay or Z (Z alone is 0 without slashing, sigma = 0, yet the tasks' pay is at risk).
           const heldZ = table[o + S_HELD_Z];
-          if (heldZ > 0) {
-            const pay = table[o + S_HELD_PAY];
+          const pay = table[o + S_HELD_PAY];
+          if (heldZ > 0 || pay > 0) {
             const okZ = table[o + S_HELD_OKZ];
             delta = table[o + S_HELD_NOW] - ((1 - phi) * (pay + amp * okZ) - amp * heldZ);
           }
