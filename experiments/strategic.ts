@@ -51,7 +51,7 @@ import {
   type StrategicResult,
   type StrategicSpec,
 } from './strategic-cell.ts';
-import { ACTIVE_BOUND, INTEGRITY_BOUND } from './sweep-slashing.ts';
+import { ACTIVE_BOUND, feasibleRegionLayer, INTEGRITY_BOUND } from './sweep-slashing.ts';
 
 export {
   computeFixedCell,
@@ -496,16 +496,7 @@ async function figures(
     height: 360,
     data: { values: frontierData },
     layer: [
-      {
-        data: { values: [{ x: floor / 2, x2: INTEGRITY_BOUND, y: ACTIVE_BOUND, y2: 1.02 }] },
-        mark: { type: 'rect', color: '#31a354', opacity: 0.12 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative' },
-          x2: { field: 'x2' },
-          y: { field: 'y', type: 'quantitative' },
-          y2: { field: 'y2' },
-        },
-      },
+      feasibleRegionLayer(floor),
       {
         mark: { type: 'rule', opacity: 0.5 },
         encoding: {

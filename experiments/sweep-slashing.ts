@@ -25,6 +25,24 @@ export const INTEGRITY_BOUND = 0.001;
 /** Participation bound: share of operators still active at the end at least this. @default 0.9 */
 export const ACTIVE_BOUND = 0.9;
 
+/**
+ * The feasible region of the integrity-vs-participation charts (this one and `experiment strategic`'s): a
+ * green rectangle from the chart's left edge (`floor / 2`, where a rate of 0 is drawn at `floor` on the log
+ * axis) to `INTEGRITY_BOUND`, and from `ACTIVE_BOUND` to the top, as a vega-lite layer.
+ */
+export function feasibleRegionLayer(floor: number) {
+  return {
+    data: { values: [{ x: floor / 2, x2: INTEGRITY_BOUND, y: ACTIVE_BOUND, y2: 1.02 }] },
+    mark: { type: 'rect' as const, color: '#31a354', opacity: 0.12 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' as const },
+      x2: { field: 'x2' },
+      y: { field: 'y', type: 'quantitative' as const },
+      y2: { field: 'y2' },
+    },
+  };
+}
+
 export interface SweepPoint {
   population: string;
   factor: number;
@@ -172,16 +190,7 @@ export const sweepSlashingExperiment: Experiment = {
         width: 500,
         height: 320,
         layer: [
-          {
-            data: { values: [{ x: floor / 2, x2: INTEGRITY_BOUND, y: ACTIVE_BOUND, y2: 1.02 }] },
-            mark: { type: 'rect', color: '#31a354', opacity: 0.12 },
-            encoding: {
-              x: { field: 'x', type: 'quantitative' },
-              x2: { field: 'x2' },
-              y: { field: 'y', type: 'quantitative' },
-              y2: { field: 'y2' },
-            },
-          },
+          feasibleRegionLayer(floor),
           {
             transform: [{ filter: 'datum.pareto' }],
             mark: { type: 'line', color: '#555', strokeDash: [3, 3] },

@@ -10,7 +10,7 @@ import type { EvalJobResult } from '../../../../experiments/jobs/eval-job.ts';
 import { LocalBackend } from '../../../../experiments/jobs/local.ts';
 import { Progress } from '../../../../experiments/lib/progress.ts';
 import { ensureSharedFolder, SHARED_FILE } from '../../../../experiments/train/shared.ts';
-import { connectQueue } from './worker.ts';
+import { connectQueue, stoppedQueue } from './worker.ts';
 import { evaluateNetworkRun } from '../../../../experiments/eval/run.ts';
 import { formatJson, formatMarkdown, writeReport } from '../../../../experiments/eval/report.ts';
 import type { EvalCommandDeps, EvalOptions } from './eval.ts';
@@ -159,11 +159,7 @@ async function evalAsJobs(
       onLine: (line) => progress.note(line),
     });
   } catch (err) {
-    if (err instanceof Error && err.name === 'QueueStoppedError') {
-      io.stderr(`\n${err.message}\n`);
-      process.exitCode = 130;
-      return;
-    }
+    if (stoppedQueue(err, io.stderr)) return;
     throw err;
   } finally {
     await (queue ? queue.close() : jobBackend.close());

@@ -15,7 +15,7 @@ import type { Scenario } from '../../../sim/scenario.ts';
 import { parsePositiveIntOption, parseSeedOption } from '../options.ts';
 import { parseQueueOption } from './worker.ts';
 
-import type { LoadedPolicies } from '../../../../experiments/eval/run.ts';
+import type { LoadedPolicies, RunEvalOptions } from '../../../../experiments/eval/run.ts';
 
 export type { LoadedPolicies };
 
@@ -41,21 +41,11 @@ function parseReference(value: string): BaselineName {
   return value;
 }
 
-/** The options of `copronet eval`, as commander parses them. */
-export interface EvalOptions {
-  seeds: number;
-  seedStart: number;
-  scenario?: string;
-  set?: string[];
-  stochastic?: boolean;
-  other: 'reference' | 'learned';
-  reference: BaselineName;
-  baselinesOnly?: boolean;
-  reps: number;
+/** The options of `copronet eval`, as commander parses them: those that decide the result, and where it goes. */
+export interface EvalOptions extends RunEvalOptions {
   out?: string;
   json?: boolean;
   quiet?: boolean;
-  exploit?: boolean;
   /** Run the evaluation(s) as `eval` jobs on this Redis queue. */
   queue?: string;
   /** Local worker threads for the runs of a multi-seed folder. */

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { EXPERIMENT_CATALOG, EXPERIMENT_NAMES, STANDALONE_CATALOG } from '../../../../experiments/catalog.ts';
 import type { LoadPolicies } from '../../../../experiments/index.ts';
 import { parsePositiveIntOption } from '../options.ts';
-import { connectQueue, parseQueueOption } from './worker.ts';
+import { connectQueue, parseQueueOption, stoppedQueue } from './worker.ts';
 
 export interface ExperimentCommandDeps {
   /** Loads learned policies for `--policies runs/x` (the trainer's checkpoint loader). @default none: `--policies` fails with a clear message */
@@ -82,11 +82,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
           process.exitCode = 2;
           return;
         }
-        if (err instanceof Error && err.name === 'QueueStoppedError') {
-          process.stderr.write(`\n${err.message}\n`);
-          process.exitCode = 130;
-          return;
-        }
+        if (stoppedQueue(err)) return;
         throw err;
       } finally {
         await queue?.close();

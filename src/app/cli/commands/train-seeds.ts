@@ -9,6 +9,7 @@ import { type BackendName, initBackend } from '../../../../agents/tf/backend.ts'
 import { trainSeeds } from '../../../../experiments/train/seeds.ts';
 import { DEFAULT_SCENARIO, type TrainOptions } from './train.ts';
 import { newRunConfig, splitOverrides } from './train-run.ts';
+import { stoppedQueue } from './worker.ts';
 
 /** The options `--seeds` cannot take, and why. */
 const REFUSED: readonly [keyof TrainOptions, string, string][] = [
@@ -71,11 +72,7 @@ export async function runTrainSeeds(opts: TrainOptions, given: ReadonlySet<strin
     const trained = runs.filter((r) => r.trained).length;
     process.stdout.write(`${trained} runs trained, ${runs.length - trained} already there\n`);
   } catch (err) {
-    if (err instanceof Error && err.name === 'QueueStoppedError') {
-      process.stderr.write(`\n${err.message}\n`);
-      process.exitCode = 130;
-      return;
-    }
+    if (stoppedQueue(err)) return;
     throw err;
   } finally {
     await queue?.close();

@@ -78,6 +78,20 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 /**
+ * A coordinator stopped by Ctrl-C / SIGTERM (`connectQueue`): says so on `write` (stderr by default), sets exit
+ * status 130 and returns true; the jobs stay in the queue for the same command run again. Any other error: false.
+ */
+export function stoppedQueue(
+  err: unknown,
+  write: (text: string) => void = (t) => process.stderr.write(t),
+): boolean {
+  if (!(err instanceof Error && err.name === 'QueueStoppedError')) return false;
+  write(`\n${err.message}\n`);
+  process.exitCode = 130;
+  return true;
+}
+
+/**
  * The BullMQ backend of a coordinator's `--queue` (experiment, exploit), stopped by Ctrl-C / SIGTERM: its run
  * then rejects with a QueueStoppedError and the jobs stay in the queue; a second signal quits at once.
  */
