@@ -4,16 +4,15 @@
  * `copronet worker` processes with a real Redis, and one run with --queue;
  * every eval.json and eval.md byte for byte what `copronet eval <run>` writes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliAsync as cli } from './helpers/cli.ts';
 import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
 
 requireRedisServer();
 
-const ROOT = join(import.meta.dirname, '..');
 const TIMEOUT = 240_000;
 const EVAL = ['--seeds', '3', '--reps', '200', '--quiet'];
 
@@ -26,21 +25,6 @@ const tmp = () => {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dev.mjs'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const report = (dir: string) => ['eval.json', 'eval.md'].map((f) => readFileSync(join(dir, f), 'utf8'));
 

@@ -3,7 +3,7 @@
  * machines"): each test starts its own redis-server on a free loopback port
  * and its own `copronet worker` processes, and stops them by pid.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
 import { parseQueueUrl } from '../experiments/jobs/url.ts';
 import { codeVersion } from '../experiments/jobs/version.ts';
 import { cellId, runCells } from '../experiments/lib/runner.ts';
+import { cliAsync as cli } from './helpers/cli.ts';
 import { freePort, RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -253,22 +254,6 @@ describe('a sweep on the queue', () => {
     TIMEOUT,
   );
 });
-
-/** The CLI from the sources, without blocking this process (its workers' output keeps flowing). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dev.mjs'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('exploit jobs on the queue', () => {
   it(

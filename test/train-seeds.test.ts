@@ -6,7 +6,7 @@
  * refuses the job, naming the path; `copronet train` without --seeds is not
  * touched, and the flags that make no sense with --seeds are refused.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedisBackend } from '../experiments/jobs/redis.ts';
 import type { TrainJobSpec } from '../experiments/jobs/train-job.ts';
 import { listFiles } from '../experiments/train/shared.ts';
+import { cliAsync as cli } from './helpers/cli.ts';
 import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
 
 requireRedisServer();
@@ -32,22 +33,6 @@ const tmp = () => {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** The CLI from the sources, without blocking this process (the workers' output keeps flowing). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dev.mjs'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** The keys of metrics.jsonl, state.json and run.json that measure time, not learning. */
 const TIMING = /^(elapsed_sec|elapsedSec|perf\/.*|charts\/SPS|createdAt)$/;
