@@ -102,10 +102,10 @@ export interface StrategicScale {
 
 /**
  * `quick`: 3 sigmas x 2 detection probabilities x 1 training seed, 150k samples
- * per cell on `quick`, 5 evaluation seeds (a few minutes on 2 cores).
+ * per cell on `quick`, 5 evaluation seeds (about 13 s on 2 cores).
  * `paper`: 6 sigmas x 3 detection probabilities x 2 training seeds, 500k
- * samples per cell (what `npm start` trains), 10 evaluation seeds (about an
- * hour on 2 cores; README, "Strategic agents").
+ * samples per cell (what `npm start` trains), 10 evaluation seeds (about 3.5
+ * min on 2 cores; README, "Strategic agents").
  */
 export const STRATEGIC_SCALES: Record<StrategicScaleName, StrategicScale> = {
   quick: {

@@ -56,7 +56,7 @@ export function registerExperimentCommand(program: Command, deps: ExperimentComm
     )
     .addHelpText(
       'after',
-      `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n\nRun alone (not part of paper):\n${alone}\n  (strategic trains PPO per cell: --scale quick a few minutes, --scale paper about an hour)\n`,
+      `\nExperiments:\n  ${'paper'.padEnd(20)} all of the below\n${list}\n\nRun alone (not part of paper):\n${alone}\n  (strategic trains PPO per cell: --scale quick about 15 s, --scale paper about 4 min on 2 cores)\n`,
     )
     .action(async (name: string, opts) => {
       const { ExperimentError, runExperiment } = await import('../../../../experiments/index.ts');
