@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliAsync as cli } from './helpers/cli.ts';
-import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
+import { requireRedisServer, withWorkers } from './helpers/redis.ts';
 
 requireRedisServer();
 
@@ -71,10 +71,7 @@ describe('copronet eval as jobs', () => {
   it(
     'on 2 `copronet worker` processes: the folder, and one run with --queue, byte for byte',
     async () => {
-      const redis = await RedisServer.start();
-      const workers = [new WorkerProcess(redis.url), new WorkerProcess(redis.url)];
-      try {
-        await Promise.all(workers.map((w) => w.ready()));
+      await withWorkers(2, async (redis, workers) => {
         const out = tmp();
         const r = await cli(['eval', runs, ...EVAL, '--queue', redis.url, '--out', out]);
         expect(r.status, r.stderr).toBe(0);
@@ -87,10 +84,7 @@ describe('copronet eval as jobs', () => {
         expect(report(one)).toEqual(report(join(plain, 'seed-2')));
         const done = workers.map((w) => [...w.output.matchAll(/done eval /g)].length);
         expect(done[0] + done[1]).toBe(3);
-      } finally {
-        await Promise.all(workers.map((w) => w.stop()));
-        await redis.stop();
-      }
+      });
     },
     TIMEOUT,
   );

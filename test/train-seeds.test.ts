@@ -15,7 +15,7 @@ import { connectRedisBackend } from '../experiments/jobs/redis.ts';
 import type { TrainJobSpec } from '../experiments/jobs/train-job.ts';
 import { listFiles } from '../experiments/train/shared.ts';
 import { cliAsync as cli } from './helpers/cli.ts';
-import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
+import { requireRedisServer, withWorkers } from './helpers/redis.ts';
 
 requireRedisServer();
 
@@ -110,10 +110,7 @@ describe('copronet train --seeds', () => {
   it(
     'on 2 `copronet worker` processes: the same folders; a rerun enqueues nothing; a folder a worker cannot see is refused',
     async () => {
-      const redis = await RedisServer.start();
-      const workers = [new WorkerProcess(redis.url), new WorkerProcess(redis.url)];
-      try {
-        await Promise.all(workers.map((w) => w.ready()));
+      await withWorkers(2, async (redis, workers) => {
         const out = tmp();
         const queued = await cli([...RUN, '--seeds', '1-2', '--queue', redis.url, '--out', out]);
         expect(queued.status, queued.stderr).toBe(0);
@@ -153,10 +150,7 @@ describe('copronet train --seeds', () => {
         } finally {
           await backend.close();
         }
-      } finally {
-        await Promise.all(workers.map((w) => w.stop()));
-        await redis.stop();
-      }
+      });
     },
     TIMEOUT,
   );

@@ -180,3 +180,22 @@ export class WorkerProcess {
     clearTimeout(t);
   }
 }
+
+/**
+ * A test's own Redis and `count` ready `copronet worker` processes on it, for `fn`; the workers and the server
+ * are stopped afterwards, whatever `fn` does.
+ */
+export async function withWorkers<T>(
+  count: number,
+  fn: (redis: RedisServer, workers: WorkerProcess[]) => Promise<T>,
+): Promise<T> {
+  const redis = await RedisServer.start();
+  const workers = Array.from({ length: count }, () => new WorkerProcess(redis.url));
+  try {
+    await Promise.all(workers.map((w) => w.ready()));
+    return await fn(redis, workers);
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await redis.stop();
+  }
+}
