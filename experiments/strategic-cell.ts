@@ -94,8 +94,7 @@ export function strategicEpisode(scenario: Scenario, policies: PolicySet, seed: 
     onPeriod(sim) {
       // The operators active during the period (ejected at its end included), as Fig. 3 counts them.
       let n = 0;
-      for (let i = 0; i < N; i++)
-        if (sim.opActive[i] || sim.opEjectedAt[i] === sim.t - 1) profits[n++] = sim.opProfit[i];
+      for (let i = 0; i < N; i++) if (sim.operatorInLastPeriod(i)) profits[n++] = sim.opProfit[i];
       ginis.push(gini(profits.subarray(0, n)));
     },
   });

@@ -218,7 +218,7 @@ function networkCell(scenario: Scenario, policies: PolicySet, seed: number): Net
     // Operators that were active during the period (ejected at its end included).
     let n = 0;
     for (let i = 0; i < N; i++) {
-      if (sim.opActive[i] || sim.opEjectedAt[i] === t) {
+      if (sim.operatorInLastPeriod(i)) {
         profits[n++] = sim.opProfit[i];
         repSum[i] += logistic(sim.opRep[i]);
         repN[i]++;
@@ -232,7 +232,7 @@ function networkCell(scenario: Scenario, policies: PolicySet, seed: number): Net
     const b = Math.floor(t / binSize);
     for (let k = 0; k < K; k++) {
       wins[k][b] += sim.cpWins[k];
-      if (!(sim.cpActive[k] || sim.cpEjectedAt[k] === t)) continue;
+      if (!sim.coprocessorInLastPeriod(k)) continue;
       const load = sim.cpLoad[k];
       const profit = sim.cpProfit[k];
       binAdd(bins[binIndex(load, LOAD_BINS)], profit, BIN_SAMPLE, rng);
@@ -291,7 +291,7 @@ function summaryCell(scenario: Scenario, policies: PolicySet, seed: number): Sum
     for (let k = 0; k < K; k++) {
       // cpUsed is this period's accepted work (ejected coprocessors accept none).
       work[k] += sim.cpUsed[k];
-      if (sim.cpActive[k] || sim.cpEjectedAt[k] === sim.t - 1) loads[n++] = sim.cpUsed[k] * sim.cpInvCap[k];
+      if (sim.coprocessorInLastPeriod(k)) loads[n++] = sim.cpUsed[k] * sim.cpInvCap[k];
     }
     if (n > 1) {
       cvSum += cv(loads.subarray(0, n));

@@ -74,7 +74,7 @@ export class PeriodMetrics {
     let prof = 0;
     for (let k = 0; k < sim.nCops; k++) {
       prof += sim.cpProfit[k];
-      if (sim.cpActive[k] || sim.cpEjectedAt[k] === sim.t - 1) {
+      if (sim.coprocessorInLastPeriod(k)) {
         loadSum += sim.cpLoad[k];
         nc++;
       }

@@ -317,6 +317,16 @@ export class NetworkSim {
    * True once the horizon T is reached. (A network with a whole role ejected
    * still steps; the environment ends its episode: envs/network/batched.ts.)
    */
+  /** Operator i took part in the period just stepped: active, or ejected at its end. */
+  operatorInLastPeriod(i: number): boolean {
+    return this.opActive[i] !== 0 || this.opEjectedAt[i] === this.t - 1;
+  }
+
+  /** Coprocessor k took part in the period just stepped: active, or ejected at its end. */
+  coprocessorInLastPeriod(k: number): boolean {
+    return this.cpActive[k] !== 0 || this.cpEjectedAt[k] === this.t - 1;
+  }
+
   get done(): boolean {
     return this.t >= this.scenario.periods;
   }
