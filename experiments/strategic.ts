@@ -36,14 +36,12 @@ import { type BackendInfo, type BackendName, backendInfo, initBackend } from '..
 import { NETWORK_PPO_DEFAULTS } from '../envs/network/hyperparams.ts';
 import { loadScenario } from '../envs/scenarios/index.ts';
 import { writeFileAtomic } from '../src/core/atomic.ts';
-import { CsvTable } from '../src/sim/csv.ts';
 import { catalogEntry } from './catalog.ts';
 import { heldOutSeeds } from './eval/seeds.ts';
 import { BASELINE_POPULATION, type CellSpec } from './lib/cells.ts';
 import type { JobBackend } from './jobs/backend.ts';
-import { fmt, mdTable, pct } from './lib/context.ts';
+import { figure, fmt, mdTable, pct, writeCsv } from './lib/context.ts';
 import { type NestedInterval, nestedBootstrap } from './lib/nested-bootstrap.ts';
-import { writeFigure } from './lib/render.ts';
 import { cellId, runCells } from './lib/runner.ts';
 import {
   LEARNED_POPULATION,
@@ -376,9 +374,9 @@ export async function runStrategic(opts: StrategicOptions = {}): Promise<Strateg
       });
     }
   }
-  const csvEpisodes = writeCsv(out, 'strategic-episodes', episodeRows);
+  const csvEpisodes = writeCsv({ out }, 'strategic-episodes', episodeRows);
   const csv = writeCsv(
-    out,
+    { out },
     'strategic',
     points.map((p) => ({
       population: p.population,
@@ -430,18 +428,6 @@ export async function runStrategic(opts: StrategicOptions = {}): Promise<Strateg
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-function writeCsv(out: string, name: string, rows: Record<string, number | string>[]): string {
-  const t = new CsvTable();
-  for (const r of rows) t.push(r);
-  t.write(join(out, `${name}.csv`));
-  return `${name}.csv`;
-}
-
-async function figure(out: string, name: string, spec: unknown): Promise<string> {
-  await writeFigure(join(out, name), spec as TopLevelSpec);
-  return `![${name}](${name}.png) ([SVG](${name}.svg))`;
-}
-
 const settingLabel = (p: StrategicSetting, scale: StrategicScale) =>
   `sigma ${p.factor}, detection ${p.detection}${scale.b.length > 1 ? `, b=${p.b}` : ''}`;
 
@@ -482,7 +468,7 @@ async function figures(
       activeHi: a.hi,
     };
   });
-  const frontier = await figure(out, 'strategic-frontier', {
+  const frontier = await figure({ out }, 'strategic-frontier', {
     $schema: schema,
     title: {
       text: 'Integrity vs participation: learned agents and the fixed population',
@@ -567,76 +553,78 @@ async function figures(
         hi: p.metrics[m.key].hi,
       })),
     );
-  const panels = (group: MetricDef['group'], title: string, subtitle: string) => ({
-    $schema: schema,
-    title: { text: title, subtitle },
-    data: { values: long(group) },
-    facet: {
-      field: 'metric',
-      type: 'nominal',
-      title: null,
-      sort: METRICS.filter((m) => m.group === group).map((m) => m.label),
-    },
-    columns: 3,
-    // Every panel its own x axis: a shared one would be drawn under the empty cells of the last row.
-    resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
-    config: { legend: LEGEND },
-    spec: {
-      width: 230,
-      height: 160,
-      layer: [
-        {
-          mark: { type: 'rule', opacity: 0.45 },
-          encoding: {
-            x: {
-              field: 'factor',
-              type: 'ordinal',
-              sort: factors,
-              title: 'slashing factor',
-              scale: { type: 'point', padding: 0.5 },
-              axis: { labelAngle: 0 },
-            },
-            y: { field: 'lo', type: 'quantitative', title: null },
-            y2: { field: 'hi' },
-            color: {
-              field: 'detection',
-              type: 'nominal',
-              title: 'detection probability',
-              scale: { scheme: 'category10' },
-            },
-          },
-        },
-        {
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'factor', type: 'ordinal', sort: factors, scale: { type: 'point', padding: 0.5 } },
-            y: { field: 'mean', type: 'quantitative', scale: { zero: false } },
-            color: {
-              field: 'detection',
-              type: 'nominal',
-              title: 'detection probability',
-              scale: { scheme: 'category10' },
-            },
-            strokeDash: {
-              field: 'population',
-              type: 'nominal',
-              title: 'population',
-              scale: {
-                domain: POPULATIONS.map(popLabel),
-                range: [
-                  [1, 0],
-                  [5, 3],
-                ],
+  // A faceted spec built from data: its literal unions widen to string, hence the cast (as for any vega-lite spec in code).
+  const panels = (group: MetricDef['group'], title: string, subtitle: string) =>
+    ({
+      $schema: schema,
+      title: { text: title, subtitle },
+      data: { values: long(group) },
+      facet: {
+        field: 'metric',
+        type: 'nominal',
+        title: null,
+        sort: METRICS.filter((m) => m.group === group).map((m) => m.label),
+      },
+      columns: 3,
+      // Every panel its own x axis: a shared one would be drawn under the empty cells of the last row.
+      resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
+      config: { legend: LEGEND },
+      spec: {
+        width: 230,
+        height: 160,
+        layer: [
+          {
+            mark: { type: 'rule', opacity: 0.45 },
+            encoding: {
+              x: {
+                field: 'factor',
+                type: 'ordinal',
+                sort: factors,
+                title: 'slashing factor',
+                scale: { type: 'point', padding: 0.5 },
+                axis: { labelAngle: 0 },
               },
-              legend: { symbolType: 'stroke', symbolStrokeWidth: 2 },
+              y: { field: 'lo', type: 'quantitative', title: null },
+              y2: { field: 'hi' },
+              color: {
+                field: 'detection',
+                type: 'nominal',
+                title: 'detection probability',
+                scale: { scheme: 'category10' },
+              },
             },
           },
-        },
-      ],
-    },
-  });
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x: { field: 'factor', type: 'ordinal', sort: factors, scale: { type: 'point', padding: 0.5 } },
+              y: { field: 'mean', type: 'quantitative', scale: { zero: false } },
+              color: {
+                field: 'detection',
+                type: 'nominal',
+                title: 'detection probability',
+                scale: { scheme: 'category10' },
+              },
+              strokeDash: {
+                field: 'population',
+                type: 'nominal',
+                title: 'population',
+                scale: {
+                  domain: POPULATIONS.map(popLabel),
+                  range: [
+                    [1, 0],
+                    [5, 3],
+                  ],
+                },
+                legend: { symbolType: 'stroke', symbolStrokeWidth: 2 },
+              },
+            },
+          },
+        ],
+      },
+    }) as unknown as TopLevelSpec;
   const choices = await figure(
-    out,
+    { out },
     'strategic-choices',
     panels(
       'choice',
@@ -645,7 +633,7 @@ async function figures(
     ),
   );
   const outcomes = await figure(
-    out,
+    { out },
     'strategic-outcomes',
     panels(
       'outcome',

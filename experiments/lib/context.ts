@@ -123,7 +123,7 @@ export function baselineOnly(ctx: ExperimentContext): boolean {
 
 /** Write rows as `<out>/<name>.csv`; returns the file name. */
 export function writeCsv(
-  ctx: ExperimentContext,
+  ctx: Pick<ExperimentContext, 'out'>,
   name: string,
   rows: Record<string, number | string>[],
 ): string {
@@ -134,7 +134,11 @@ export function writeCsv(
 }
 
 /** Render a figure to `<out>/<name>.svg` and `.png`; returns the markdown that shows it. */
-export async function figure(ctx: ExperimentContext, name: string, spec: TopLevelSpec): Promise<string> {
+export async function figure(
+  ctx: Pick<ExperimentContext, 'out'>,
+  name: string,
+  spec: TopLevelSpec,
+): Promise<string> {
   await writeFigure(join(ctx.out, name), spec);
   return `![${name}](${name}.png) ([SVG](${name}.svg))`;
 }
