@@ -4,27 +4,19 @@
  * `copronet worker` processes with a real Redis, and one run with --queue;
  * every eval.json and eval.md byte for byte what `copronet eval <run>` writes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cliAsync as cli } from './helpers/cli.ts';
 import { requireRedisServer, withWorkers } from './helpers/redis.ts';
+import { tempDirs } from './helpers/tmp.ts';
 
 requireRedisServer();
 
 const TIMEOUT = 240_000;
 const EVAL = ['--seeds', '3', '--reps', '200', '--quiet'];
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'eval-jobs-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('eval-jobs');
 
 const report = (dir: string) => ['eval.json', 'eval.md'].map((f) => readFileSync(join(dir, f), 'utf8'));
 

@@ -5,10 +5,9 @@
  * processes on a real Redis; a rerun asks for no training; the local pool's
  * status line counts waiting, running, done and failed jobs.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../agents/tf/backend.ts';
 import { runJob } from '../experiments/jobs/kinds.ts';
 import { LocalBackend } from '../experiments/jobs/local.ts';
@@ -21,6 +20,7 @@ import {
   type StrategicSpec,
 } from '../experiments/strategic.ts';
 import { RedisServer, requireRedisServer, WorkerProcess } from './helpers/redis.ts';
+import { tempDirs } from './helpers/tmp.ts';
 
 requireRedisServer();
 
@@ -37,15 +37,7 @@ const TINY: StrategicScale = {
   description: 'scenario `tiny`, 3k samples per cell (test)',
 };
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'strategic-jobs-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('strategic-jobs');
 
 /** Every cell file as stored, without its `seconds` (the one thing that differs between runs). */
 function cellFiles(out: string): Map<string, string> {

@@ -7,15 +7,15 @@
  * touched, and the flags that make no sense with --seeds are refused.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectRedisBackend } from '../experiments/jobs/redis.ts';
 import type { TrainJobSpec } from '../experiments/jobs/train-job.ts';
 import { listFiles } from '../experiments/train/shared.ts';
 import { cliAsync as cli } from './helpers/cli.ts';
 import { requireRedisServer, withWorkers } from './helpers/redis.ts';
+import { tempDirs } from './helpers/tmp.ts';
 
 requireRedisServer();
 
@@ -24,15 +24,7 @@ const TIMEOUT = 240_000;
 /** `tiny` trains 1,024 samples an iteration: 3 iterations, so a best-<role> checkpoint too. */
 const RUN = ['train', '--scenario', 'tiny', '--timesteps', '3072', '--backend', 'wasm'];
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'train-seeds-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('train-seeds');
 
 /** The keys of metrics.jsonl, state.json and run.json that measure time, not learning. */
 const TIMING = /^(elapsed_sec|elapsedSec|perf\/.*|charts\/SPS|createdAt)$/;
