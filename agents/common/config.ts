@@ -108,6 +108,18 @@ export const BaseLearnerConfigSchema = z.object({
    * @default 30
    */
   yieldMs: z.number().positive().default(30),
+  /**
+   * Update the roles after the first on a second thread while the first updates on the trainer's
+   * own (agents/trainer/update-thread.ts): the same numbers, bit for bit, in about the time of the
+   * slowest role. It needs two or more roles, the wasm or cpu backend and no early stop
+   * (`targetKl`, which would decide where the later roles' shuffles start). `auto` uses it where
+   * it can and, besides, the machine has two cores, the trainer runs on the main thread (not in a
+   * pool's worker, whose cores the pool already uses) and the later roles collect at least 4,096
+   * samples per iteration (smaller updates take milliseconds); `true` wherever it can (a `targetKl` is
+   * then an error); `false` never.
+   * @default 'auto'
+   */
+  parallelUpdate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
 });
 
 export type BaseLearnerConfig = z.infer<typeof BaseLearnerConfigSchema>;

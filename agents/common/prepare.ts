@@ -144,6 +144,16 @@ export function liveMinibatchOrder(
 }
 
 /**
+ * Advance `rng` exactly as `count` calls of `liveMinibatchOrder` on `ro` would (each shuffles the
+ * live rows once; the draws depend only on how many there are), without building the orders.
+ */
+export function skipMinibatchOrders(ro: RoleRollout, count: number, rng: Rng): void {
+  const n = ro.liveCount();
+  const scratch = new Int32Array(n);
+  for (let c = 0; c < count; c++) rng.shuffle(scratch, n);
+}
+
+/**
  * The side row (agents/common/head.ts) of every rollout row: the action (Beta: ln x, ln(1 - x);
  * categorical: the index), then log-probability, advantage, return, value and the live mask.
  */

@@ -89,6 +89,15 @@ export interface PackedMinibatch {
   live: number;
 }
 
+/** A policy's whole trainable state as flat arrays (see `RolePolicy.flatState`). */
+export interface FlatPolicyState {
+  theta: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  /** Adam's step count. */
+  step: number;
+}
+
 export class RolePolicy {
   readonly actor: Mlp;
   readonly critic: Mlp;
@@ -239,6 +248,35 @@ export class RolePolicy {
     const out = aux!.dataSync() as Float32Array;
     aux!.dispose();
     return out;
+  }
+
+  /**
+   * The flat parameters, Adam's moments and its step count (copies, current): with
+   * `loadFlatState`, how a policy's update runs on another thread (agents/trainer/update-thread.ts).
+   */
+  flatState(): FlatPolicyState {
+    this.pull();
+    return { theta: this.theta.slice(), m: this.m.slice(), v: this.v.slice(), step: this.optimizer.step };
+  }
+
+  /**
+   * Continue from a `flatState()` of a policy of the same shape: the same parameters, moments and
+   * step count, bit for bit (the variables are written from them before they are next read).
+   */
+  loadFlatState(s: FlatPolicyState): void {
+    const P = this.theta.length;
+    if (s.theta.length !== P || s.m.length !== P || s.v.length !== P) {
+      throw new Error(
+        `RolePolicy.loadFlatState(): ${s.theta.length}/${s.m.length}/${s.v.length} values for a policy of ${P} parameters`,
+      );
+    }
+    this.theta.set(s.theta);
+    this.m.set(s.m);
+    this.v.set(s.v);
+    this.optimizer.step = s.step;
+    this.fused.refresh(this.theta);
+    this.synced = this.mirrored().map((x) => x.dataId);
+    this.dirty = true;
   }
 
   /** Every variable a checkpoint must hold (weights and optimiser moments), current. */

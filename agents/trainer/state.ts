@@ -9,7 +9,7 @@ import { actionDim } from '../../src/core/batched.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { RunningMeanStd } from '../../src/core/running-stats.ts';
 import { RoleRollout } from '../common/buffer.ts';
-import { RolePolicy } from '../tf/policy.ts';
+import { type PolicyOptions, RolePolicy } from '../tf/policy.ts';
 import type { LearnerConfig } from './config.ts';
 
 export interface RoleState {
@@ -50,6 +50,23 @@ export interface TrainerState {
   iteration: number;
 }
 
+/** The options of a role's networks under a config (also what a second update thread builds them with). */
+export function policyOptions(
+  spec: Pick<RoleSpec, 'obsDim'>,
+  cfg: LearnerConfig,
+  stateDim: number,
+  scope: string,
+): PolicyOptions {
+  return {
+    hidden: cfg.hiddenSizes,
+    activation: cfg.activation,
+    seed: cfg.seed,
+    criticInputDim: spec.obsDim + stateDim,
+    adamEps: cfg.adamEps,
+    scope,
+  };
+}
+
 /** A fresh state: new networks and Rng (both seeded by `cfg.seed`), empty buffers, counters at 0. */
 export function createTrainerState(
   specs: readonly RoleSpec[],
@@ -59,14 +76,7 @@ export function createTrainerState(
 ): TrainerState {
   const roles: Record<string, RoleState> = {};
   for (const spec of specs) {
-    const policy = new RolePolicy(spec, {
-      hidden: cfg.hiddenSizes,
-      activation: cfg.activation,
-      seed: cfg.seed,
-      criticInputDim: spec.obsDim + stateDim,
-      adamEps: cfg.adamEps,
-      scope,
-    });
+    const policy = new RolePolicy(spec, policyOptions(spec, cfg, stateDim, scope));
     const rollout = new RoleRollout({
       numSteps: cfg.numSteps,
       count: spec.count,

@@ -25,17 +25,16 @@
  * requests, yielding), checkpoint.ts (what a checkpoint holds, saving and
  * restoring it), run-dir.ts (the files).
  */
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { Observable } from 'rxjs';
 import type { BatchedEnv, RoleObservation, RoleSpec } from '../../src/core/batched.ts';
 import { actionDim } from '../../src/core/batched.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { TrainerEvent } from '../../src/core/train-events.ts';
-import { prepareRollout } from '../common/prepare.ts';
-import type { PpoConfig } from '../ppo/config.ts';
-import { type UpdateMetrics, ppoUpdate } from '../ppo/ppo.ts';
-import type { ReinforceConfig } from '../reinforce/config.ts';
-import { reinforceUpdate } from '../reinforce/reinforce.ts';
+import { skipMinibatchOrders } from '../common/prepare.ts';
+import type { UpdateMetrics } from '../common/config.ts';
 import type { RolePolicy } from '../tf/policy.ts';
 import {
   type BoundaryState,
@@ -52,7 +51,15 @@ import { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
 import { type StopReason, TrainerControl } from './control.ts';
 import { type CheckpointReason, TrainerEvents } from './events.ts';
 import { type LoadedCheckpoint, RunDir } from './run-dir.ts';
-import { createTrainerState, type RoleState, type TrainerState } from './state.ts';
+import { createTrainerState, policyOptions, type RoleState, type TrainerState } from './state.ts';
+import {
+  applyRoleResult,
+  type UpdateResult,
+  UpdateThread,
+  updateRequest,
+  updateRole,
+  updateShuffles,
+} from './update-thread.ts';
 
 export type { SnapshotCapable } from './checkpoint.ts';
 export { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
@@ -114,6 +121,9 @@ export class Trainer {
   private boundaryElapsed = 0;
   /** A resumed run writes its config.json (a new budget) only when it starts training. */
   private readonly existing: boolean;
+  /** Whether `run()` starts the second update thread (see `wantsUpdateThread`). */
+  private readonly useThread: boolean;
+  private updateThread: UpdateThread | null = null;
   /** Log messages to emit right after `start`. */
   private readonly announcements: { level: 'info' | 'warn'; message: string }[] = [];
 
@@ -156,11 +166,43 @@ export class Trainer {
           `${this.batchSamples} samples): raise totalTimesteps or lower numSteps.`,
       );
     }
+    this.useThread = this.wantsUpdateThread();
+    if (this.useThread) {
+      const later = this.roles.slice(1).map((r) => r.name);
+      this.announce(
+        'info',
+        `updating ${later.join(', ')} on a second thread while ${this.roles[0].name} updates on this one (parallelUpdate; the same numbers as one after the other)`,
+      );
+    }
     this.existing = opts.existingRunDir !== undefined;
     if (this.runDir && !this.existing) {
       this.runDir.writeJson('config.json', { algo: this.algo, ...cfg });
       this.runDir.writeJson('run.json', this.runInfo());
     }
+  }
+
+  /**
+   * Whether the roles after the first update on a second thread (`parallelUpdate`, documented in
+   * agents/common/config.ts); throws when `true` asks for it where it cannot be exact.
+   */
+  private wantsUpdateThread(): boolean {
+    const mode = this.config.parallelUpdate;
+    if (mode === false || this.roles.length < 2) return false;
+    const backend = tf.getBackend();
+    const why =
+      backend !== 'wasm' && backend !== 'cpu'
+        ? `the ${backend} backend is not one a second thread runs (wasm or cpu)`
+        : updateShuffles(this.algo, this.config) === null
+          ? "targetKl stops the first role's epochs early, which decides where the later roles' shuffles start"
+          : null;
+    if (why) {
+      if (mode === true)
+        throw new Error(`parallelUpdate is true, but ${why}: set parallelUpdate to 'auto' or false.`);
+      return false;
+    }
+    if (mode === true) return true;
+    const laterRows = this.roles.slice(1).reduce((n, r) => n + r.count * this.config.numSteps, 0);
+    return isMainThread && availableParallelism() >= 2 && laterRows >= AUTO_THREAD_ROWS;
   }
 
   /** Samples the run trains on in all: whole iterations, `numIterations x batchSamples` (totalTimesteps rounded down). */
@@ -268,6 +310,17 @@ export class Trainer {
     if (this.started)
       throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
     this.started = true;
+    // Started now, its backend initialises during the first rollout.
+    if (this.useThread) this.updateThread = new UpdateThread(tf.getBackend() as 'wasm' | 'cpu');
+    try {
+      return await this.loop();
+    } finally {
+      await this.updateThread?.close();
+      this.updateThread = null;
+    }
+  }
+
+  private async loop(): Promise<{ globalStep: number; reason: 'budget' | StopReason }> {
     if (this.runDir && this.existing) this.writeResumedConfig();
     this.events.start(this, this.baselineReturns);
     for (const a of this.announcements) this.events.log(a.level, a.message);
@@ -423,22 +476,93 @@ export class Trainer {
     return (1 - (iteration - 1) / this.numIterations) * lr;
   }
 
-  /** Update every role on its rollout; returns the update metrics with a role suffix. */
+  /**
+   * Update every role on its rollout; returns the update metrics with a role suffix. With the
+   * second thread (update-thread.ts), the roles after the first update there meanwhile.
+   */
   private async update(lr: number): Promise<Record<string, number>> {
     const metrics: Record<string, number> = {};
-    for (const spec of this.roles) {
+    const record = (role: string, m: UpdateMetrics) => {
+      for (const [k, v] of Object.entries(m)) metrics[`${k}/${role}`] = v;
+      metrics[`charts/learning_rate/${role}`] = lr;
+    };
+    const rng = this.state.rng;
+    const thread = await this.readyThread();
+    const [first, ...rest] = this.roles;
+    let pending: Promise<UpdateResult> | null = null;
+    let handoff: Float64Array | null = null;
+    if (thread && rest.length > 0) {
+      // Where the later roles' shuffles start: after the first role's (update-thread.ts).
+      const ahead = new Rng(0);
+      handoff = new Float64Array(5);
+      rng.getRaw(handoff);
+      ahead.setRaw(handoff);
+      skipMinibatchOrders(
+        this.state.roles[first.name].rollout,
+        updateShuffles(this.algo, this.config)!,
+        ahead,
+      );
+      ahead.getRaw(handoff);
+      const req = updateRequest(
+        0,
+        this.algo,
+        this.config,
+        lr,
+        ahead,
+        rest.map((spec) => ({
+          spec,
+          policy: this.state.roles[spec.name].policy,
+          options: policyOptions(spec, this.config, this.state.envState.length, this.state.scope),
+          rollout: this.state.roles[spec.name].rollout,
+        })),
+      );
+      pending = thread.update(req);
+      pending.catch(() => {}); // awaited below, after the first role
+    }
+    for (const spec of pending ? [first] : this.roles) {
       const { policy, rollout } = this.state.roles[spec.name];
-      // ALGO LOGIC: log-probabilities, values and advantages (GAE) of the rollout
-      prepareRollout(policy, rollout, this.config);
-      const rng = this.state.rng;
-      const m: UpdateMetrics =
-        this.algo === 'ppo'
-          ? await ppoUpdate(policy, rollout, this.config as PpoConfig, lr, rng, this.yieldNow)
-          : await reinforceUpdate(policy, rollout, this.config as ReinforceConfig, lr, rng, this.yieldNow);
-      for (const [k, v] of Object.entries(m)) metrics[`${k}/${spec.name}`] = v;
-      metrics[`charts/learning_rate/${spec.name}`] = lr;
+      record(spec.name, await updateRole(this.algo, policy, rollout, this.config, lr, rng, this.yieldNow));
+    }
+    if (pending && handoff) {
+      const res = await pending;
+      const here = new Float64Array(5);
+      rng.getRaw(here);
+      if (!here.every((x, i) => Object.is(x, handoff[i]))) {
+        throw new Error(
+          'Trainer: the first role drew a different number of shuffles than planned for the update thread (updateShuffles); the run cannot continue exactly.',
+        );
+      }
+      rest.forEach((spec, i) => {
+        const { policy, rollout } = this.state.roles[spec.name];
+        applyRoleResult(policy, rollout, res.roles[i]);
+        record(spec.name, res.roles[i].metrics);
+      });
+      rng.setRaw(res.rng);
     }
     return metrics;
+  }
+
+  /**
+   * The second update thread once it is up; null without one. Under `auto` an update does not
+   * wait for the thread to start (it runs the roles one after the other meanwhile: the same
+   * numbers), and a thread that failed to start is dropped with a warning; `true` waits, and fails.
+   */
+  private async readyThread(): Promise<UpdateThread | null> {
+    const thread = this.updateThread;
+    if (!thread) return null;
+    if (this.config.parallelUpdate !== true && !thread.isReady) {
+      if (!thread.failure) return null;
+    }
+    try {
+      await thread.ready;
+      return thread;
+    } catch (err) {
+      if (this.config.parallelUpdate === true) throw err;
+      this.updateThread = null;
+      void thread.close();
+      this.events.log('warn', `${(err as Error).message}; updating the roles one after the other`);
+      return null;
+    }
   }
 
   /** Mean return and length of the episodes finished during the rollout, per role and overall. */
@@ -562,11 +686,20 @@ export class Trainer {
 
   /** Free the networks' tensors, and release the run folder's lock. */
   dispose(): void {
+    void this.updateThread?.close();
+    this.updateThread = null;
     for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();
     this.events.complete();
     this.runDir?.unlock();
   }
 }
+
+/**
+ * The fewest samples per iteration of the roles after the first for `parallelUpdate: 'auto'` to
+ * start the second thread: below it an update takes milliseconds, and the thread's start (about a
+ * second, tfjs's backend in a new thread) is more than short runs save.
+ */
+const AUTO_THREAD_ROWS = 4096;
 
 function describeAction(r: RoleSpec) {
   return r.action.kind === 'box'
