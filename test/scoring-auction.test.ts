@@ -375,6 +375,7 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
       let overloaded = 0;
       let boundary = 0;
       let poor = 0;
+      let lowCap = 0;
       for (let trial = 0; trial < 40; trial++) {
         randomMarket(sim, rng, trial % 3 === 0 ? 8 : 0);
         // Some markets where free collateral binds for some tasks, some with idle capacity (loads from 0),
@@ -409,7 +410,8 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
           sim.tR[0] = sim.tD[0] * (1 + 0.5 * sim.tC[0]);
           sim.tS[0] = sim.tR[0] * rng.uniform(0.8, 1.5);
           sim.tEps[0] = rng.uniform(0, 0.06);
-          const eta = rng.uniform(0.3, 1);
+          // Every sixth market with a low cap: most bids are above it (the scan skips those unpriced).
+          const eta = trial % 6 === 5 ? rng.uniform(0.05, 0.3) : rng.uniform(0.3, 1);
           const before = sim.rng.state();
           const ref = plainScan(kind, sim, 0, eta, held, expected);
           const after = sim.rng.state();
@@ -421,6 +423,7 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
           if (k < 0) continue;
           expect(sim.tPrice[0]).toBe(ref.price);
           won++;
+          if (eta < 0.3) lowCap++;
           if ((sim.cpUsed[k] + sim.tD[0]) * sim.cpInvCap[k] > Ls) overloaded++;
           if (sim.cpFreeCollateral[k] < 30) poor++;
           const ok = 1 - sim.tEps[0];
@@ -435,13 +438,14 @@ describe.each(KINDS)('%s: the indexed scan is the plain scan, bit for bit', (kin
         auction.endPeriod(sim);
         expect(Array.from(sim.cpEligible)).toEqual(Array.from(expected));
       }
-      // The comparison covered exact ties (generator draws), winners above L*, tasks at a room's edge
-      // and markets where collateral binds.
+      // The comparison covered exact ties (generator draws), winners above L*, tasks at a room's edge,
+      // markets where collateral binds and winners under a low cap.
       expect(won).toBeGreaterThan(600);
       expect(ties).toBeGreaterThan(5);
       expect(overloaded).toBeGreaterThan(50);
       expect(boundary).toBeGreaterThan(100);
       expect(poor).toBeGreaterThan(20);
+      expect(lowCap).toBeGreaterThan(20);
     },
   );
 });

@@ -511,7 +511,8 @@ const S_STRIDE = 12;
  * rooms as it goes, where rooms rarely bind); since only an eligible one moves
  * the floor and the bound falls along the order, it stops where a scan of every
  * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
- * pricing a coprocessor's bid it compares an upper bound on its score with the
+ * pricing a coprocessor's bid it skips one whose bid is surely above the cap (its
+ * lowest, (1 + mu) u d / (1 - eps)), then compares an upper bound on its score with the
  * floor (under scoring-dutch, one clock step higher for a coprocessor reputed
  * below the best so far): the score with Delta >= 0 left out (exact up to L*),
  * or above L* with Delta and m(L') at its bounds. Every skip leaves a margin far
@@ -832,6 +833,8 @@ export class ScoringAuction implements AuctionMechanism {
     const invOk = 1 / okEps;
     const epsChiOk = (1 - okEps) * chiSigmaS * invOk;
     const dOk = d * invOk;
+    // The cap with a margin far above rounding, for the bid's lower bound.
+    const capHi = cap * (1 + 1e-9);
     const margin = 1e-7 * (R + sigmaS + chiSigmaS * (1 + ampB));
     const { powUp, powLo, exactAmp, invSpan } = this;
     // The ranks to visit, in scan order, 32 at a time: the eligible ones from the index, or every rank
@@ -859,6 +862,9 @@ export class ScoringAuction implements AuctionMechanism {
         } else if (table[o + S_CAPAB] < c || load > table[o + S_LOADCAP] || table[o + S_FREECOLL] < need)
           continue;
         elig[r]++;
+        // Skip a coprocessor whose bid is surely above the cap: b >= (1 + mu) u d / (1 - eps), since
+        // P <= 1 - eps and the slash and Delta terms are >= 0.
+        if (lowBid[r] * dOk > capHi) continue;
         const rho = table[o + S_RHO];
         const F = table[o + S_FACTOR];
         // Skip a coprocessor whose score is surely below the floor (a bound without Delta, exact up to L*).
