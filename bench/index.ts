@@ -2,7 +2,7 @@
  * `npm run bench [-- sim env ppo cartpole torch dashboard startup experiment queue]`:
  * the performance targets, measured. Prints a table per part; with no arguments
  * runs the default set (every part but `dashboard-runs` and `queue`). Options:
- * `--rounds N` (torch, cartpole), `--torch-reference PATH` (torch; see bench/torch.ts).
+ * `--rounds N` (torch, cartpole, ppo), `--torch-reference PATH` (torch; see bench/torch.ts).
  */
 import { parseArgs } from 'node:util';
 import { benchEnv, benchSimulator } from './sim.ts';
@@ -11,7 +11,7 @@ import { benchEnv, benchSimulator } from './sim.ts';
 const PARTS: Record<string, string> = {
   sim: 'the paper episode under every mechanism, 5 rounds (~1 min)',
   env: 'the paper episode through the batched view and the record API (~1 min)',
-  ppo: 'one paper-scale PPO iteration on wasm and on cpu (~2 min, most of it cpu)',
+  ppo: 'one paper-scale PPO iteration on wasm, on one thread and with parallelUpdate, taking turns, then on cpu (~3 min)',
   cartpole: "PPO on CartPole-v1 with CleanRL's settings, training steps/s on wasm, 3 runs (~1 min)",
   torch:
     'one PPO update beside the PyTorch reference on the same shapes, one thread each, taking turns (~3 min; skipped without torch)',
@@ -101,21 +101,41 @@ if (want('ppo')) {
   const { benchPpo } = await import('./ppo.ts');
   const { NetworkBatchedEnv } = await import('../envs/network/index.ts');
   const { loadScenario } = await import('../envs/scenarios/index.ts');
+  const rounds = roundsOption ?? 2;
   console.log(
-    '\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm)',
+    `\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm); the update on one thread and with parallelUpdate (coprocessors on a second thread), taking turns, ${rounds} rounds on wasm, one on cpu`,
   );
-  for (const backend of ['wasm', 'cpu'] as const) {
+  const runs: { backend: 'wasm' | 'cpu'; parallel: boolean }[] = [];
+  for (let r = 0; r < rounds; r++)
+    runs.push({ backend: 'wasm', parallel: false }, { backend: 'wasm', parallel: true });
+  runs.push({ backend: 'cpu', parallel: true });
+  const seen: Record<string, { iteration: number[]; update: number[] }> = {};
+  for (const run of runs) {
     const r = await benchPpo({
       makeEnv: () => new NetworkBatchedEnv(loadScenario('paper')),
-      backend,
+      backend: run.backend,
       numSteps: 1000,
       iterations: 1,
+      config: { parallelUpdate: run.parallel },
     });
     const rollout = r.samplesPerIteration / r.samplesPerSec;
+    const key = `${r.backend} ${run.parallel ? 'two threads' : 'one thread'}`;
+    seen[key] ??= { iteration: [], update: [] };
+    seen[key].iteration.push(rollout + r.updateSec);
+    seen[key].update.push(r.updateSec);
     console.log(
-      `${r.backend.padEnd(6)} iteration of ${fmt(r.samplesPerIteration, 0)} samples ${fmt(rollout + r.updateSec, 2)} s: ` +
+      `${key.padEnd(18)} iteration of ${fmt(r.samplesPerIteration, 0)} samples ${fmt(rollout + r.updateSec, 2)} s: ` +
         `rollout ${fmt(rollout, 2)} s (${fmt(r.samplesPerSec, 0)} samples/s), update ${fmt(r.updateSec, 2)} s ` +
         `(both roles: log-probabilities, values, GAE, 4 epochs x 4 minibatches); ${fmt(r.totalSps, 0)} samples/s overall`,
+    );
+  }
+  const one = seen['wasm one thread'];
+  const two = seen['wasm two threads'];
+  if (one && two) {
+    const best = (xs: number[]) => Math.min(...xs);
+    console.log(
+      `wasm, best of ${rounds}: iteration ${fmt(best(one.iteration), 2)} s on one thread, ${fmt(best(two.iteration), 2)} s with parallelUpdate; ` +
+        `update ${fmt(best(one.update), 2)} s -> ${fmt(best(two.update), 2)} s (${fmt(best(one.update) / best(two.update))}x)`,
     );
   }
 }
