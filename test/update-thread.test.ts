@@ -2,6 +2,7 @@
  * The second update thread (agents/trainer/update-thread.ts): a run that updates its later roles
  * there is the run that updates them one after the other, bit for bit.
  */
+import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../agents/tf/backend.ts';
 import { type Algo, Trainer } from '../agents/trainer/trainer.ts';
@@ -87,6 +88,41 @@ describe('parallelUpdate', () => {
     const b = await train('ppo', { targetKl: 0.01, parallelUpdate: false });
     expect(a.rows).toEqual(b.rows);
     expect(a.threaded).toBe(false);
+  });
+
+  it("auto: a thread for big enough later roles on two free cores; none for small ones, or with a worker's job slots taking the cores", async () => {
+    const threaded = async (count: number, slots?: string) => {
+      const env = new BatchedBandit({
+        roles: [
+          { name: 'operator', count: 2, target: [0.3, 0.7] },
+          { name: 'coprocessor', count, target: [0.8, 0.2] },
+        ],
+        horizon: 5,
+      });
+      const old = process.env.COPRONET_JOB_SLOTS;
+      if (slots === undefined) delete process.env.COPRONET_JOB_SLOTS;
+      else process.env.COPRONET_JOB_SLOTS = slots;
+      try {
+        const trainer = new Trainer({
+          env,
+          config: { hiddenSizes: [8], numSteps: 128, totalTimesteps: 128 * (count + 2), yieldMs: 1 },
+        });
+        const logs: string[] = [];
+        trainer.events$.subscribe((ev) => {
+          if (ev.type === 'log') logs.push(ev.message);
+        });
+        await trainer.run();
+        trainer.dispose();
+        return logs.some((m) => m.includes('on a second thread'));
+      } finally {
+        if (old === undefined) delete process.env.COPRONET_JOB_SLOTS;
+        else process.env.COPRONET_JOB_SLOTS = old;
+      }
+    };
+    // 32 x 128 = 4,096 samples of the later role per iteration: enough; 31 x 128 is not.
+    expect(await threaded(32)).toBe(availableParallelism() >= 2);
+    expect(await threaded(31)).toBe(false);
+    expect(await threaded(32, String(availableParallelism()))).toBe(false);
   });
 
   it('rejects a value that is not true, false or auto, naming the field', () => {

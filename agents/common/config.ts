@@ -113,8 +113,8 @@ export const BaseLearnerConfigSchema = z.object({
    * own (agents/trainer/update-thread.ts): the same numbers, bit for bit, in about the time of the
    * slowest role. It needs two or more roles, the wasm or cpu backend and no early stop
    * (`targetKl`, which would decide where the later roles' shuffles start). `auto` uses it where
-   * it can and, besides, the machine has two cores, the trainer runs on the main thread (not in a
-   * pool's worker, whose cores the pool already uses) and the later roles collect at least 4,096
+   * it can and, besides, the machine has two cores (two per job a `copronet worker` runs at once),
+   * the trainer runs on the main thread (not in a pool's worker, whose cores the pool already uses) and the later roles collect at least 4,096
    * samples per iteration (smaller updates take milliseconds); `true` wherever it can (a `targetKl` is
    * then an error); `false` never.
    * @default 'auto'

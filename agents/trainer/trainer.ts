@@ -202,7 +202,9 @@ export class Trainer {
     }
     if (mode === true) return true;
     const laterRows = this.roles.slice(1).reduce((n, r) => n + r.count * this.config.numSteps, 0);
-    return isMainThread && availableParallelism() >= 2 && laterRows >= AUTO_THREAD_ROWS;
+    // A `copronet worker` running several jobs at once says how many (COPRONET_JOB_SLOTS): two cores each.
+    const slots = Math.max(1, Number(process.env.COPRONET_JOB_SLOTS) || 1);
+    return isMainThread && availableParallelism() >= 2 * slots && laterRows >= AUTO_THREAD_ROWS;
   }
 
   /** Samples the run trains on in all: whole iterations, `numIterations x batchSamples` (totalTimesteps rounded down). */

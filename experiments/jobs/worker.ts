@@ -52,9 +52,15 @@ export async function startWorker(opts: RunWorkerOptions): Promise<RunningWorker
     stalledInterval: lockMs,
     maxStalledCount: 2,
     useWorkerThreads: false,
-    // The sandboxed processes take this process's name and code version (rather than hashing the code again).
+    // The sandboxed processes take this process's name and code version (rather than hashing the code again),
+    // and how many jobs run at once (a trainer's parallelUpdate: 'auto' counts the cores it may take).
     workerForkOptions: {
-      env: { ...process.env, COPRONET_CODE_VERSION: version, COPRONET_WORKER_NAME: name },
+      env: {
+        ...process.env,
+        COPRONET_CODE_VERSION: version,
+        COPRONET_WORKER_NAME: name,
+        COPRONET_JOB_SLOTS: String(concurrency),
+      },
     },
   });
   const what = (job: Job<JobSpec> | undefined) =>
