@@ -11,6 +11,8 @@ import { benchEnv, benchSimulator } from './sim.ts';
 const PARTS: Record<string, string> = {
   sim: 'the paper episode under every mechanism, 5 rounds (~1 min)',
   env: 'the paper episode through the batched view and the record API (~1 min)',
+  rollout:
+    "the env steps of one paper-scale rollout under the trainer's fresh policies (the market training simulates), best of 5 (~30 s)",
   ppo: 'one paper-scale PPO iteration on wasm, on one thread and with parallelUpdate, taking turns, then on cpu (~3 min)',
   cartpole: "PPO on CartPole-v1 with CleanRL's settings, training steps/s on wasm, 3 runs (~1 min)",
   torch:
@@ -94,6 +96,17 @@ if (want('env')) {
   );
   console.log(
     `record API          ${fmt(r.recordSec, 3)} s  ${fmt(r.recordAgentStepsPerSec, 0)} agent-steps/s  (${fmt(r.recordOverBatched)}x batched)`,
+  );
+}
+
+if (want('rollout')) {
+  const { benchRolloutMarket } = await import('./rollout.ts');
+  const r = await benchRolloutMarket();
+  console.log(
+    "\n## the rollout's market: paper scale, 1000 steps of the batched view under the trainer's fresh policies (actions drawn once, replayed; the env alone timed)",
+  );
+  console.log(
+    `${fmt(r.tasks, 0)} tasks, ${fmt(r.auctions, 0)} auctions, ${r.episodes} episodes: best ${fmt(r.bestSec, 3)} s, median ${fmt(r.medianSec, 3)} s (${fmt(r.tasks / r.bestSec, 0)} tasks/s, ${fmt((r.bestSec * 1e9) / r.auctions, 0)} ns/auction)`,
   );
 }
 
