@@ -2,11 +2,22 @@
  * The second update thread (agents/trainer/update-thread.ts): a run that updates its later roles
  * there is the run that updates them one after the other, bit for bit.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../agents/tf/backend.ts';
 import { type Algo, Trainer } from '../agents/trainer/trainer.ts';
+import { UpdateThread } from '../agents/trainer/update-thread.ts';
 import { BatchedBandit } from '../envs/classic/bandit.ts';
+
+function resolves(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -124,6 +135,18 @@ describe('parallelUpdate', () => {
     expect(await threaded(31)).toBe(false);
     expect(await threaded(32, String(availableParallelism()))).toBe(false);
   });
+
+  // tfjs-node is an optional dependency that these machines never get: a backend that cannot start.
+  it.skipIf(resolves('@tensorflow/tfjs-node'))(
+    'a thread whose backend cannot start says why, to whoever waits for it and to every request',
+    async () => {
+      const thread = new UpdateThread('node');
+      await expect(thread.ready).rejects.toThrow(/the update thread could not start: .*node/i);
+      expect(thread.isReady).toBe(false);
+      await expect(thread.update({} as never)).rejects.toThrow(/could not start/);
+      await thread.close();
+    },
+  );
 
   it('rejects a value that is not true, false or auto, naming the field', () => {
     expect(() => new Trainer({ env: threeRoleEnv(), config: { ...SMALL, parallelUpdate: 'yes' } })).toThrow(
