@@ -512,7 +512,8 @@ const S_STRIDE = 12;
  * the floor and the bound falls along the order, it stops where a scan of every
  * coprocessor would, and counts the same ones as eligible (`cpEligible`). Before
  * pricing a coprocessor's bid it skips one whose bid is surely above the cap (its
- * lowest, (1 + mu) u d / (1 - eps)), then compares an upper bound on its score with the
+ * lowest, (1 + mu) u d / (1 - eps); from there on every later one's is too, and the
+ * scan only counts eligibility up to its stop), then compares an upper bound on its score with the
  * floor (under scoring-dutch, one clock step higher for a coprocessor reputed
  * below the best so far): the score with Delta >= 0 left out (exact up to L*),
  * or above L* with Delta and m(L') at its bounds. Every skip leaves a margin far
@@ -864,7 +865,26 @@ export class ScoringAuction implements AuctionMechanism {
         elig[r]++;
         // Skip a coprocessor whose bid is surely above the cap: b >= (1 + mu) u d / (1 - eps), since
         // P <= 1 - eps and the slash and Delta terms are >= 0.
-        if (lowBid[r] * dOk > capHi) continue;
+        if (lowBid[r] * dOk > capHi) {
+          // Every later rank's lowest bid is at least this one's (the scan's order), so none can be priced
+          // or move the floor: with the mask exact, what is left is counting the eligible ranks up to the stop.
+          if (indexed && roomMode) {
+            for (;;) {
+              while (bits !== 0) {
+                const next = bits & -bits;
+                bits ^= next;
+                const q = base + 31 - Math.clz32(next);
+                if (sufRho[q] * R + G - lowBid[q] * d + tol < floor) break scan;
+                elig[q]++;
+              }
+              w++;
+              base += 32;
+              if (base >= K) break scan;
+              bits = mask[w];
+            }
+          }
+          continue;
+        }
         const rho = table[o + S_RHO];
         const F = table[o + S_FACTOR];
         // Skip a coprocessor whose score is surely below the floor (a bound without Delta, exact up to L*).
