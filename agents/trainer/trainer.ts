@@ -506,7 +506,6 @@ export class Trainer {
       );
       ahead.getRaw(handoff);
       const req = updateRequest(
-        0,
         this.algo,
         this.config,
         lr,

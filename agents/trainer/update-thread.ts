@@ -125,9 +125,8 @@ export type UpdateReply =
   | { type: 'result'; result: UpdateResult }
   | { type: 'error'; id: number; message: string; stack?: string };
 
-/** A request for `roles` of a trainer, their shuffles starting from `rng`. */
+/** A request for `roles` of a trainer, their shuffles starting from `rng` (`UpdateThread.update` numbers it). */
 export function updateRequest(
-  id: number,
   algo: Algo,
   config: LearnerConfig,
   lr: number,
@@ -138,11 +137,10 @@ export function updateRequest(
     options: PolicyOptions;
     rollout: RoleRollout;
   }[],
-): UpdateRequest {
+): Omit<UpdateRequest, 'id'> {
   const raw = new Float64Array(5);
   rng.getRaw(raw);
   return {
-    id,
     algo,
     config,
     lr,
