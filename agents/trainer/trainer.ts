@@ -492,19 +492,16 @@ export class Trainer {
     const thread = await this.readyThread();
     const [first, ...rest] = this.roles;
     let pending: Promise<UpdateResult> | null = null;
-    let handoff: Float64Array | null = null;
+    // Where the later roles' shuffles start: after the first role's (update-thread.ts).
+    let handoff: ReturnType<Rng['state']> | null = null;
     if (thread && rest.length > 0) {
-      // Where the later roles' shuffles start: after the first role's (update-thread.ts).
-      const ahead = new Rng(0);
-      handoff = new Float64Array(5);
-      rng.getRaw(handoff);
-      ahead.setRaw(handoff);
+      const ahead = Rng.fromState(rng.state());
       skipMinibatchOrders(
         this.state.roles[first.name].rollout,
         updateShuffles(this.algo, this.config)!,
         ahead,
       );
-      ahead.getRaw(handoff);
+      handoff = ahead.state();
       const req = updateRequest(
         this.algo,
         this.config,
@@ -526,9 +523,7 @@ export class Trainer {
     }
     if (pending && handoff) {
       const res = await pending;
-      const here = new Float64Array(5);
-      rng.getRaw(here);
-      if (!here.every((x, i) => Object.is(x, handoff[i]))) {
+      if (JSON.stringify(rng.state()) !== JSON.stringify(handoff)) {
         throw new Error(
           'Trainer: the first role drew a different number of shuffles than planned for the update thread (updateShuffles); the run cannot continue exactly.',
         );
@@ -551,9 +546,7 @@ export class Trainer {
   private async readyThread(): Promise<UpdateThread | null> {
     const thread = this.updateThread;
     if (!thread) return null;
-    if (this.config.parallelUpdate !== true && !thread.isReady) {
-      if (!thread.failure) return null;
-    }
+    if (this.config.parallelUpdate !== true && !thread.isReady && !thread.failure) return null;
     try {
       await thread.ready;
       return thread;
