@@ -116,7 +116,7 @@ if (want('ppo')) {
   const { loadScenario } = await import('../envs/scenarios/index.ts');
   const rounds = roundsOption ?? 2;
   console.log(
-    `\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm); the update on one thread and with parallelUpdate (coprocessors on a second thread), taking turns, ${rounds} rounds on wasm, one on cpu`,
+    `\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm); the update on one thread and with parallelUpdate (a second thread evaluates the rollout as it is collected and takes half of each minibatch's pieces), taking turns, ${rounds} rounds on wasm, one on cpu`,
   );
   const runs: { backend: 'wasm' | 'cpu'; parallel: boolean }[] = [];
   for (let r = 0; r < rounds; r++)

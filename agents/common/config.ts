@@ -109,14 +109,13 @@ export const BaseLearnerConfigSchema = z.object({
    */
   yieldMs: z.number().positive().default(30),
   /**
-   * Update the roles after the first on a second thread while the first updates on the trainer's
-   * own (agents/trainer/update-thread.ts): the same numbers, bit for bit, in about the time of the
-   * slowest role. It needs two or more roles, the wasm or cpu backend and no early stop
-   * (`targetKl`, which would decide where the later roles' shuffles start). `auto` uses it where
-   * it can and, besides, the machine has two cores (two per job a `copronet worker` runs at once),
-   * the trainer runs on the main thread (not in a pool's worker, whose cores the pool already uses) and the later roles collect at least 4,096
-   * samples per iteration (smaller updates take milliseconds); `true` wherever it can (a `targetKl` is
-   * then an error); `false` never.
+   * Share each update with a second thread (agents/trainer/update-thread.ts): it evaluates every
+   * big role's rollout while the rollout is collected and computes the later pieces of each
+   * minibatch; the numbers are those of one thread, bit for bit. It needs the wasm or cpu backend.
+   * `auto` uses it where, besides, some role's minibatches split into two or more pieces (more
+   * than 4,000 rows: smaller updates take milliseconds), the machine has two cores (two per job a
+   * `copronet worker` runs at once) and the trainer runs on the main thread (not in a pool's
+   * worker, whose cores the pool already uses); `true` wherever the backend allows; `false` never.
    * @default 'auto'
    */
   parallelUpdate: z.union([z.boolean(), z.literal('auto')]).default('auto'),

@@ -8,7 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/core/rng.ts';
-import { minibatchShape, type PackedMinibatch, type RolePolicy } from '../tf/policy.ts';
+import {
+  minibatchShape,
+  type PackedMinibatch,
+  type PieceRequest,
+  type RemotePieces,
+  type RolePolicy,
+  sharedPieces,
+} from '../tf/policy.ts';
 import { computeGae, type RoleRollout } from './buffer.ts';
 import { actionColumns, type HeadConfig, type HeadDist, type HeadTerms, SIDE, sideWidth } from './head.ts';
 
@@ -22,24 +29,33 @@ function chunkSize(size: number): number {
 /**
  * Log-probabilities of the rollout's raw actions under the current policy and the values of its
  * rows (or of `source` rows, e.g. final observations: then only values), in fixed-shape chunks
- * (the last padded), one upload per chunk when the critic reads the observations.
+ * (the last padded), one upload per chunk when the critic reads the observations. Only chunks
+ * [from, to) are evaluated (the outputs hold their rows, from chunk `from`'s first), and of those
+ * only the ones `only` accepts (default: all; the others' rows stay 0). A chunk's numbers do not
+ * depend on which others are evaluated.
  */
-function evaluateRollout(
+export function evaluateRollout(
   policy: RolePolicy,
   ro: RoleRollout,
   want: { logp: boolean; values: boolean },
   source: Float32Array = ro.obs,
+  from = 0,
+  to = rolloutChunks(ro.size).count,
+  only?: (start: number, rows: number) => boolean,
 ): { logp: Float32Array; values: Float32Array } {
   const { obsDim, rawDim, stateDim } = ro.shape;
   const width = obsDim + stateDim;
   const C = chunkSize(ro.size);
-  const logp = new Float32Array(want.logp ? ro.size : 0);
-  const values = new Float32Array(want.values ? ro.size : 0);
+  const first = Math.min(ro.size, from * C);
+  const end = Math.min(ro.size, to * C);
+  const logp = new Float32Array(want.logp ? end - first : 0);
+  const values = new Float32Array(want.values ? end - first : 0);
   const obs = new Float32Array(C * obsDim);
   const crit = stateDim > 0 ? new Float32Array(C * width) : obs;
   const raw = new Float32Array(C * rawDim);
-  for (let start = 0; start < ro.size; start += C) {
+  for (let start = first; start < end; start += C) {
     const rows = Math.min(C, ro.size - start);
+    if (only && !only(start, rows)) continue;
     obs.set(source.subarray(start * obsDim, (start + rows) * obsDim));
     if (rows < C) obs.fill(0, rows * obsDim);
     if (stateDim > 0) ro.criticRows(start, rows, crit, source);
@@ -47,11 +63,25 @@ function evaluateRollout(
     if (want.logp) {
       raw.set(ro.raw.subarray(start * rawDim, (start + rows) * rawDim));
       raw.fill(policy.spec.action.kind === 'box' ? 0.5 : 0, rows * rawDim);
-      logp.set(policy.logProbsOf(out.actor!, raw, C).subarray(0, rows), start);
+      logp.set(policy.logProbsOf(out.actor!, raw, C).subarray(0, rows), start - first);
     }
-    if (want.values) values.set(out.critic!.subarray(0, rows), start);
+    if (want.values) values.set(out.critic!.subarray(0, rows), start - first);
   }
   return { logp, values };
+}
+
+/** The fixed-shape chunks `evaluateRollout` walks a rollout of `size` rows in: `count` chunks of `rows`. */
+export function rolloutChunks(size: number): { count: number; rows: number } {
+  const rows = chunkSize(size);
+  return { count: rows > 0 ? Math.ceil(size / rows) : 0, rows };
+}
+
+/** Whether rows [start, start + rows) hold a step cut off by a time limit (whose final observation's value is needed). */
+export function truncatedIn(ro: RoleRollout): (start: number, rows: number) => boolean {
+  return (start, rows) => {
+    for (let i = start; i < start + rows; i++) if (ro.truncatedOnly[i]) return true;
+    return false;
+  };
 }
 
 /** Values of every rollout row (or of `source` rows, e.g. final observations) in fixed-shape chunks. */
@@ -74,17 +104,113 @@ export interface PrepareOptions {
   bootstrapTruncated: boolean;
 }
 
+/** What a finished rollout needs evaluated: log-probabilities and values of its rows, values of the final observations of truncated steps. */
+export interface RolloutEvaluation {
+  logp: Float32Array;
+  values: Float32Array;
+  /** Defined at the truncated rows (when `bootstrapTruncated`), 0 elsewhere; empty when no row needs it. */
+  finalValues: Float32Array;
+}
+
+/**
+ * Whether a rollout's truncated steps take a bootstrap value (`bootstrapTruncated` and at least one).
+ */
+export function needsFinalValues(ro: RoleRollout, opts: PrepareOptions): boolean {
+  return opts.bootstrapTruncated && ro.truncatedOnly.some((x) => x === 1);
+}
+
+/** `evaluateRollout`'s share of a rollout's evaluation for chunks [from, to) (their rows): see `RolloutEvaluation`. */
+export function evaluateChunks(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  finals: boolean,
+  from: number,
+  to: number,
+): RolloutEvaluation {
+  const both = evaluateRollout(policy, ro, { logp: true, values: true }, ro.obs, from, to);
+  const finalValues = finals
+    ? evaluateRollout(policy, ro, { logp: false, values: true }, ro.finalObs, from, to, truncatedIn(ro))
+        .values
+    : new Float32Array(0);
+  return { logp: both.logp, values: both.values, finalValues };
+}
+
 /**
  * Fill `logp`, `values`, `advantages` and `returns` of a finished rollout. With
  * `bootstrapTruncated`, the reward of a step cut off by a time limit gets
  * `gamma * V(final observation)` added (the episode continues in principle).
  */
 export function prepareRollout(policy: RolePolicy, ro: RoleRollout, opts: PrepareOptions): void {
-  const both = evaluateRollout(policy, ro, { logp: true, values: true });
-  ro.logp.set(both.logp);
-  ro.values.set(both.values);
-  if (opts.bootstrapTruncated && ro.truncatedOnly.some((x) => x === 1)) {
-    const fv = rolloutValues(policy, ro, ro.finalObs);
+  const n = rolloutChunks(ro.size).count;
+  finishPrepare(policy, ro, opts, evaluateChunks(policy, ro, needsFinalValues(ro, opts), 0, n));
+}
+
+/**
+ * `prepareRollout` with another thread (agents/trainer/update-thread.ts) evaluating chunks of the
+ * rollout: all of them when it has had them since the rollout (`RoleHelper.evaluating`), else the
+ * later half while this thread evaluates the first. The same numbers: a chunk's do not depend on
+ * the others, or on the thread.
+ */
+export async function prepareRolloutShared(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  opts: PrepareOptions,
+  helper: RoleHelper,
+): Promise<void> {
+  const n = rolloutChunks(ro.size).count;
+  const finals = needsFinalValues(ro, opts);
+  const split = helper.evaluating > 0 ? 0 : Math.floor(n / 2);
+  const pending = helper.evaluate(split, n);
+  const here = evaluateChunks(policy, ro, finals, 0, split);
+  const there = await pending;
+  const at = here.values.length;
+  const all: RolloutEvaluation = {
+    logp: new Float32Array(ro.size),
+    values: new Float32Array(ro.size),
+    finalValues: new Float32Array(finals ? ro.size : 0),
+  };
+  all.logp.set(here.logp);
+  all.logp.set(there.logp, at);
+  all.values.set(here.values);
+  all.values.set(there.values, at);
+  if (finals) {
+    all.finalValues.set(here.finalValues);
+    all.finalValues.set(there.finalValues, at);
+  }
+  finishPrepare(policy, ro, opts, all);
+}
+
+/**
+ * A thread that takes part of one role's update (agents/trainer/update-thread.ts keeps a copy of
+ * the role's rollout there): chunks of the rollout's evaluation, and the later pieces of each
+ * minibatch.
+ */
+export interface RoleHelper {
+  /** How many of the rollout's chunks the thread has been given already (during the rollout). */
+  readonly evaluating: number;
+  /**
+   * `evaluateChunks` of chunks [from, to) there (those not handed over yet are sent now), under
+   * the parameters that collected the rollout; the outputs hold the rows from chunk `from` on
+   * (`finalValues` all of them, 0 where no value is needed).
+   */
+  evaluate(from: number, to: number): Promise<RolloutEvaluation>;
+  /** The side rows of the prepared rollout (`sideRows`), for the pieces that follow. */
+  side(side: Float32Array): void;
+  /** `RolePolicy.remotePieces` of the minibatch rows `rows` of the rollout (-1: padding), packed there. */
+  pieces(rows: Int32Array, req: PieceRequest, head: HeadConfig): Promise<RemotePieces>;
+}
+
+/** The bootstrap of truncated steps, the value after the rollout, and GAE, from the rollout's evaluation. */
+function finishPrepare(
+  policy: RolePolicy,
+  ro: RoleRollout,
+  opts: PrepareOptions,
+  ev: RolloutEvaluation,
+): void {
+  ro.logp.set(ev.logp);
+  ro.values.set(ev.values);
+  if (ev.finalValues.length > 0) {
+    const fv = ev.finalValues;
     for (let i = 0; i < ro.size; i++) if (ro.truncatedOnly[i]) ro.rewards[i] += opts.gamma * fv[i];
   }
   // ALGO LOGIC: bootstrap value of the observation after the rollout
@@ -144,16 +270,6 @@ export function liveMinibatchOrder(
 }
 
 /**
- * Advance `rng` exactly as `count` calls of `liveMinibatchOrder` on `ro` would (each shuffles the
- * live rows once; the draws depend only on how many there are), without building the orders.
- */
-export function skipMinibatchOrders(ro: RoleRollout, count: number, rng: Rng): void {
-  const n = ro.liveCount();
-  const scratch = new Int32Array(n);
-  for (let c = 0; c < count; c++) rng.shuffle(scratch, n);
-}
-
-/**
  * The side row (agents/common/head.ts) of every rollout row: the action (Beta: ln x, ln(1 - x);
  * categorical: the index), then log-probability, advantage, return, value and the live mask.
  */
@@ -194,7 +310,11 @@ export function packedMinibatch(ro: RoleRollout, dist: HeadDist, rows: number): 
   };
 }
 
-/** Fill `mb` with the rows `order[from .. from + mb.rows)` (-1: a padding row, mask 0) of a rollout and its side rows. */
+/**
+ * Fill `mb` with the rows `order[from .. from + mb.rows)` (-1: a padding row, mask 0) of a rollout
+ * and its side rows; the network inputs only of the first `inputRows` (default all: a minibatch
+ * shared with another thread needs its side rows whole and its inputs for the rows here).
+ */
 export function packMinibatch(
   ro: RoleRollout,
   side: Float32Array,
@@ -202,6 +322,7 @@ export function packMinibatch(
   order: Int32Array,
   from: number,
   mb: PackedMinibatch,
+  inputRows = mb.rows,
 ): void {
   const { count: N, obsDim: D, stateDim } = ro.shape;
   const S = sideWidth(dist);
@@ -216,21 +337,26 @@ export function packMinibatch(
   let live = 0;
   for (let r = 0; r < mb.rows; r++) {
     const idx = order[from + r];
+    const inputs = r < inputRows;
     if (idx < 0) {
-      obs.fill(0, r * D, (r + 1) * D);
-      if (crit) crit.fill(0, r * W, (r + 1) * W);
+      if (inputs) {
+        obs.fill(0, r * D, (r + 1) * D);
+        if (crit) crit.fill(0, r * W, (r + 1) * W);
+      }
       out.fill(0, r * S, (r + 1) * S);
       out.fill(pad, r * S, r * S + a0);
       continue;
     }
-    const o = idx * D;
-    const d = r * D;
-    for (let k = 0; k < D; k++) obs[d + k] = src[o + k];
-    if (crit) {
-      const c = r * W;
-      for (let k = 0; k < D; k++) crit[c + k] = src[o + k];
-      const t = Math.floor(idx / N) * stateDim;
-      for (let k = 0; k < stateDim; k++) crit[c + D + k] = states[t + k];
+    if (inputs) {
+      const o = idx * D;
+      const d = r * D;
+      for (let k = 0; k < D; k++) obs[d + k] = src[o + k];
+      if (crit) {
+        const c = r * W;
+        for (let k = 0; k < D; k++) crit[c + k] = src[o + k];
+        const t = Math.floor(idx / N) * stateDim;
+        for (let k = 0; k < stateDim; k++) crit[c + D + k] = states[t + k];
+      }
     }
     const si = idx * S;
     const so = r * S;
@@ -245,7 +371,8 @@ export function packMinibatch(
  * into `mb` in turn, one fast-path step (`RolePolicy.fusedStep`) each; a minibatch with no live
  * row is skipped. PPO runs it once per epoch, REINFORCE once. Returns each of the `logged` terms
  * summed over the steps, and how many steps ran; `onStep` sees every step's terms and
- * `maybeYield` is awaited after each.
+ * `maybeYield` is awaited after each. With a `helper` (another thread holding the rollout and
+ * its side rows), a minibatch of two or more pieces is shared with it (`fusedStepShared`).
  */
 export async function fusedPass(
   policy: RolePolicy,
@@ -257,13 +384,20 @@ export async function fusedPass(
   logged: readonly (keyof HeadTerms)[],
   onStep: (t: HeadTerms) => void,
   maybeYield: () => Promise<void>,
+  helper?: RoleHelper,
 ): Promise<{ sums: Float64Array; steps: number }> {
   const sums = new Float64Array(logged.length);
   let steps = 0;
+  const shared = helper && sharedPieces(mb.rows).pieces >= 2 ? sharedPieces(mb.rows) : null;
   for (let m = 0; m < step.numMinibatches; m++) {
-    packMinibatch(ro, side, policy.dist, order, m * mb.rows, mb);
+    const at = m * mb.rows;
+    packMinibatch(ro, side, policy.dist, order, at, mb, shared ? shared.localRows : mb.rows);
     if (mb.live === 0) continue;
-    const t = policy.fusedStep(mb, step.head, step.lr, step.maxGradNorm);
+    const t = shared
+      ? await policy.fusedStepShared(mb, step.head, step.lr, step.maxGradNorm, (req) =>
+          helper!.pieces(order.subarray(at + req.from, at + mb.rows), req, step.head),
+        )
+      : policy.fusedStep(mb, step.head, step.lr, step.maxGradNorm);
     for (let k = 0; k < logged.length; k++) sums[k] += t[logged[k]];
     onStep(t);
     steps++;

@@ -27,6 +27,7 @@ import {
   maskedMean,
   normalizeAdvantages,
   packedMinibatch,
+  type RoleHelper,
   sideRows,
 } from '../common/prepare.ts';
 
@@ -123,6 +124,7 @@ export async function ppoUpdate(
   lr: number,
   rng: Rng,
   maybeYield: () => Promise<void> = async () => {},
+  helper?: RoleHelper,
 ): Promise<UpdateMetrics> {
   const clipfracs: number[] = [];
   let last = new Float64Array(LOGGED.length);
@@ -138,6 +140,7 @@ export async function ppoUpdate(
   const step = { head, lr, maxGradNorm: cfg.maxGradNorm, numMinibatches: cfg.numMinibatches };
   const onStep = (t: HeadTerms) => clipfracs.push(t.clipfrac);
   const side = sideRows(ro, policy.dist);
+  helper?.side(side);
   let mb: PackedMinibatch | undefined;
 
   for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
@@ -145,7 +148,18 @@ export async function ppoUpdate(
     const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
     if (mb?.rows !== mbRows) mb = packedMinibatch(ro, policy.dist, mbRows);
     // ALGO LOGIC: per minibatch the clipped loss, then global gradient-norm clipping and the Adam step
-    const { sums, steps } = await fusedPass(policy, ro, side, order, mb, step, TERMS, onStep, maybeYield);
+    const { sums, steps } = await fusedPass(
+      policy,
+      ro,
+      side,
+      order,
+      mb,
+      step,
+      TERMS,
+      onStep,
+      maybeYield,
+      helper,
+    );
     epochsRun++;
     if (steps > 0) last = sums.map((s) => s / steps);
     if (cfg.targetKl !== null && last[APPROX_KL] > cfg.targetKl) break;

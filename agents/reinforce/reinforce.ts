@@ -8,7 +8,13 @@ import type { Rng } from '../../src/core/rng.ts';
 import type { RolePolicy } from '../tf/policy.ts';
 import { explainedVariance, type RoleRollout } from '../common/buffer.ts';
 import type { HeadConfig, HeadTerms } from '../common/head.ts';
-import { fusedPass, liveMinibatchOrder, packedMinibatch, sideRows } from '../common/prepare.ts';
+import {
+  fusedPass,
+  liveMinibatchOrder,
+  packedMinibatch,
+  type RoleHelper,
+  sideRows,
+} from '../common/prepare.ts';
 import type { UpdateMetrics } from '../common/config.ts';
 import type { ReinforceConfig } from './config.ts';
 
@@ -30,6 +36,7 @@ export async function reinforceUpdate(
   lr: number,
   rng: Rng,
   maybeYield: () => Promise<void> = async () => {},
+  helper?: RoleHelper,
 ): Promise<UpdateMetrics> {
   const head: HeadConfig = {
     mode: 'reinforce',
@@ -40,12 +47,24 @@ export async function reinforceUpdate(
     normAdv: cfg.normAdv,
   };
   const side = sideRows(ro, policy.dist);
+  helper?.side(side);
   const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
   const mb = packedMinibatch(ro, policy.dist, mbRows);
   const step = { head, lr, maxGradNorm: cfg.maxGradNorm, numMinibatches: cfg.numMinibatches };
   // ALGO LOGIC: per minibatch the policy gradient with the baseline's advantage (no gradient through it)
   const terms = LOGGED.map(([term]) => term);
-  const { sums, steps } = await fusedPass(policy, ro, side, order, mb, step, terms, () => {}, maybeYield);
+  const { sums, steps } = await fusedPass(
+    policy,
+    ro,
+    side,
+    order,
+    mb,
+    step,
+    terms,
+    () => {},
+    maybeYield,
+    helper,
+  );
   const n = Math.max(steps, 1);
   const metrics: UpdateMetrics = {};
   for (let k = 0; k < LOGGED.length; k++) metrics[LOGGED[k][1]] = sums[k] / n;

@@ -159,6 +159,8 @@ interface AdamAttrs {
   gradOut?: Float32Array;
   /** Receives the gradient's global norm before clipping. */
   info?: { gradNorm: number };
+  /** Effective gradients of further pieces, computed elsewhere (another thread), after the inputs' pieces. */
+  more?: Float32Array[];
 }
 
 let gradScratch = new Float64Array(0);
@@ -229,11 +231,11 @@ function adamUpdate(
 const adamKernel = defineKernel<AdamAttrs>({
   name: 'CopronetFlatAdam',
   outputs: (_s, { nets, adam }) => (adam ? nets.flatMap(effectiveShapes) : [[1]]),
-  run: (grads, outs, _s, { theta, m, v, nets, adam, gradOut, info }) => {
+  run: (grads, outs, _s, { theta, m, v, nets, adam, gradOut, info, more }) => {
     const P = theta.length;
     if (gradScratch.length < P) gradScratch = new Float64Array(P);
     const g = gradScratch.subarray(0, P);
-    trueGradient(nets, grads, g);
+    trueGradient(nets, more ? [...grads, ...more] : grads, g);
     let sq = 0;
     for (let i = 0; i < P; i++) sq += g[i] * g[i];
     const norm = Math.sqrt(sq);
@@ -485,10 +487,18 @@ export class FusedNets {
   /**
    * Adam step over `theta` (in place, with moments `m`, `v`) from the effective gradients of
    * every network (their `backward` outputs, net after net, for every piece of the minibatch:
-   * the pieces are summed); the effective tensors are replaced.
+   * the pieces are summed, then those of `more`: further pieces computed elsewhere, as arrays);
+   * the effective tensors are replaced.
    */
-  step(grads: tf.Tensor[], theta: Float32Array, m: Float32Array, v: Float32Array, adam: AdamStep): void {
-    this.replace(adamKernel(grads, { theta, m, v, nets: this.nets, adam }));
+  step(
+    grads: tf.Tensor[],
+    theta: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    adam: AdamStep,
+    more?: Float32Array[],
+  ): void {
+    this.replace(adamKernel(grads, { theta, m, v, nets: this.nets, adam, more }));
   }
 
   /** The true gradient of every parameter from the effective ones, changing nothing (tests). */

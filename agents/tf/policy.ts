@@ -26,6 +26,7 @@ import {
   emptyTerms,
   type HeadConfig,
   type HeadDist,
+  type HeadStats,
   type HeadTerms,
   headKernel,
   headStats,
@@ -56,6 +57,36 @@ export const STEP_CHUNK = 4000;
 export function stepPieces(rows: number): { pieces: number; rows: number } {
   const pieces = Math.ceil(rows / STEP_CHUNK);
   return { pieces, rows: Math.ceil(rows / pieces) };
+}
+
+/**
+ * How `fusedStepShared` shares a minibatch of `rows` rows between two threads: the pieces of
+ * `stepPieces`, the first `local` (the smaller half: rows [0, localRows)) on the calling thread,
+ * the rest on the other.
+ */
+export function sharedPieces(rows: number): {
+  pieces: number;
+  pieceRows: number;
+  local: number;
+  localRows: number;
+} {
+  const { pieces, rows: pieceRows } = stepPieces(rows);
+  const local = Math.floor(pieces / 2);
+  return { pieces, pieceRows, local, localRows: local * pieceRows };
+}
+
+/** What `fusedStepShared` asks of the other thread: the pieces from row `from` on, with these parameters and statistics. */
+export interface PieceRequest {
+  theta: Float32Array;
+  stats: HeadStats;
+  from: number;
+  pieceRows: number;
+}
+
+/** The other thread's pieces (`RolePolicy.remotePieces`): per piece its effective gradients (`backward` order) and loss terms. */
+export interface RemotePieces {
+  grads: Float32Array[][];
+  terms: HeadTerms[];
 }
 
 /**
@@ -279,6 +310,22 @@ export class RolePolicy {
     this.dirty = true;
   }
 
+  /**
+   * Take flat parameters (`flatState().theta` of a policy of the same shape) and keep the moments:
+   * how another thread evaluates and differentiates under the trainer's parameters.
+   */
+  loadParameters(theta: Float32Array): void {
+    if (theta.length !== this.theta.length) {
+      throw new Error(
+        `RolePolicy.loadParameters(): ${theta.length} values for a policy of ${this.theta.length} parameters`,
+      );
+    }
+    this.pull();
+    this.theta.set(theta);
+    this.fused.refresh(this.theta);
+    this.dirty = true;
+  }
+
   /** Every variable a checkpoint must hold (weights and optimiser moments), current. */
   stateVariables(): tf.Variable[] {
     return [...this.variables(), ...this.optimizer.stateVariables()];
@@ -292,19 +339,7 @@ export class RolePolicy {
   fusedStep(mb: PackedMinibatch, cfg: HeadConfig, lr: number, maxGradNorm: number): HeadTerms {
     this.pull();
     const terms = emptyTerms();
-    tf.tidy(() => {
-      const grads = this.fusedBackward(mb, cfg, terms);
-      const o = this.optimizer;
-      o.step += 1;
-      this.fused.step(grads, this.theta, this.m, this.v, {
-        lr,
-        beta1: o.beta1,
-        beta2: o.beta2,
-        eps: o.eps,
-        step: o.step,
-        maxGradNorm,
-      });
-    });
+    tf.tidy(() => this.adamStep(this.fusedBackward(mb, cfg, terms), lr, maxGradNorm));
     this.dirty = true;
     return terms;
   }
@@ -318,32 +353,120 @@ export class RolePolicy {
   }
 
   /**
-   * Forward, loss head and backward of a minibatch, in pieces of at most STEP_CHUNK rows (the
-   * loss is a sum over rows once `headStats` are fixed; the Adam kernel sums the pieces'
-   * gradients): a piece's activations stay in the processor's cache. Call inside tf.tidy.
+   * `fusedStep` with the minibatch shared with another thread (agents/trainer/update-thread.ts):
+   * pieces [0, local) of `sharedPieces` run here, the rest there (`remote`, from the same
+   * parameters, by `remotePieces`), and the Adam step sums every piece's gradient in piece order
+   * and adds the loss terms in that order: the numbers of `fusedStep`, bit for bit. `mb` needs its
+   * side rows whole (the advantage statistics) and its inputs for the rows here.
    */
-  private fusedBackward(mb: PackedMinibatch, cfg: HeadConfig, terms: HeadTerms): tf.Tensor[] {
+  async fusedStepShared(
+    mb: PackedMinibatch,
+    cfg: HeadConfig,
+    lr: number,
+    maxGradNorm: number,
+    remote: (req: PieceRequest) => Promise<RemotePieces>,
+  ): Promise<HeadTerms> {
+    this.pull();
     const B = mb.rows;
-    const D = this.spec.obsDim;
-    const cDim = this.critic.opts.inputDim;
-    const S = mb.side.length / B;
+    const { pieceRows, localRows } = sharedPieces(B);
     const stats = headStats(mb.side, B, this.dist, cfg.normAdv);
-    const C = stepPieces(B).rows;
+    const pending = remote({ theta: this.theta.slice(), stats, from: localRows, pieceRows });
+    const terms = emptyTerms();
+    const local = tf.tidy(() => this.fusedBackward(mb, cfg, terms, stats, pieceRows, localRows));
+    let got: RemotePieces;
+    try {
+      got = await pending;
+    } catch (err) {
+      tf.dispose(local);
+      throw err;
+    }
+    for (const t of got.terms) {
+      for (const k of Object.keys(terms) as (keyof HeadTerms)[]) terms[k] += t[k];
+    }
+    tf.tidy(() => this.adamStep(local, lr, maxGradNorm, got.grads.flat()));
+    tf.dispose(local);
+    this.dirty = true;
+    return terms;
+  }
+
+  /**
+   * The other side of `fusedStepShared`: every piece of `mb` (the minibatch's rows from `from` on,
+   * in pieces of `pieceRows`) under the current parameters (`loadParameters`), read back: each
+   * piece's effective gradients and its share of the loss terms. Changes no parameter or moment.
+   */
+  remotePieces(mb: PackedMinibatch, cfg: HeadConfig, stats: HeadStats, pieceRows: number): RemotePieces {
+    this.pull();
+    const out: RemotePieces = { grads: [], terms: [] };
+    for (let start = 0; start < mb.rows; start += pieceRows) {
+      const rows = Math.min(pieceRows, mb.rows - start);
+      const terms = emptyTerms();
+      const grads = tf.tidy(() => this.piece(mb, start, rows, cfg, stats, terms));
+      out.grads.push(grads.map((g) => g.dataSync() as Float32Array));
+      out.terms.push(terms);
+      tf.dispose(grads);
+    }
+    return out;
+  }
+
+  /** Global-norm clipping and Adam over the flat parameters from the pieces' effective gradients (then `more`'s). */
+  private adamStep(grads: tf.Tensor[], lr: number, maxGradNorm: number, more?: Float32Array[]): void {
+    const o = this.optimizer;
+    o.step += 1;
+    this.fused.step(
+      grads,
+      this.theta,
+      this.m,
+      this.v,
+      { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, step: o.step, maxGradNorm },
+      more,
+    );
+  }
+
+  /**
+   * Forward, loss head and backward of the first `rows` rows of a minibatch (default all), in
+   * pieces of `pieceRows` (default: `stepPieces`, at most STEP_CHUNK; the loss is a sum over rows
+   * once `headStats` are fixed; the Adam kernel sums the pieces' gradients): a piece's
+   * activations stay in the processor's cache. Call inside tf.tidy.
+   */
+  private fusedBackward(
+    mb: PackedMinibatch,
+    cfg: HeadConfig,
+    terms: HeadTerms,
+    stats = headStats(mb.side, mb.rows, this.dist, cfg.normAdv),
+    pieceRows = stepPieces(mb.rows).rows,
+    rows = mb.rows,
+  ): tf.Tensor[] {
     const grads: tf.Tensor[] = [];
-    for (let start = 0; start < B; start += C) {
-      const rows = Math.min(C, B - start);
-      const x = tf.tensor3d(mb.obs.subarray(start * D, (start + rows) * D), [1, rows, D]);
-      const xc = mb.critic
-        ? tf.tensor3d(mb.critic.subarray(start * cDim, (start + rows) * cDim), [1, rows, cDim])
-        : x;
-      const side = tf.tensor2d(mb.side.subarray(start * S, (start + rows) * S), [rows, S]);
-      const a = this.fused.forward(0, x);
-      const c = this.fused.forward(1, xc);
-      const [dA, dC, dAs, dCs] = headKernel([a.out, c.out, side], { dist: this.dist, cfg, stats, terms });
-      grads.push(...this.fused.backward(0, x, a.acts, dA as tf.Tensor3D, dAs));
-      grads.push(...this.fused.backward(1, xc, c.acts, dC as tf.Tensor3D, dCs));
+    for (let start = 0; start < rows; start += pieceRows) {
+      grads.push(...this.piece(mb, start, Math.min(pieceRows, rows - start), cfg, stats, terms));
     }
     return grads;
+  }
+
+  /** One piece of a minibatch, rows [start, start + rows): its effective gradients (`backward` order); adds its loss terms. */
+  private piece(
+    mb: PackedMinibatch,
+    start: number,
+    rows: number,
+    cfg: HeadConfig,
+    stats: HeadStats,
+    terms: HeadTerms,
+  ): tf.Tensor[] {
+    const D = this.spec.obsDim;
+    const cDim = this.critic.opts.inputDim;
+    const S = mb.side.length / mb.rows;
+    const x = tf.tensor3d(mb.obs.subarray(start * D, (start + rows) * D), [1, rows, D]);
+    const xc = mb.critic
+      ? tf.tensor3d(mb.critic.subarray(start * cDim, (start + rows) * cDim), [1, rows, cDim])
+      : x;
+    const side = tf.tensor2d(mb.side.subarray(start * S, (start + rows) * S), [rows, S]);
+    const a = this.fused.forward(0, x);
+    const c = this.fused.forward(1, xc);
+    const [dA, dC, dAs, dCs] = headKernel([a.out, c.out, side], { dist: this.dist, cfg, stats, terms });
+    return [
+      ...this.fused.backward(0, x, a.acts, dA as tf.Tensor3D, dAs),
+      ...this.fused.backward(1, xc, c.acts, dC as tf.Tensor3D, dCs),
+    ];
   }
 
   /**

@@ -33,9 +33,8 @@ import type { BatchedEnv, RoleObservation, RoleSpec } from '../../src/core/batch
 import { actionDim } from '../../src/core/batched.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { TrainerEvent } from '../../src/core/train-events.ts';
-import { skipMinibatchOrders } from '../common/prepare.ts';
-import type { UpdateMetrics } from '../common/config.ts';
-import type { RolePolicy } from '../tf/policy.ts';
+import { EVAL_CHUNK, minibatchRows } from '../common/prepare.ts';
+import { type RolePolicy, sharedPieces } from '../tf/policy.ts';
 import {
   type BoundaryState,
   buildCheckpoint,
@@ -52,14 +51,7 @@ import { type StopReason, TrainerControl } from './control.ts';
 import { type CheckpointReason, TrainerEvents } from './events.ts';
 import { type LoadedCheckpoint, RunDir } from './run-dir.ts';
 import { createTrainerState, policyOptions, type RoleState, type TrainerState } from './state.ts';
-import {
-  applyRoleResult,
-  type UpdateResult,
-  UpdateThread,
-  updateRequest,
-  updateRole,
-  updateShuffles,
-} from './update-thread.ts';
+import { type ThreadHelper, UpdateThread, updateRole } from './update-thread.ts';
 
 export type { SnapshotCapable } from './checkpoint.ts';
 export { type Algo, type LearnerConfig, resolveConfig } from './config.ts';
@@ -124,6 +116,9 @@ export class Trainer {
   /** Whether `run()` starts the second update thread (see `wantsUpdateThread`). */
   private readonly useThread: boolean;
   private updateThread: UpdateThread | null = null;
+  /** The second thread's part in each role's update of the current rollout. */
+  private readonly helpers = new Map<string, ThreadHelper>();
+  private readonly threadWork = { chunks: 0, pieces: 0 };
   /** Log messages to emit right after `start`. */
   private readonly announcements: { level: 'info' | 'warn'; message: string }[] = [];
 
@@ -168,10 +163,9 @@ export class Trainer {
     }
     this.useThread = this.wantsUpdateThread();
     if (this.useThread) {
-      const later = this.roles.slice(1).map((r) => r.name);
       this.announce(
         'info',
-        `updating ${later.join(', ')} on a second thread while ${this.roles[0].name} updates on this one (parallelUpdate; the same numbers as one after the other)`,
+        "half of each big role's update on a second thread: the later evaluation chunks and minibatch pieces (parallelUpdate; the same numbers as on one thread)",
       );
     }
     this.existing = opts.existingRunDir !== undefined;
@@ -182,29 +176,29 @@ export class Trainer {
   }
 
   /**
-   * Whether the roles after the first update on a second thread (`parallelUpdate`, documented in
-   * agents/common/config.ts); throws when `true` asks for it where it cannot be exact.
+   * Whether a second thread takes half of the big roles' updates (`parallelUpdate`, documented in
+   * agents/common/config.ts); throws when `true` asks for it where it cannot run.
    */
   private wantsUpdateThread(): boolean {
     const mode = this.config.parallelUpdate;
-    if (mode === false || this.roles.length < 2) return false;
+    if (mode === false) return false;
     const backend = tf.getBackend();
-    const why =
-      backend !== 'wasm' && backend !== 'cpu'
-        ? `the ${backend} backend is not one a second thread runs (wasm or cpu)`
-        : updateShuffles(this.algo, this.config) === null
-          ? "targetKl stops the first role's epochs early, which decides where the later roles' shuffles start"
-          : null;
-    if (why) {
+    if (backend !== 'wasm' && backend !== 'cpu') {
       if (mode === true)
-        throw new Error(`parallelUpdate is true, but ${why}: set parallelUpdate to 'auto' or false.`);
+        throw new Error(
+          `parallelUpdate is true, but the ${backend} backend is not one a second thread runs (wasm or cpu): set parallelUpdate to 'auto' or false.`,
+        );
       return false;
     }
     if (mode === true) return true;
-    const laterRows = this.roles.slice(1).reduce((n, r) => n + r.count * this.config.numSteps, 0);
+    // Worth it where a minibatch splits into two or more pieces (agents/tf/policy.ts `sharedPieces`).
+    const big = this.roles.some(
+      (r) =>
+        sharedPieces(minibatchRows(r.count * this.config.numSteps, this.config.numMinibatches)).pieces >= 2,
+    );
     // A `copronet worker` running several jobs at once says how many (COPRONET_JOB_SLOTS): two cores each.
     const slots = Math.max(1, Number(process.env.COPRONET_JOB_SLOTS) || 1);
-    return isMainThread && availableParallelism() >= 2 * slots && laterRows >= AUTO_THREAD_ROWS;
+    return isMainThread && availableParallelism() >= 2 * slots && big;
   }
 
   /** Samples the run trains on in all: whole iterations, `numIterations x batchSamples` (totalTimesteps rounded down). */
@@ -215,6 +209,18 @@ export class Trainer {
   /** Emit a `log` event right after the `start` event of `run()` (for notes made before anyone listens). */
   announce(level: 'info' | 'warn', message: string): void {
     this.announcements.push({ level, message });
+  }
+
+  /**
+   * What the second update thread (`parallelUpdate`) has computed so far: rollout evaluation
+   * chunks and minibatch pieces (zeros without one).
+   */
+  get sharedWork(): { chunks: number; pieces: number } {
+    const live = this.updateThread?.work;
+    return {
+      chunks: this.threadWork.chunks + (live?.chunks ?? 0),
+      pieces: this.threadWork.pieces + (live?.pieces ?? 0),
+    };
   }
 
   /** Samples trained on so far. */
@@ -317,6 +323,7 @@ export class Trainer {
     try {
       return await this.loop();
     } finally {
+      this.takeThreadWork();
       await this.updateThread?.close();
       this.updateThread = null;
     }
@@ -402,6 +409,15 @@ export class Trainer {
     const envState = this.state.envState;
     const gammaStates = envState.length > 0;
     const actions: Record<string, Float32Array> = {};
+    // The second thread evaluates the rollout's chunks as they fill (update-thread.ts).
+    this.helpers.clear();
+    const thread = await this.readyThread();
+    if (thread) {
+      for (const spec of this.roles) {
+        const h = this.helperOf(thread, spec);
+        if (h) this.helpers.set(spec.name, h);
+      }
+    }
     for (let t = 0; t < T; t++) {
       // ALGO LOGIC: action logic (sampled in JS from the trainer's Rng)
       for (const spec of this.roles) {
@@ -459,6 +475,7 @@ export class Trainer {
         this.intake(st, tr);
       }
       if (gammaStates) this.env.state(envState);
+      for (const spec of this.roles) this.helpers.get(spec.name)?.advance((t + 1) * spec.count);
       await this.control.maybeYield();
       if (this.control.stopReason) return false;
     }
@@ -479,69 +496,53 @@ export class Trainer {
   }
 
   /**
-   * Update every role on its rollout; returns the update metrics with a role suffix. With the
-   * second thread (update-thread.ts), the roles after the first update there meanwhile.
+   * Update every role on its rollout, in turn; returns the update metrics with a role suffix. With
+   * the second thread (update-thread.ts), a role of more than one evaluation chunk shares its
+   * update with it (`helperOf`).
    */
   private async update(lr: number): Promise<Record<string, number>> {
     const metrics: Record<string, number> = {};
-    const record = (role: string, m: UpdateMetrics) => {
-      for (const [k, v] of Object.entries(m)) metrics[`${k}/${role}`] = v;
-      metrics[`charts/learning_rate/${role}`] = lr;
-    };
-    const rng = this.state.rng;
     const thread = await this.readyThread();
-    const [first, ...rest] = this.roles;
-    let pending: Promise<UpdateResult> | null = null;
-    // Where the later roles' shuffles start: after the first role's (update-thread.ts).
-    let handoff: ReturnType<Rng['state']> | null = null;
-    if (thread && rest.length > 0) {
-      const ahead = Rng.fromState(rng.state());
-      skipMinibatchOrders(
-        this.state.roles[first.name].rollout,
-        updateShuffles(this.algo, this.config)!,
-        ahead,
-      );
-      handoff = ahead.state();
-      const req = updateRequest(
+    for (const spec of this.roles) {
+      const st = this.state.roles[spec.name];
+      const helper = this.helpers.get(spec.name) ?? (thread ? this.helperOf(thread, spec) : undefined);
+      const m = await updateRole(
         this.algo,
+        st.policy,
+        st.rollout,
         this.config,
         lr,
-        ahead,
-        rest.map((spec) => ({
-          spec,
-          policy: this.state.roles[spec.name].policy,
-          options: policyOptions(spec, this.config, this.state.envState.length, this.state.scope),
-          rollout: this.state.roles[spec.name].rollout,
-        })),
+        this.state.rng,
+        this.yieldNow,
+        helper,
       );
-      pending = thread.update(req);
-      pending.catch(() => {}); // awaited below, after the first role
+      for (const [k, v] of Object.entries(m)) metrics[`${k}/${spec.name}`] = v;
+      metrics[`charts/learning_rate/${spec.name}`] = lr;
     }
-    for (const spec of pending ? [first] : this.roles) {
-      const { policy, rollout } = this.state.roles[spec.name];
-      record(spec.name, await updateRole(this.algo, policy, rollout, this.config, lr, rng, this.yieldNow));
-    }
-    if (pending && handoff) {
-      const res = await pending;
-      if (JSON.stringify(rng.state()) !== JSON.stringify(handoff)) {
-        throw new Error(
-          'Trainer: the first role drew a different number of shuffles than planned for the update thread (updateShuffles); the run cannot continue exactly.',
-        );
-      }
-      rest.forEach((spec, i) => {
-        const { policy, rollout } = this.state.roles[spec.name];
-        applyRoleResult(policy, rollout, res.roles[i]);
-        record(spec.name, res.roles[i].metrics);
-      });
-      rng.setRaw(res.rng);
-    }
+    this.helpers.clear();
     return metrics;
   }
 
   /**
+   * The second thread's part in a role's update for the rollout about to be collected (or just
+   * collected): roles of more than one evaluation chunk only, since the thread's share of smaller
+   * ones would cost more in messages than it saves.
+   */
+  private helperOf(thread: UpdateThread, spec: RoleSpec): ThreadHelper | undefined {
+    const st = this.state.roles[spec.name];
+    if (st.rollout.size <= EVAL_CHUNK) return undefined;
+    const setup = {
+      spec: { name: spec.name, count: spec.count, obsDim: spec.obsDim, action: spec.action },
+      policy: policyOptions(spec, this.config, this.state.envState.length, this.state.scope),
+      shape: st.rollout.shape,
+    };
+    return thread.helper(setup, st.rollout, st.policy.flatState().theta, this.config.bootstrapTruncated);
+  }
+
+  /**
    * The second update thread once it is up; null without one. Under `auto` an update does not
-   * wait for the thread to start (it runs the roles one after the other meanwhile: the same
-   * numbers), and a thread that failed to start is dropped with a warning; `true` waits, and fails.
+   * wait for the thread to start (it runs on this thread alone meanwhile: the same numbers), and
+   * a thread that failed to start is dropped with a warning; `true` waits, and fails.
    */
   private async readyThread(): Promise<UpdateThread | null> {
     const thread = this.updateThread;
@@ -554,7 +555,7 @@ export class Trainer {
       if (this.config.parallelUpdate === true) throw err;
       this.updateThread = null;
       void thread.close();
-      this.events.log('warn', `${(err as Error).message}; updating the roles one after the other`);
+      this.events.log('warn', `${(err as Error).message}; updating on this thread alone`);
       return null;
     }
   }
@@ -678,8 +679,18 @@ export class Trainer {
     }
   }
 
+  private takeThreadWork(): void {
+    const w = this.updateThread?.work;
+    if (!w) return;
+    this.threadWork.chunks += w.chunks;
+    this.threadWork.pieces += w.pieces;
+    w.chunks = 0;
+    w.pieces = 0;
+  }
+
   /** Free the networks' tensors, and release the run folder's lock. */
   dispose(): void {
+    this.takeThreadWork();
     void this.updateThread?.close();
     this.updateThread = null;
     for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();
@@ -687,13 +698,6 @@ export class Trainer {
     this.runDir?.unlock();
   }
 }
-
-/**
- * The fewest samples per iteration of the roles after the first for `parallelUpdate: 'auto'` to
- * start the second thread: below it an update takes milliseconds, and the thread's start (about a
- * second, tfjs's backend in a new thread) is more than short runs save.
- */
-const AUTO_THREAD_ROWS = 4096;
 
 function describeAction(r: RoleSpec) {
   return r.action.kind === 'box'

@@ -1,63 +1,87 @@
 /**
  * Entry of a trainer's second update thread (agents/trainer/update-thread.ts):
- * initialises the trainer's tfjs backend, then runs one request at a time.
+ * initialises the trainer's tfjs backend, then answers the requests in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RoleSpec } from '../../src/core/batched.ts';
-import { Rng } from '../../src/core/rng.ts';
 import { RoleRollout } from '../common/buffer.ts';
+import { evaluateChunks, packedMinibatch, packMinibatch, rolloutChunks } from '../common/prepare.ts';
 import { type BackendName, initBackend } from '../tf/backend.ts';
-import { RolePolicy } from '../tf/policy.ts';
-import {
-  ROLLOUT_INPUTS,
-  ROLLOUT_OUTPUTS,
-  type RoleUpdateRequest,
-  type RoleUpdateResult,
-  type UpdateReply,
-  type UpdateRequest,
-  updateRole,
-} from './update-thread.ts';
+import { type PackedMinibatch, RolePolicy } from '../tf/policy.ts';
+import type { RoleSetup, UpdateReply, UpdateRequest } from './update-thread.ts';
 
 const port = parentPort!;
 const post = (msg: UpdateReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
-/** The networks and rollout buffers of each role, built on its first request and reused. */
-const roles = new Map<string, { policy: RolePolicy; rollout: RoleRollout; key: string }>();
+interface RoleCopy {
+  key: string;
+  policy: RolePolicy;
+  rollout: RoleRollout;
+  side: Float32Array | null;
+  mb: PackedMinibatch | null;
+}
 
-function roleOf(r: RoleUpdateRequest): { policy: RolePolicy; rollout: RoleRollout } {
-  const key = JSON.stringify([r.spec, r.policy, r.shape]);
-  let got = roles.get(r.spec.name);
+/** Each role's networks and rollout copy, built on its first request and reused. */
+const roles = new Map<string, RoleCopy>();
+
+function roleOf(setup: RoleSetup): RoleCopy {
+  const key = JSON.stringify(setup);
+  let got = roles.get(setup.spec.name);
   if (got?.key !== key) {
     got?.policy.dispose();
     got = {
-      policy: new RolePolicy(r.spec as RoleSpec, { ...r.policy, scope: `${r.policy.scope}/thread` }),
-      rollout: new RoleRollout(r.shape),
       key,
+      policy: new RolePolicy(setup.spec as RoleSpec, {
+        ...setup.policy,
+        scope: `${setup.policy.scope}/thread`,
+      }),
+      rollout: new RoleRollout(setup.shape),
+      side: null,
+      mb: null,
     };
-    roles.set(r.spec.name, got);
+    roles.set(setup.spec.name, got);
   }
   return got;
 }
 
-async function run(req: UpdateRequest): Promise<void> {
-  const rng = new Rng(0);
-  rng.setRaw(req.rng);
-  const results: RoleUpdateResult[] = [];
-  const transfer: ArrayBuffer[] = [];
-  for (const r of req.roles) {
-    const { policy, rollout } = roleOf(r);
-    for (const k of ROLLOUT_INPUTS) rollout[k].set(r.rollout[k]);
-    policy.loadFlatState(r.flat);
-    const metrics = await updateRole(req.algo, policy, rollout, req.config, req.lr, rng);
-    const flat = policy.flatState();
-    const prepared = Object.fromEntries(ROLLOUT_OUTPUTS.map((k) => [k, rollout[k].slice()]));
-    transfer.push(...[flat.theta, flat.m, flat.v].map((a) => a.buffer as ArrayBuffer));
-    for (const a of Object.values(prepared)) transfer.push(a.buffer as ArrayBuffer);
-    results.push({ metrics, flat, prepared: prepared as RoleUpdateResult['prepared'] });
+function known(name: string): RoleCopy {
+  const got = roles.get(name);
+  if (!got) throw new Error(`no rollout of role '${name}' was sent before its minibatches`);
+  return got;
+}
+
+function handle(req: UpdateRequest): void {
+  if (req.type === 'chunk') {
+    const copy = roleOf(req.role);
+    const ro = copy.rollout;
+    const { obsDim, rawDim, stateDim, count: N } = ro.shape;
+    const start = req.chunk * rolloutChunks(ro.size).rows;
+    ro.obs.set(req.rows.obs, start * obsDim);
+    ro.raw.set(req.rows.raw, start * rawDim);
+    ro.finalObs.set(req.rows.finalObs, start * obsDim);
+    ro.truncatedOnly.set(req.rows.truncatedOnly, start);
+    ro.states.set(req.rows.states, Math.floor(start / N) * stateDim);
+    // A new rollout: its side rows come after its chunks.
+    copy.side = null;
+    if (!req.evaluate) return;
+    copy.policy.loadParameters(req.theta);
+    const ev = evaluateChunks(copy.policy, ro, req.bootstrapTruncated, req.chunk, req.chunk + 1);
+    const bufs = [ev.logp, ev.values, ev.finalValues].map((a) => a.buffer as ArrayBuffer);
+    post({ type: 'chunk', id: req.id, ...ev }, bufs);
+  } else if (req.type === 'side') {
+    known(req.role).side = req.side;
+  } else {
+    const copy = known(req.role);
+    if (!copy.side) throw new Error(`no side rows of role '${req.role}' were sent before its minibatches`);
+    const rows = req.rows.length;
+    if (copy.mb?.rows !== rows) copy.mb = packedMinibatch(copy.rollout, copy.policy.dist, rows);
+    packMinibatch(copy.rollout, copy.side, copy.policy.dist, req.rows, 0, copy.mb);
+    copy.policy.loadParameters(req.theta);
+    const got = copy.policy.remotePieces(copy.mb, req.head, req.stats, req.pieceRows);
+    post({ type: 'pieces', id: req.id, grads: got.grads, terms: got.terms }, [
+      ...new Set(got.grads.flat().map((g) => g.buffer as ArrayBuffer)),
+    ]);
   }
-  const out = new Float64Array(5);
-  rng.getRaw(out);
-  post({ type: 'result', result: { id: req.id, rng: out, roles: results } }, transfer);
 }
 
 try {
@@ -66,14 +90,12 @@ try {
   post({ type: 'init-error', message: err instanceof Error ? err.message : String(err) });
   process.exit(0);
 }
-// One request at a time, in order: the trainer waits for each reply before it sends the next.
-let queue = Promise.resolve();
 port.on('message', (req: UpdateRequest) => {
-  queue = queue.then(() =>
-    run(req).catch((err: unknown) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      post({ type: 'error', id: req.id, message: e.message, stack: e.stack });
-    }),
-  );
+  try {
+    handle(req);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: 'error', id: req.id, message: e.message, stack: e.stack });
+  }
 });
 post({ type: 'ready' });
