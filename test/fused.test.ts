@@ -550,6 +550,8 @@ describe('the flat parameters and the variables', () => {
       const { pieces, rows } = stepPieces(B);
       expect(pieces * rows).toBe(B);
       expect((rows / 16) % 2).toBe(1);
+      // two threads share a minibatch equally (sharedPieces)
+      if (pieces > 1) expect(pieces % 2).toBe(0);
     }
   });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
 
 /**
  * Three roles, one of them big enough to share (12 slots x 1000 steps: three evaluation chunks,
- * minibatches of two or three pieces), ejections (inactive rows), truncation at the horizon, a
+ * minibatches of two or four pieces), ejections (inactive rows), truncation at the horizon, a
  * global state.
  */
 function threeRoleEnv(): BatchedBandit {
@@ -96,7 +96,7 @@ describe('parallelUpdate', () => {
   for (const [algo, extra] of [
     // minibatches of 5,984 live rows at most: two pieces, one on each thread
     ['ppo', {}],
-    // one minibatch of up to 12,000 rows: three pieces (one here, two there); an early stop that
+    // one minibatch of up to 12,000 rows: four pieces (two here, two there); an early stop that
     // ends the first iteration's epochs after two of three, not the second's
     ['ppo', { numMinibatches: 1, updateEpochs: 3, centralizedCritic: true, targetKl: 5e-7 }],
     ['reinforce', {}],

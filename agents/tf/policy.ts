@@ -53,16 +53,21 @@ export interface PolicyOptions {
  */
 export const STEP_CHUNK = 4000;
 
-/** How `fusedStep` splits a minibatch of `rows` rows: `pieces` pieces of `rows` rows (the last may be shorter). */
+/**
+ * How `fusedStep` splits a minibatch of `rows` rows: `pieces` pieces of `rows` rows (the last may
+ * be shorter); an even number of pieces when more than one, so that two threads share a
+ * minibatch equally (`sharedPieces`).
+ */
 export function stepPieces(rows: number): { pieces: number; rows: number } {
-  const pieces = Math.ceil(rows / STEP_CHUNK);
+  let pieces = Math.ceil(rows / STEP_CHUNK);
+  if (pieces > 1 && pieces % 2 === 1) pieces += 1;
   return { pieces, rows: Math.ceil(rows / pieces) };
 }
 
 /**
  * How `fusedStepShared` shares a minibatch of `rows` rows between two threads: the pieces of
- * `stepPieces`, the first `local` (the smaller half: rows [0, localRows)) on the calling thread,
- * the rest on the other.
+ * `stepPieces` (an even number), the first half (`local` of them: rows [0, localRows)) on the
+ * calling thread, the rest on the other.
  */
 export function sharedPieces(rows: number): {
   pieces: number;
