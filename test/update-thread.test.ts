@@ -185,7 +185,13 @@ describe('parallelUpdate', () => {
     };
     const shape = { numSteps: 1500, count: 9, obsDim: 5, rawDim: 2, stateDim: 0 };
     const cfg = resolveConfig('ppo', { hiddenSizes: [16, 16], numMinibatches: 2, updateEpochs: 2 }) as never;
-    const options = { hidden: [16, 16], activation: 'tanh', seed: 3, criticInputDim: 5, adamEps: 1e-5 } as const;
+    const options = {
+      hidden: [16, 16],
+      activation: 'tanh',
+      seed: 3,
+      criticInputDim: 5,
+      adamEps: 1e-5,
+    } as const;
     const fill = (ro: RoleRollout) => {
       const rng = new Rng(11);
       for (let i = 0; i < ro.obs.length; i++) ro.obs[i] = rng.normal();
