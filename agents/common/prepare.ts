@@ -34,7 +34,7 @@ function chunkSize(size: number): number {
  * only the ones `only` accepts (default: all; the others' rows stay 0). A chunk's numbers do not
  * depend on which others are evaluated.
  */
-export function evaluateRollout(
+function evaluateRollout(
   policy: RolePolicy,
   ro: RoleRollout,
   want: { logp: boolean; values: boolean },
@@ -77,7 +77,7 @@ export function rolloutChunks(size: number): { count: number; rows: number } {
 }
 
 /** Whether rows [start, start + rows) hold a step cut off by a time limit (whose final observation's value is needed). */
-export function truncatedIn(ro: RoleRollout): (start: number, rows: number) => boolean {
+function truncatedIn(ro: RoleRollout): (start: number, rows: number) => boolean {
   return (start, rows) => {
     for (let i = start; i < start + rows; i++) if (ro.truncatedOnly[i]) return true;
     return false;
@@ -115,7 +115,7 @@ export interface RolloutEvaluation {
 /**
  * Whether a rollout's truncated steps take a bootstrap value (`bootstrapTruncated` and at least one).
  */
-export function needsFinalValues(ro: RoleRollout, opts: PrepareOptions): boolean {
+function needsFinalValues(ro: RoleRollout, opts: PrepareOptions): boolean {
   return opts.bootstrapTruncated && ro.truncatedOnly.some((x) => x === 1);
 }
 

@@ -238,6 +238,8 @@ export class ThreadHelper implements RoleHelper {
   /** The chunks handed to the thread to evaluate, and those it only keeps. */
   private readonly chunks = new Map<number, Promise<Extract<UpdateReply, { type: 'chunk' }>>>();
   private readonly kept = new Set<number>();
+  /** The next chunk `advance` hands over. */
+  private next = 0;
   private readonly chunkRows: number;
   private readonly chunkCount: number;
 
@@ -259,10 +261,11 @@ export class ThreadHelper implements RoleHelper {
 
   /** The rollout's rows [0, rowsDone) are final: hand the thread every chunk they complete. */
   advance(rowsDone: number): void {
-    for (let k = this.chunks.size; k < this.chunkCount; k++) {
-      if (Math.min(this.ro.size, (k + 1) * this.chunkRows) > rowsDone) break;
-      this.post(k);
-    }
+    while (
+      this.next < this.chunkCount &&
+      Math.min(this.ro.size, (this.next + 1) * this.chunkRows) <= rowsDone
+    )
+      this.post(this.next++);
   }
 
   /** Hand the thread chunk `k`: to evaluate, or (`evaluate` false) only for the minibatches. */
