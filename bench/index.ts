@@ -44,6 +44,8 @@ if (unknown.length > 0) {
   for (const [p, what] of Object.entries(PARTS)) console.error(`  ${p.padEnd(15)} ${what}`);
   process.exit(2);
 }
+/** The PyTorch reference's network-paper update (ms) on the machine the README's performance targets were set on. */
+const TARGET_MACHINE_TORCH_MS = 830;
 const want = (p: string) => (parts.length === 0 ? DEFAULT_PARTS.includes(p) : parts.includes(p));
 const fmt = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDigits: d });
 
@@ -118,6 +120,15 @@ if (want('ppo')) {
   console.log(
     `\n## PPO at paper scale: one iteration = one episode of 200 agents x 1000 periods, then the update of both roles (target: < 3 s on wasm); the update on one thread and with parallelUpdate (a second thread evaluates the rollout as it is collected and takes half of each minibatch's pieces), taking turns, ${rounds} rounds on wasm, one on cpu`,
   );
+  // The machine's speed against the one the target was set on: the PyTorch reference's network-paper
+  // update, before and after the runs (bench/torch.ts), where torch is installed.
+  const { findTorchReference, runTorchReference } = await import('./torch.ts');
+  const ref = findTorchReference(args.values['torch-reference'] as string | undefined);
+  const torchMs: number[] = [];
+  const calibrate = () => {
+    if (!('missing' in ref)) torchMs.push(runTorchReference(ref, 'network-paper', 3).updateMs);
+  };
+  calibrate();
   const runs: { backend: 'wasm' | 'cpu'; parallel: boolean }[] = [];
   for (let r = 0; r < rounds; r++)
     runs.push({ backend: 'wasm', parallel: false }, { backend: 'wasm', parallel: true });
@@ -149,6 +160,19 @@ if (want('ppo')) {
     console.log(
       `wasm, best of ${rounds}: iteration ${fmt(best(one.iteration), 2)} s on one thread, ${fmt(best(two.iteration), 2)} s with parallelUpdate; ` +
         `update ${fmt(best(one.update), 2)} s -> ${fmt(best(two.update), 2)} s (${fmt(best(one.update) / best(two.update))}x)`,
+    );
+  }
+  calibrate();
+  if ('missing' in ref) {
+    console.log(`machine speed against the target's: not measured (${ref.missing})`);
+  } else if (two) {
+    const t = Math.min(...torchMs);
+    const scaled = (3 * t) / TARGET_MACHINE_TORCH_MS;
+    const it = Math.min(...two.iteration);
+    console.log(
+      `machine speed: the PyTorch reference's network-paper update took ${fmt(t, 0)} ms here (best of ${torchMs.length} runs of 3, before and after), ` +
+        `${fmt(TARGET_MACHINE_TORCH_MS, 0)} ms on the machine the 3 s target was set on: that target at this machine's speed is ${fmt(scaled, 2)} s; ` +
+        `best iteration with parallelUpdate ${fmt(it, 2)} s (${fmt(it / scaled)}x of it, ${it <= scaled ? 'within' : 'above'})`,
     );
   }
 }
