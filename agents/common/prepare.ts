@@ -366,6 +366,19 @@ export function packMinibatch(
   mb.live = live;
 }
 
+/** What stays the same across an update's passes (`fusedPass`). */
+export interface FusedPassOptions {
+  /** The rollout's side rows (`sideRows`). */
+  side: Float32Array;
+  step: { head: HeadConfig; lr: number; maxGradNorm: number; numMinibatches: number };
+  /** The loss terms to sum over the steps. */
+  logged: readonly (keyof HeadTerms)[];
+  onStep: (t: HeadTerms) => void;
+  maybeYield: () => Promise<void>;
+  /** Another thread holding the rollout and its side rows, to share minibatches with. */
+  helper?: RoleHelper;
+}
+
 /**
  * One pass over a shuffled `order` (`liveMinibatchOrder`): `numMinibatches` minibatches packed
  * into `mb` in turn, one fast-path step (`RolePolicy.fusedStep`) each; a minibatch with no live
@@ -377,15 +390,11 @@ export function packMinibatch(
 export async function fusedPass(
   policy: RolePolicy,
   ro: RoleRollout,
-  side: Float32Array,
   order: Int32Array,
   mb: PackedMinibatch,
-  step: { head: HeadConfig; lr: number; maxGradNorm: number; numMinibatches: number },
-  logged: readonly (keyof HeadTerms)[],
-  onStep: (t: HeadTerms) => void,
-  maybeYield: () => Promise<void>,
-  helper?: RoleHelper,
+  pass: FusedPassOptions,
 ): Promise<{ sums: Float64Array; steps: number }> {
+  const { side, step, logged, onStep, maybeYield, helper } = pass;
   const sums = new Float64Array(logged.length);
   let steps = 0;
   const shared = helper && sharedPieces(mb.rows).pieces >= 2 ? sharedPieces(mb.rows) : null;

@@ -141,6 +141,7 @@ export async function ppoUpdate(
   const onStep = (t: HeadTerms) => clipfracs.push(t.clipfrac);
   const side = sideRows(ro, policy.dist);
   helper?.side(side);
+  const pass = { side, step, logged: TERMS, onStep, maybeYield, helper };
   let mb: PackedMinibatch | undefined;
 
   for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
@@ -148,18 +149,7 @@ export async function ppoUpdate(
     const { order, mbRows } = liveMinibatchOrder(ro, cfg.numMinibatches, rng);
     if (mb?.rows !== mbRows) mb = packedMinibatch(ro, policy.dist, mbRows);
     // ALGO LOGIC: per minibatch the clipped loss, then global gradient-norm clipping and the Adam step
-    const { sums, steps } = await fusedPass(
-      policy,
-      ro,
-      side,
-      order,
-      mb,
-      step,
-      TERMS,
-      onStep,
-      maybeYield,
-      helper,
-    );
+    const { sums, steps } = await fusedPass(policy, ro, order, mb, pass);
     epochsRun++;
     if (steps > 0) last = sums.map((s) => s / steps);
     if (cfg.targetKl !== null && last[APPROX_KL] > cfg.targetKl) break;

@@ -53,18 +53,8 @@ export async function reinforceUpdate(
   const step = { head, lr, maxGradNorm: cfg.maxGradNorm, numMinibatches: cfg.numMinibatches };
   // ALGO LOGIC: per minibatch the policy gradient with the baseline's advantage (no gradient through it)
   const terms = LOGGED.map(([term]) => term);
-  const { sums, steps } = await fusedPass(
-    policy,
-    ro,
-    side,
-    order,
-    mb,
-    step,
-    terms,
-    () => {},
-    maybeYield,
-    helper,
-  );
+  const pass = { side, step, logged: terms, onStep: () => {}, maybeYield, helper };
+  const { sums, steps } = await fusedPass(policy, ro, order, mb, pass);
   const n = Math.max(steps, 1);
   const metrics: UpdateMetrics = {};
   for (let k = 0; k < LOGGED.length; k++) metrics[LOGGED[k][1]] = sums[k] / n;
