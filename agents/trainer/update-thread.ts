@@ -63,7 +63,7 @@ export async function updateRole(
 }
 
 /** The rollout arrays the thread's copy needs: the network inputs, the actions, the truncations. */
-export const ROLLOUT_INPUTS = [
+const ROLLOUT_INPUTS = [
   'obs',
   'raw',
   'states',
@@ -190,12 +190,11 @@ export class UpdateThread {
     if (this.waiting.size === 0) this.worker.unref();
   }
 
-  /** Post a request (its id set here); with `reply`, resolves with the thread's answer. */
-  private post<T extends UpdateReply>(
-    req: UpdateRequest,
-    reply: boolean,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<T> {
+  /**
+   * Post a request (its id set here); with `reply`, resolves with the thread's answer. (For
+   * `ThreadHelper`.)
+   */
+  send<T extends UpdateReply>(req: UpdateRequest, reply: boolean, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     req.id = id;
@@ -219,11 +218,6 @@ export class UpdateThread {
    */
   helper(setup: RoleSetup, ro: RoleRollout, theta: Float32Array, bootstrapTruncated: boolean): ThreadHelper {
     return new ThreadHelper(this, setup, ro, theta, bootstrapTruncated);
-  }
-
-  /** @internal A request of a `ThreadHelper`. */
-  send<T extends UpdateReply>(req: UpdateRequest, reply: boolean, transfer?: ArrayBuffer[]): Promise<T> {
-    return this.post<T>(req, reply, transfer);
   }
 
   async close(): Promise<void> {
