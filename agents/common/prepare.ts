@@ -84,20 +84,6 @@ function truncatedIn(ro: RoleRollout): (start: number, rows: number) => boolean 
   };
 }
 
-/** Values of every rollout row (or of `source` rows, e.g. final observations) in fixed-shape chunks. */
-export function rolloutValues(
-  policy: RolePolicy,
-  ro: RoleRollout,
-  source: Float32Array = ro.obs,
-): Float32Array {
-  return evaluateRollout(policy, ro, { logp: false, values: true }, source).values;
-}
-
-/** Log-probabilities of the rollout's raw actions under the current policy, in fixed-shape chunks. */
-export function rolloutLogProbs(policy: RolePolicy, ro: RoleRollout): Float32Array {
-  return evaluateRollout(policy, ro, { logp: true, values: false }).logp;
-}
-
 export interface PrepareOptions {
   gamma: number;
   gaeLambda: number;
@@ -397,7 +383,8 @@ export async function fusedPass(
   const { side, step, logged, onStep, maybeYield, helper } = pass;
   const sums = new Float64Array(logged.length);
   let steps = 0;
-  const shared = helper && sharedPieces(mb.rows).pieces >= 2 ? sharedPieces(mb.rows) : null;
+  const split = sharedPieces(mb.rows);
+  const shared = helper && split.pieces >= 2 ? split : null;
   for (let m = 0; m < step.numMinibatches; m++) {
     const at = m * mb.rows;
     packMinibatch(ro, side, policy.dist, order, at, mb, shared ? shared.localRows : mb.rows);

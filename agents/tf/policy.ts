@@ -66,18 +66,12 @@ export function stepPieces(rows: number): { pieces: number; rows: number } {
 
 /**
  * How `fusedStepShared` shares a minibatch of `rows` rows between two threads: the pieces of
- * `stepPieces` (an even number), the first half (`local` of them: rows [0, localRows)) on the
- * calling thread, the rest on the other.
+ * `stepPieces` (an even number), the first half (rows [0, localRows)) on the calling thread, the
+ * rest on the other.
  */
-export function sharedPieces(rows: number): {
-  pieces: number;
-  pieceRows: number;
-  local: number;
-  localRows: number;
-} {
+export function sharedPieces(rows: number): { pieces: number; pieceRows: number; localRows: number } {
   const { pieces, rows: pieceRows } = stepPieces(rows);
-  const local = Math.floor(pieces / 2);
-  return { pieces, pieceRows, local, localRows: local * pieceRows };
+  return { pieces, pieceRows, localRows: Math.floor(pieces / 2) * pieceRows };
 }
 
 /** What `fusedStepShared` asks of the other thread: the pieces from row `from` on, with these parameters and statistics. */
