@@ -118,6 +118,7 @@ export class Trainer {
   private updateThread: UpdateThread | null = null;
   /** The second thread's part in each role's update of the current rollout. */
   private readonly helpers = new Map<string, ThreadHelper>();
+  /** What the second thread has computed (`sharedWork`). */
   private readonly threadWork = { chunks: 0, pieces: 0 };
   /** Log messages to emit right after `start`. */
   private readonly announcements: { level: 'info' | 'warn'; message: string }[] = [];
@@ -216,11 +217,7 @@ export class Trainer {
    * chunks and minibatch pieces (zeros without one).
    */
   get sharedWork(): { chunks: number; pieces: number } {
-    const live = this.updateThread?.work;
-    return {
-      chunks: this.threadWork.chunks + (live?.chunks ?? 0),
-      pieces: this.threadWork.pieces + (live?.pieces ?? 0),
-    };
+    return { ...this.threadWork };
   }
 
   /** Samples trained on so far. */
@@ -319,11 +316,11 @@ export class Trainer {
       throw new Error('Trainer.run() was already called; create a new Trainer (or resume the run) instead.');
     this.started = true;
     // Started now, its backend initialises during the first rollout.
-    if (this.useThread) this.updateThread = new UpdateThread(tf.getBackend() as 'wasm' | 'cpu');
+    if (this.useThread)
+      this.updateThread = new UpdateThread(tf.getBackend() as 'wasm' | 'cpu', this.threadWork);
     try {
       return await this.loop();
     } finally {
-      this.takeThreadWork();
       await this.updateThread?.close();
       this.updateThread = null;
     }
@@ -679,18 +676,8 @@ export class Trainer {
     }
   }
 
-  private takeThreadWork(): void {
-    const w = this.updateThread?.work;
-    if (!w) return;
-    this.threadWork.chunks += w.chunks;
-    this.threadWork.pieces += w.pieces;
-    w.chunks = 0;
-    w.pieces = 0;
-  }
-
   /** Free the networks' tensors, and release the run folder's lock. */
   dispose(): void {
-    this.takeThreadWork();
     void this.updateThread?.close();
     this.updateThread = null;
     for (const spec of this.roles) this.state.roles[spec.name].policy.dispose();

@@ -5,9 +5,10 @@
  * Each role updates in turn, as on one thread, and the trainer's thread drives
  * it: it draws every shuffle, packs the minibatches' side rows and steps Adam.
  * The second thread holds a copy of the role's rollout and does two things:
- * - the later half of the rollout's evaluation (log-probabilities and values in
- *   fixed-shape chunks, agents/common/prepare.ts), whose chunks do not depend on
- *   one another;
+ * - the rollout's evaluation (log-probabilities and values in fixed-shape
+ *   chunks, agents/common/prepare.ts), chunk by chunk while the rollout is
+ *   collected (or its later half, when it gets the rollout only at the
+ *   update); a chunk's numbers do not depend on the others;
  * - the later pieces of each minibatch (`RolePolicy.fusedStepShared`): a
  *   minibatch is already split into pieces of at most STEP_CHUNK rows, whose
  *   gradients the Adam kernel sums in piece order. The other thread computes
@@ -63,15 +64,7 @@ export async function updateRole(
 }
 
 /** The rollout arrays the thread's copy needs: the network inputs, the actions, the truncations. */
-const ROLLOUT_INPUTS = [
-  'obs',
-  'raw',
-  'states',
-  'finalObs',
-  'truncatedOnly',
-] as const satisfies readonly (keyof RoleRollout)[];
-
-type Inputs = { [K in (typeof ROLLOUT_INPUTS)[number]]: RoleRollout[K] };
+type Inputs = Pick<RoleRollout, 'obs' | 'raw' | 'states' | 'finalObs' | 'truncatedOnly'>;
 
 /** How the thread builds a role's networks and rollout copy. */
 export interface RoleSetup {
@@ -133,10 +126,14 @@ export class UpdateThread {
   isReady = false;
   /** Why the thread stopped working, once it has. */
   failure: Error | null = null;
-  /** What the thread has computed: evaluation chunks and minibatch pieces. */
-  readonly work = { chunks: 0, pieces: 0 };
-
-  constructor(backend: BackendName) {
+  /**
+   * @param work counts what the thread computes, evaluation chunks and minibatch pieces (the
+   *   caller's object, so that the count outlives the thread)
+   */
+  constructor(
+    backend: BackendName,
+    readonly work = { chunks: 0, pieces: 0 },
+  ) {
     this.worker = new Worker(workerEntry(import.meta.url, 'update-worker'), { workerData: { backend } });
     this.worker.unref();
     let started: () => void = () => {};
